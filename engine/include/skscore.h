@@ -1,0 +1,293 @@
+/*
+ * skscore.h -- the skscore engine's public API (the only header users include).
+ *
+ * The engine scores trained models (scikit-learn trees, forests and linear
+ * models) exactly as their training library does, from one versioned model
+ * file (.skm, specified in docs/FORMAT.md). It reads and writes that file;
+ * nothing else does.
+ *
+ * Conventions
+ *   - Functions that can fail return 0 (SKS_OK) or a negative SKS_E* code,
+ *     and fill the caller's sks_error (which may be NULL) with a message
+ *     naming what is wrong and where.
+ *   - Strings are NUL-terminated UTF-8. Pointers returned by the engine stay
+ *     valid while the object they came from lives.
+ *   - A loaded sks_model is immutable: any number of threads may score it at
+ *     once without locking. sks_model_free(NULL) is a no-op.
+ *   - No global state: nothing here keeps a "last error".
+ */
+#ifndef SKSCORE_H
+#define SKSCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SKS_VERSION "0.1.0"
+/* The model file format version this engine writes. It reads every
+ * version with the same major number and a minor number <= this one. */
+#define SKS_FORMAT_MAJOR 1
+#define SKS_FORMAT_MINOR 0
+
+/* ---------------------------------------------------------------- errors */
+
+#define SKS_ERRNO_MAP(X)                                                      \
+    X(NOMEM, -1, "out of memory")                                             \
+    X(IO, -2, "cannot read or write the file")                                \
+    X(MAGIC, -3, "not a skscore model file")                                  \
+    X(VERSION, -4, "unsupported model file format version")                   \
+    X(TRUNCATED, -5, "model file is truncated")                               \
+    X(CHECKSUM, -6, "model file checksum does not match its contents")        \
+    X(FORMAT, -7, "malformed model file")                                     \
+    X(INVALID, -8, "invalid model description")                               \
+    X(ARG, -9, "invalid argument")                                            \
+    X(SHAPE, -10, "input has the wrong shape")                                \
+    X(VALUE, -11, "input contains a value the model cannot take")             \
+    X(UNSUPPORTED, -12, "this model does not provide that output")            \
+    X(BUFSIZE, -13, "output buffer is too small")                             \
+    X(THREAD, -14, "cannot start a scoring thread")
+
+typedef enum sks_status {
+    SKS_OK = 0,
+#define SKS__ERRNO_ENUM(name, code, text) SKS_E##name = code,
+    SKS_ERRNO_MAP(SKS__ERRNO_ENUM)
+#undef SKS__ERRNO_ENUM
+} sks_status;
+
+/* A static description of an error code; never NULL (unknown codes get
+ * "unknown error"). */
+const char *sks_strerror(int code);
+
+/* The symbolic name of an error code, e.g. "SKS_EFORMAT"; never NULL. */
+const char *sks_errname(int code);
+
+typedef struct sks_error {
+    int code;          /* the code the function returned */
+    int64_t offset;    /* byte offset in the model file, or -1 */
+    int64_t row;       /* input row for SHAPE/VALUE errors, or -1 */
+    int64_t column;    /* input column for SHAPE/VALUE errors, or -1 */
+    char message[320]; /* full sentence: what is wrong and where */
+} sks_error;
+
+/* ----------------------------------------------------- model description
+ *
+ * A neutral, caller-owned description of a fitted model. Exporters (the
+ * Python package) fill it; the engine validates it completely, then either
+ * writes it to a file (sks_desc_save) or compiles it (sks_model_from_desc).
+ * The engine copies what it keeps: the description may be freed after the
+ * call returns.
+ */
+
+typedef enum sks_task {
+    SKS_TASK_REGRESSION = 1,
+    SKS_TASK_CLASSIFICATION = 2
+} sks_task;
+
+typedef enum sks_label_kind {
+    SKS_LABEL_NONE = 0, /* regression: no labels */
+    SKS_LABEL_INT = 1,  /* int64 labels */
+    SKS_LABEL_FLOAT = 2,/* float64 labels */
+    SKS_LABEL_STR = 3   /* UTF-8 string labels */
+} sks_label_kind;
+
+/* How per-row raw scores become predict_proba / predict. */
+typedef enum sks_link {
+    SKS_LINK_NONE = 0,          /* regression, or a classifier without proba */
+    SKS_LINK_PROBA = 1,         /* raw scores already are probabilities (trees) */
+    SKS_LINK_LOGISTIC = 2,      /* binary: p = expit(d), proba = [1-p, p] */
+    SKS_LINK_LOGISTIC_OVR = 3,  /* multiclass: expit each, divide by row sum */
+    SKS_LINK_SOFTMAX = 4,       /* multiclass: softmax(d) */
+    SKS_LINK_SOFTMAX_BINARY = 5,/* binary: softmax([-d, d]) */
+    SKS_LINK_MODIFIED_HUBER = 6 /* (clip(d,-1,1)+1)/2, OvR-normalized */
+} sks_link;
+
+/* How the trees of an ensemble are combined, per row and in tree order. */
+typedef enum sks_aggregation {
+    SKS_AGG_SINGLE = 0, /* one tree: the leaf value itself */
+    SKS_AGG_MEAN = 1,   /* forest: 0 + v1 + v2 + ... then / n_trees */
+    SKS_AGG_SUM = 2     /* 0 + v1 + v2 + ... */
+} sks_aggregation;
+
+/* How a node compares a feature value x with its float64 threshold t. */
+typedef enum sks_compare {
+    SKS_CMP_F32_LE = 1 /* scikit-learn trees: (float)x <= t goes left */
+} sks_compare;
+
+typedef enum sks_estimator_kind {
+    SKS_EST_TREES = 1,
+    SKS_EST_LINEAR = 2
+} sks_estimator_kind;
+
+/* One decision tree, nodes indexed from 0 (the root). */
+typedef struct sks_tree_desc {
+    int32_t n_nodes;
+    const int32_t *left;         /* child index, or -1 for a leaf */
+    const int32_t *right;        /* child index, or -1 for a leaf */
+    const int32_t *feature;      /* feature index (ignored for leaves) */
+    const double *threshold;     /* split threshold (ignored for leaves) */
+    const uint8_t *missing_left; /* 1: NaN goes left; NULL: all go right */
+    const double *value;         /* n_nodes x n_values, row-major */
+} sks_tree_desc;
+
+typedef struct sks_desc {
+    /* Provenance. */
+    const char *source;          /* e.g. "scikit-learn" */
+    const char *source_version;  /* e.g. "1.9.1" */
+    const char *estimator;       /* e.g. "RandomForestClassifier" */
+
+    /* Input schema. */
+    int32_t n_features;
+    const char *const *feature_names; /* NULL, or n_features names */
+    int allow_nan;               /* NaN inputs accepted (else an error) */
+
+    /* Output schema. */
+    sks_task task;
+    int32_t n_outputs;           /* regression targets; 1 for classifiers */
+    int output_2d;               /* predict returns (n, n_outputs) even
+                                    when n_outputs == 1 */
+    sks_label_kind label_kind;   /* classification: kind of class labels */
+    int32_t n_classes;
+    const int64_t *int_labels;   /* SKS_LABEL_INT */
+    const double *float_labels;  /* SKS_LABEL_FLOAT */
+    const char *const *str_labels; /* SKS_LABEL_STR */
+    const char *label_dtype;     /* free-form dtype hint, e.g. "int64",
+                                    "<U6", "object", "bool"; may be NULL */
+    sks_link link;
+
+    /* Free-form user metadata: string keys and values. */
+    int32_t n_metadata;
+    const char *const *metadata_keys;
+    const char *const *metadata_values;
+
+    /* The estimator. */
+    sks_estimator_kind kind;
+
+    /* SKS_EST_TREES: raw score per row = aggregation of n_values leaf
+     * values; classifiers have n_values == n_classes (SKS_LINK_PROBA),
+     * regressors n_values == n_outputs. */
+    int32_t n_trees;
+    const sks_tree_desc *trees;
+    int32_t n_values;
+    sks_aggregation aggregation;
+    sks_compare compare;
+
+    /* SKS_EST_LINEAR: raw[t] = sum_j x[j] * coef[t][j] + intercept[t].
+     * Regressors have n_targets == n_outputs; binary classifiers 1,
+     * multiclass ones n_classes. */
+    int32_t n_targets;
+    const double *coef;          /* n_targets x n_features, row-major */
+    const double *intercept;     /* n_targets */
+} sks_desc;
+
+/* ------------------------------------------------------------- the model */
+
+typedef struct sks_model sks_model;
+
+/* Validates d and writes it as a model file at path (written to a temporary
+ * file beside it, then renamed: readers never see a partial file). */
+int sks_desc_save(const sks_desc *d, const char *path, sks_error *err);
+
+/* Validates d and writes the model file's bytes into a buffer the engine
+ * allocates; free it with sks_free. */
+int sks_desc_serialize(const sks_desc *d, void **out, size_t *out_len,
+                       sks_error *err);
+
+/* Validates d and compiles it into a model, as if saved and loaded. */
+int sks_model_from_desc(const sks_desc *d, sks_model **out, sks_error *err);
+
+/* Reads, checks and compiles a model file. Every byte is untrusted: a bad
+ * file gives SKS_EMAGIC/EVERSION/ETRUNCATED/ECHECKSUM/EFORMAT/EINVALID with
+ * a message naming what and where, never a crash. */
+int sks_model_load(const char *path, sks_model **out, sks_error *err);
+
+/* The same from bytes in memory (not retained after the call). */
+int sks_model_load_buffer(const void *data, size_t len, sks_model **out,
+                          sks_error *err);
+
+void sks_model_free(sks_model *m);
+
+/* Frees memory the engine allocated for the caller (sks_desc_serialize). */
+void sks_free(void *p);
+
+/* ------------------------------------------------------------ inspection */
+
+typedef struct sks_info {
+    int format_major, format_minor;
+    const char *producer;         /* "skscore" */
+    const char *producer_version; /* engine version that wrote the file */
+    const char *source, *source_version, *estimator;
+    const char *checksum;         /* SHA-256 of the file body, 64 hex chars */
+    sks_task task;
+    sks_estimator_kind kind;
+    int32_t n_features;
+    int32_t n_outputs;
+    int output_2d;
+    int32_t n_classes;            /* 0 for regressors */
+    sks_label_kind label_kind;
+    const char *label_dtype;      /* "" when not given */
+    sks_link link;
+    int allow_nan;
+    int has_feature_names;
+    int32_t n_metadata;
+    int32_t n_trees;              /* 0 for linear models */
+    int64_t n_nodes;              /* all trees */
+    int32_t max_depth;            /* deepest leaf, root at depth 0 */
+} sks_info;
+
+/* Fills *info; its strings live as long as m. */
+void sks_model_info(const sks_model *m, sks_info *info);
+
+/* NULL when i is out of range (or the model has no feature names). */
+const char *sks_model_feature_name(const sks_model *m, int32_t i);
+/* Class label i of the kind in sks_info.label_kind; 0 / NULL when out of
+ * range or of another kind. */
+int64_t sks_model_label_int(const sks_model *m, int32_t i);
+double sks_model_label_float(const sks_model *m, int32_t i);
+const char *sks_model_label_str(const sks_model *m, int32_t i);
+/* Metadata pair i; NULL when out of range. */
+const char *sks_model_metadata_key(const sks_model *m, int32_t i);
+const char *sks_model_metadata_value(const sks_model *m, int32_t i);
+
+/* --------------------------------------------------------------- scoring */
+
+typedef enum sks_dtype { SKS_F32 = 1, SKS_F64 = 2 } sks_dtype;
+
+/* A dense input matrix in any layout: element (r, c) is at
+ * (const char *)data + r * row_stride + c * col_stride. */
+typedef struct sks_matrix {
+    const void *data;
+    sks_dtype dtype;
+    int64_t n_rows, n_cols;
+    int64_t row_stride, col_stride; /* in bytes; may be negative */
+} sks_matrix;
+
+typedef enum sks_output {
+    SKS_OUT_PREDICT = 0,  /* regressors: n_outputs values; classifiers: the
+                             class index (0..n_classes-1) as a double */
+    SKS_OUT_PROBA = 1,    /* classifiers with a link: n_classes columns */
+    SKS_OUT_DECISION = 2  /* linear classifiers: n_targets columns */
+} sks_output;
+
+/* Columns per row of an output, or SKS_EUNSUPPORTED (with a message in the
+ * words of scikit-learn) when the model has no such output. */
+int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols,
+                          sks_error *err);
+
+/* Scores every row of X into out (n_rows x cols doubles, row-major).
+ * Checks first, before writing anything: X's shape (SKS_ESHAPE), and values
+ * the model cannot take (SKS_EVALUE: NaN when the model does not allow it,
+ * infinities, values too large for float32 in tree models), naming the
+ * first bad row and column. n_threads <= 0 uses every online core; small
+ * batches use one thread whatever is asked. Allocates per-call scratch
+ * memory; safe to call from many threads on one model. */
+int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X,
+                      double *out, size_t out_len, int n_threads,
+                      sks_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SKSCORE_H */
