@@ -1,0 +1,921 @@
+/*
+ * format.c -- the .skm model file: the one reader and the one writer.
+ *
+ * Owns the byte layout specified in docs/FORMAT.md: a fixed 56-byte
+ * preamble (magic, version, body length, SHA-256 of the body) and a
+ * msgpack body. The writer turns a validated sks_desc into bytes with
+ * msgpack-c's packer; the reader checks the preamble, then walks the body
+ * with the bounded reader (mpread.c) into an sks_desc whose arrays are
+ * aligned copies, and hands it to model.c, which validates the description
+ * exactly as it does for one built in memory. Nothing here scores.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <errno.h>
+#include <msgpack.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "skscore stores arrays little-endian and copies them as is: port the array reader first"
+#endif
+
+static const uint8_t MAGIC[8] = {0x89, 'S', 'K', 'M', '\r', '\n', 0x1a, '\n'};
+enum { PREAMBLE = 56, MAX_BODY = 1 << 30 };
+
+void sks__sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[64] = '\0';
+}
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* ------------------------------------------------------------- writer */
+
+static void pk_str(msgpack_packer *pk, const char *s)
+{
+    size_t n = strlen(s);
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, s, n);
+}
+
+static void pk_opt_str(msgpack_packer *pk, const char *s)
+{
+    if (s == NULL)
+        msgpack_pack_nil(pk);
+    else
+        pk_str(pk, s);
+}
+
+/* A typed array: [dtype, bin of little-endian elements]. */
+static void pk_array(msgpack_packer *pk, const char *dtype, const void *p, size_t bytes)
+{
+    msgpack_pack_array(pk, 2);
+    pk_str(pk, dtype);
+    msgpack_pack_bin(pk, bytes);
+    msgpack_pack_bin_body(pk, p, bytes);
+}
+
+static const char *task_name(sks_task t)
+{
+    return t == SKS_TASK_CLASSIFICATION ? "classification" : "regression";
+}
+
+static const char *const LINK_NAMES[] = {"none", "proba", "logistic", "logistic_ovr",
+                                         "softmax", "softmax_binary", "modified_huber"};
+static const char *const AGG_NAMES[] = {"single", "mean", "sum"};
+
+static void pk_body(msgpack_packer *pk, const sks_desc *d)
+{
+    msgpack_pack_map(pk, 9);
+    pk_str(pk, "producer");
+    pk_str(pk, "skscore");
+    pk_str(pk, "producer_version");
+    pk_str(pk, SKS_VERSION);
+    pk_str(pk, "source");
+    pk_opt_str(pk, d->source);
+    pk_str(pk, "source_version");
+    pk_opt_str(pk, d->source_version);
+    pk_str(pk, "estimator");
+    pk_opt_str(pk, d->estimator);
+
+    pk_str(pk, "input");
+    msgpack_pack_map(pk, 3);
+    pk_str(pk, "n_features");
+    msgpack_pack_int64(pk, d->n_features);
+    pk_str(pk, "feature_names");
+    if (d->feature_names == NULL) {
+        msgpack_pack_nil(pk);
+    } else {
+        msgpack_pack_array(pk, (size_t)d->n_features);
+        for (int32_t i = 0; i < d->n_features; i++)
+            pk_str(pk, d->feature_names[i]);
+    }
+    pk_str(pk, "allow_nan");
+    if (d->allow_nan)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+
+    pk_str(pk, "output");
+    msgpack_pack_map(pk, 7);
+    pk_str(pk, "task");
+    pk_str(pk, task_name(d->task));
+    pk_str(pk, "n_outputs");
+    msgpack_pack_int64(pk, d->n_outputs);
+    pk_str(pk, "output_2d");
+    if (d->output_2d)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+    pk_str(pk, "n_classes");
+    msgpack_pack_int64(pk, d->task == SKS_TASK_CLASSIFICATION ? d->n_classes : 0);
+    switch (d->task == SKS_TASK_CLASSIFICATION ? d->label_kind : SKS_LABEL_NONE) {
+    case SKS_LABEL_INT:
+        pk_str(pk, "labels_int");
+        pk_array(pk, "i64", d->int_labels, (size_t)d->n_classes * 8);
+        break;
+    case SKS_LABEL_FLOAT:
+        pk_str(pk, "labels_float");
+        pk_array(pk, "f64", d->float_labels, (size_t)d->n_classes * 8);
+        break;
+    case SKS_LABEL_STR:
+        pk_str(pk, "labels_str");
+        msgpack_pack_array(pk, (size_t)d->n_classes);
+        for (int32_t i = 0; i < d->n_classes; i++)
+            pk_str(pk, d->str_labels[i]);
+        break;
+    default:
+        pk_str(pk, "labels_none");
+        msgpack_pack_nil(pk);
+    }
+    pk_str(pk, "label_dtype");
+    pk_opt_str(pk, d->label_dtype);
+    pk_str(pk, "link");
+    pk_str(pk, LINK_NAMES[d->link]);
+
+    pk_str(pk, "metadata");
+    msgpack_pack_map(pk, (size_t)d->n_metadata);
+    for (int32_t i = 0; i < d->n_metadata; i++) {
+        pk_str(pk, d->metadata_keys[i]);
+        pk_str(pk, d->metadata_values[i]);
+    }
+
+    pk_str(pk, "steps");
+    msgpack_pack_array(pk, 1);
+    if (d->kind == SKS_EST_TREES) {
+        msgpack_pack_map(pk, 5);
+        pk_str(pk, "kind");
+        pk_str(pk, "trees");
+        pk_str(pk, "aggregation");
+        pk_str(pk, AGG_NAMES[d->aggregation]);
+        pk_str(pk, "compare");
+        pk_str(pk, "f32_le");
+        pk_str(pk, "n_values");
+        msgpack_pack_int64(pk, d->n_values);
+        pk_str(pk, "trees");
+        msgpack_pack_array(pk, (size_t)d->n_trees);
+        for (int32_t t = 0; t < d->n_trees; t++) {
+            const sks_tree_desc *tr = &d->trees[t];
+            size_t n = (size_t)tr->n_nodes;
+            msgpack_pack_map(pk, tr->missing_left != NULL ? 6 : 5);
+            pk_str(pk, "left");
+            pk_array(pk, "i32", tr->left, n * 4);
+            pk_str(pk, "right");
+            pk_array(pk, "i32", tr->right, n * 4);
+            pk_str(pk, "feature");
+            pk_array(pk, "i32", tr->feature, n * 4);
+            pk_str(pk, "threshold");
+            pk_array(pk, "f64", tr->threshold, n * 8);
+            if (tr->missing_left != NULL) {
+                pk_str(pk, "missing_left");
+                pk_array(pk, "u8", tr->missing_left, n);
+            }
+            pk_str(pk, "value");
+            pk_array(pk, "f64", tr->value, n * (size_t)d->n_values * 8);
+        }
+    } else {
+        msgpack_pack_map(pk, 4);
+        pk_str(pk, "kind");
+        pk_str(pk, "linear");
+        pk_str(pk, "n_targets");
+        msgpack_pack_int64(pk, d->n_targets);
+        pk_str(pk, "coef");
+        pk_array(pk, "f64", d->coef, (size_t)d->n_targets * (size_t)d->n_features * 8);
+        pk_str(pk, "intercept");
+        pk_array(pk, "f64", d->intercept, (size_t)d->n_targets * 8);
+    }
+}
+
+int sks_desc_serialize(const sks_desc *d, void **out, size_t *out_len, sks_error *err)
+{
+    sks__error_clear(err);
+    if (d == NULL || out == NULL || out_len == NULL)
+        return sks__fail(err, SKS_EARG, "sks_desc_serialize: NULL argument");
+    int rc = sks__desc_validate(d, err);
+    if (rc != 0)
+        return rc;
+
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    /* Reserve the preamble so the body lands after it without a copy. */
+    static const uint8_t zeros[PREAMBLE];
+    msgpack_sbuffer_write(&sb, (const char *)zeros, PREAMBLE);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    pk_body(&pk, d);
+    if (sb.data == NULL || sb.size < PREAMBLE) {
+        msgpack_sbuffer_destroy(&sb);
+        return sks__fail(err, SKS_ENOMEM, "out of memory while serializing the model");
+    }
+    uint8_t *p = (uint8_t *)sb.data;
+    size_t body = sb.size - PREAMBLE;
+    if (body > MAX_BODY) {
+        msgpack_sbuffer_destroy(&sb);
+        return sks__fail(err, SKS_EINVALID, "model body of %zu bytes exceeds the 1 GiB limit", body);
+    }
+    memcpy(p, MAGIC, 8);
+    put_le(p + 8, SKS_FORMAT_MAJOR, 2);
+    put_le(p + 10, SKS_FORMAT_MINOR, 2);
+    put_le(p + 12, 0, 4);
+    put_le(p + 16, body, 8);
+    unsigned int n = 0;
+    EVP_Digest(p + PREAMBLE, body, p + 24, &n, EVP_sha256(), NULL);
+    *out_len = sb.size;
+    *out = msgpack_sbuffer_release(&sb);
+    return 0;
+}
+
+void sks_free(void *p) { free(p); }
+
+int sks_desc_save(const sks_desc *d, const char *path, sks_error *err)
+{
+    void *buf = NULL;
+    size_t len = 0;
+    if (path == NULL)
+        return sks__fail(err, SKS_EARG, "sks_desc_save: NULL path");
+    int rc = sks_desc_serialize(d, &buf, &len, err);
+    if (rc != 0)
+        return rc;
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 32);
+    if (tmp == NULL) {
+        free(buf);
+        return sks__fail(err, SKS_ENOMEM, "out of memory");
+    }
+    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL) {
+        rc = sks__fail(err, SKS_EIO, "cannot create %s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    size_t wrote = fwrite(buf, 1, len, f);
+    int bad = wrote != len || fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int saved = errno;
+    if (fclose(f) != 0 || bad) {
+        remove(tmp);
+        rc = sks__fail(err, SKS_EIO, "cannot write %s: %s", tmp, strerror(bad ? saved : errno));
+        goto done;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = sks__fail(err, SKS_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        remove(tmp);
+    }
+done:
+    free(tmp);
+    free(buf);
+    return rc;
+}
+
+/* ------------------------------------------------------------- reader */
+
+/* Everything the parsed description points to, freed in one go. */
+typedef struct arena {
+    void **blocks;
+    size_t n, cap;
+} arena;
+
+static void *arena_alloc(arena *a, size_t size)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        void **b = realloc(a->blocks, cap * sizeof(*b));
+        if (b == NULL)
+            return NULL;
+        a->blocks = b;
+        a->cap = cap;
+    }
+    void *p = malloc(size ? size : 1);
+    if (p != NULL)
+        a->blocks[a->n++] = p;
+    return p;
+}
+
+static void arena_free(arena *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->blocks[i]);
+    free(a->blocks);
+}
+
+typedef struct reader {
+    sks__mp mp;
+    arena mem;
+    sks_error *err;
+    int64_t body_offset; /* added to body offsets in messages */
+} reader;
+
+static int oom(reader *r) { return sks__fail(r->err, SKS_ENOMEM, "out of memory while loading the model"); }
+
+static int fmt_err(reader *r, int64_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fmt_err(reader *r, int64_t at, const char *fmt, ...)
+{
+    char msg[240];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (r->err != NULL)
+        r->err->offset = r->body_offset + at;
+    return sks__fail(r->err, SKS_EFORMAT, "%s (file byte %lld)", msg, (long long)(r->body_offset + at));
+}
+
+/* Turns the bounded reader's body-relative offsets into file offsets. */
+static int mp_rc(reader *r, int rc)
+{
+    if (rc != 0 && r->err != NULL && r->err->offset >= 0) {
+        char msg[sizeof(r->err->message)];
+        snprintf(msg, sizeof(msg), "%s", r->err->message);
+        r->err->offset += r->body_offset;
+        snprintf(r->err->message, sizeof(r->err->message), "%s (file byte %lld)", msg,
+                 (long long)r->err->offset);
+    }
+    return rc;
+}
+
+static int rd_cstr(reader *r, const char **out)
+{
+    const char *s;
+    uint32_t n;
+    int rc = sks__mp_str(&r->mp, &s, &n);
+    if (rc != 0)
+        return mp_rc(r, rc);
+    char *c = arena_alloc(&r->mem, (size_t)n + 1);
+    if (c == NULL)
+        return oom(r);
+    memcpy(c, s, n);
+    c[n] = '\0';
+    if (memchr(c, '\0', n) != NULL)
+        return fmt_err(r, sks__mp_offset(&r->mp) - n, "string contains a NUL byte");
+    *out = c;
+    return 0;
+}
+
+static int rd_opt_cstr(reader *r, const char **out)
+{
+    if (sks__mp_is_nil(&r->mp)) {
+        *out = NULL;
+        return mp_rc(r, sks__mp_nil(&r->mp));
+    }
+    return rd_cstr(r, out);
+}
+
+static int rd_int(reader *r, int64_t lo, int64_t hi, int32_t *out, const char *what)
+{
+    int64_t at = sks__mp_offset(&r->mp), v;
+    int rc = sks__mp_int(&r->mp, &v);
+    if (rc != 0)
+        return mp_rc(r, rc);
+    if (v < lo || v > hi)
+        return fmt_err(r, at, "%s is %lld, outside %lld..%lld", what, (long long)v, (long long)lo,
+                       (long long)hi);
+    *out = (int32_t)v;
+    return 0;
+}
+
+static int rd_bool(reader *r, int *out)
+{
+    bool b;
+    int rc = sks__mp_bool(&r->mp, &b);
+    if (rc != 0)
+        return mp_rc(r, rc);
+    *out = b;
+    return 0;
+}
+
+/* A typed array [dtype, bin] of exactly count elements, copied aligned. */
+static int rd_typed(reader *r, const char *dtype, size_t elem, int64_t count, void **out,
+                    const char *what)
+{
+    uint32_t n;
+    int64_t at = sks__mp_offset(&r->mp);
+    int rc = sks__mp_array(&r->mp, &n);
+    if (rc != 0)
+        return mp_rc(r, rc);
+    if (n != 2)
+        return fmt_err(r, at, "%s: a typed array is [dtype, bytes], found %u elements", what, n);
+    const char *t;
+    uint32_t tn;
+    if ((rc = sks__mp_str(&r->mp, &t, &tn)) != 0)
+        return mp_rc(r, rc);
+    if (tn != strlen(dtype) || memcmp(t, dtype, tn) != 0)
+        return fmt_err(r, at, "%s: expected element type \"%s\", found \"%.*s\"", what, dtype,
+                       (int)(tn < 16 ? tn : 16), t);
+    const uint8_t *b;
+    uint32_t bn;
+    if ((rc = sks__mp_bin(&r->mp, &b, &bn)) != 0)
+        return mp_rc(r, rc);
+    if (count < 0 || (uint64_t)bn != (uint64_t)count * elem)
+        return fmt_err(r, at, "%s: expected %lld elements of %s (%llu bytes), found %u bytes", what,
+                       (long long)count, dtype, (unsigned long long)count * elem, bn);
+    void *p = arena_alloc(&r->mem, bn);
+    if (p == NULL)
+        return oom(r);
+    memcpy(p, b, bn);
+    *out = p;
+    return 0;
+}
+
+/* Iterates a map's string keys: call with *n from sks__mp_map. */
+static int rd_key(reader *r, const char **k, uint32_t *kn)
+{
+    return mp_rc(r, sks__mp_str(&r->mp, k, kn));
+}
+
+static bool key_is(const char *k, uint32_t kn, const char *want)
+{
+    return kn == strlen(want) && memcmp(k, want, kn) == 0;
+}
+
+static int rd_map(reader *r, uint32_t *n) { return mp_rc(r, sks__mp_map(&r->mp, n)); }
+static int rd_array(reader *r, uint32_t *n) { return mp_rc(r, sks__mp_array(&r->mp, n)); }
+static int rd_skip(reader *r) { return mp_rc(r, sks__mp_skip(&r->mp, 0)); }
+
+static int rd_enum(reader *r, const char *const *names, int count, int *out, const char *what)
+{
+    int64_t at = sks__mp_offset(&r->mp);
+    const char *s;
+    uint32_t n;
+    int rc = sks__mp_str(&r->mp, &s, &n);
+    if (rc != 0)
+        return mp_rc(r, rc);
+    for (int i = 0; i < count; i++) {
+        if (names[i] != NULL && key_is(s, n, names[i])) {
+            *out = i;
+            return 0;
+        }
+    }
+    return fmt_err(r, at, "unknown %s \"%.*s\"", what, (int)(n < 32 ? n : 32), s);
+}
+
+#define REQUIRE(cond, key, where)                                                         \
+    do {                                                                                  \
+        if (!(cond))                                                                      \
+            return fmt_err(r, sks__mp_offset(&r->mp), "%s: required key \"%s\" is missing", \
+                           where, key);                                                   \
+    } while (0)
+
+static int rd_input(reader *r, sks_desc *d)
+{
+    uint32_t n;
+    int rc = rd_map(r, &n);
+    bool have_n = false;
+    const char *k;
+    uint32_t kn;
+    int64_t names_at = -1;
+    uint32_t n_names = 0;
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if ((rc = rd_key(r, &k, &kn)) != 0)
+            break;
+        if (key_is(k, kn, "n_features")) {
+            rc = rd_int(r, 1, INT32_MAX, &d->n_features, "input.n_features");
+            have_n = true;
+        } else if (key_is(k, kn, "feature_names")) {
+            if (sks__mp_is_nil(&r->mp)) {
+                rc = mp_rc(r, sks__mp_nil(&r->mp));
+                continue;
+            }
+            names_at = sks__mp_offset(&r->mp);
+            if ((rc = rd_array(r, &n_names)) != 0)
+                break;
+            const char **names = arena_alloc(&r->mem, (size_t)n_names * sizeof(char *));
+            if (names == NULL)
+                return oom(r);
+            for (uint32_t j = 0; rc == 0 && j < n_names; j++)
+                rc = rd_cstr(r, &names[j]);
+            d->feature_names = names;
+        } else if (key_is(k, kn, "allow_nan")) {
+            rc = rd_bool(r, &d->allow_nan);
+        } else {
+            rc = rd_skip(r);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    REQUIRE(have_n, "n_features", "input");
+    if (d->feature_names != NULL && n_names != (uint32_t)d->n_features)
+        return fmt_err(r, names_at, "input.feature_names has %u names for %d features", n_names,
+                       d->n_features);
+    return 0;
+}
+
+static int rd_output(reader *r, sks_desc *d)
+{
+    static const char *const tasks[] = {NULL, "regression", "classification"};
+    uint32_t n;
+    int rc = rd_map(r, &n);
+    bool have_task = false, have_link = false, have_n = false, have_nc = false;
+    const char *k;
+    uint32_t kn;
+    int64_t labels_at = -1;
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if ((rc = rd_key(r, &k, &kn)) != 0)
+            break;
+        int v;
+        if (key_is(k, kn, "task")) {
+            rc = rd_enum(r, tasks, 3, &v, "task");
+            d->task = (sks_task)v;
+            have_task = true;
+        } else if (key_is(k, kn, "n_outputs")) {
+            rc = rd_int(r, 1, 1 << 20, &d->n_outputs, "output.n_outputs");
+            have_n = true;
+        } else if (key_is(k, kn, "output_2d")) {
+            rc = rd_bool(r, &d->output_2d);
+        } else if (key_is(k, kn, "link")) {
+            rc = rd_enum(r, LINK_NAMES, 7, &v, "link");
+            d->link = (sks_link)v;
+            have_link = true;
+        } else if (key_is(k, kn, "label_dtype")) {
+            rc = rd_opt_cstr(r, &d->label_dtype);
+        } else if (key_is(k, kn, "n_classes")) {
+            rc = rd_int(r, 0, 1 << 24, &d->n_classes, "output.n_classes");
+            have_nc = true;
+        } else if (key_is(k, kn, "labels_int") || key_is(k, kn, "labels_float") ||
+                   key_is(k, kn, "labels_str")) {
+            labels_at = sks__mp_offset(&r->mp);
+            if (!have_nc || d->label_kind != SKS_LABEL_NONE)
+                return fmt_err(r, labels_at, "output: class labels must follow n_classes, once");
+            if (key_is(k, kn, "labels_int")) {
+                d->label_kind = SKS_LABEL_INT;
+                rc = rd_typed(r, "i64", 8, d->n_classes, (void **)&d->int_labels, "output.labels_int");
+            } else if (key_is(k, kn, "labels_float")) {
+                d->label_kind = SKS_LABEL_FLOAT;
+                rc = rd_typed(r, "f64", 8, d->n_classes, (void **)&d->float_labels, "output.labels_float");
+            } else {
+                d->label_kind = SKS_LABEL_STR;
+                uint32_t an;
+                if ((rc = rd_array(r, &an)) != 0)
+                    break;
+                if (an != (uint32_t)d->n_classes)
+                    return fmt_err(r, labels_at, "output.labels_str has %u labels for %d classes", an, d->n_classes);
+                const char **labels = arena_alloc(&r->mem, (size_t)an * sizeof(char *));
+                if (labels == NULL)
+                    return oom(r);
+                for (uint32_t j = 0; rc == 0 && j < an; j++)
+                    rc = rd_cstr(r, &labels[j]);
+                d->str_labels = labels;
+            }
+        } else {
+            rc = rd_skip(r);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    REQUIRE(have_task, "task", "output");
+    REQUIRE(have_link, "link", "output");
+    REQUIRE(have_n, "n_outputs", "output");
+    if (d->task == SKS_TASK_CLASSIFICATION && d->label_kind == SKS_LABEL_NONE)
+        return fmt_err(r, labels_at >= 0 ? labels_at : sks__mp_offset(&r->mp),
+                       "output: a classifier needs class labels");
+    return 0;
+}
+
+static int rd_metadata(reader *r, sks_desc *d)
+{
+    uint32_t n;
+    int rc = rd_map(r, &n);
+    if (rc != 0)
+        return rc;
+    const char **keys = arena_alloc(&r->mem, (size_t)n * sizeof(char *));
+    const char **vals = arena_alloc(&r->mem, (size_t)n * sizeof(char *));
+    if (keys == NULL || vals == NULL)
+        return oom(r);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        rc = rd_cstr(r, &keys[i]);
+        if (rc == 0)
+            rc = rd_cstr(r, &vals[i]);
+    }
+    d->n_metadata = (int32_t)n;
+    d->metadata_keys = keys;
+    d->metadata_values = vals;
+    return rc;
+}
+
+static int rd_tree(reader *r, sks_desc *d, int32_t t, sks_tree_desc *tr)
+{
+    uint32_t n;
+    int64_t at = sks__mp_offset(&r->mp);
+    int rc = rd_map(r, &n);
+    const char *k;
+    uint32_t kn;
+    char what[64];
+    /* Node count comes from the first array read; the others must agree. */
+    int64_t nodes = -1;
+    const void **slots[6] = {(const void **)&tr->left, (const void **)&tr->right,
+                             (const void **)&tr->feature, (const void **)&tr->threshold,
+                             (const void **)&tr->missing_left, (const void **)&tr->value};
+    static const char *const names[6] = {"left", "right", "feature", "threshold", "missing_left", "value"};
+    static const char *const types[6] = {"i32", "i32", "i32", "f64", "u8", "f64"};
+    static const size_t sizes[6] = {4, 4, 4, 8, 1, 8};
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if ((rc = rd_key(r, &k, &kn)) != 0)
+            break;
+        int which = -1;
+        for (int s = 0; s < 6; s++)
+            if (key_is(k, kn, names[s]))
+                which = s;
+        if (which < 0) {
+            rc = rd_skip(r);
+            continue;
+        }
+        snprintf(what, sizeof(what), "trees[%d].%s", t, names[which]);
+        int64_t per = which == 5 ? d->n_values : 1;
+        if (nodes < 0) {
+            /* Peek the byte length to learn the node count. */
+            sks__mp peek = r->mp;
+            uint32_t two, tn, bn;
+            const char *ts;
+            const uint8_t *b;
+            if (sks__mp_array(&peek, &two) == 0 && two == 2 && sks__mp_str(&peek, &ts, &tn) == 0 &&
+                sks__mp_bin(&peek, &b, &bn) == 0 && per > 0)
+                nodes = (int64_t)bn / (int64_t)(sizes[which] * (size_t)per);
+            if (nodes < 1)
+                nodes = 1;
+            if (nodes > INT32_MAX)
+                return fmt_err(r, at, "trees[%d] has more than 2^31 nodes", t);
+        }
+        void *p;
+        rc = rd_typed(r, types[which], sizes[which], nodes * per, &p, what);
+        if (rc == 0)
+            *slots[which] = p;
+    }
+    if (rc != 0)
+        return rc;
+    char where[32];
+    snprintf(where, sizeof(where), "trees[%d]", t);
+    REQUIRE(tr->left != NULL, "left", where);
+    REQUIRE(tr->right != NULL, "right", where);
+    REQUIRE(tr->feature != NULL, "feature", where);
+    REQUIRE(tr->threshold != NULL, "threshold", where);
+    REQUIRE(tr->value != NULL, "value", where);
+    tr->n_nodes = (int32_t)nodes;
+    return 0;
+}
+
+static int rd_step(reader *r, sks_desc *d)
+{
+    static const char *const kinds[] = {NULL, "trees", "linear"};
+    static const char *const cmps[] = {NULL, "f32_le"};
+    uint32_t n;
+    int64_t at = sks__mp_offset(&r->mp);
+    int rc = rd_map(r, &n);
+    const char *k;
+    uint32_t kn;
+    /* "kind" and "n_values" must precede the arrays they size: the writer
+     * puts them first, and a reader that meets arrays first refuses. */
+    bool have_kind = false, have_nv = false, have_trees = false, have_nt = false;
+    bool have_coef = false, have_icpt = false;
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if ((rc = rd_key(r, &k, &kn)) != 0)
+            break;
+        int v;
+        if (key_is(k, kn, "kind")) {
+            rc = rd_enum(r, kinds, 3, &v, "step kind");
+            d->kind = (sks_estimator_kind)v;
+            have_kind = true;
+        } else if (key_is(k, kn, "aggregation")) {
+            rc = rd_enum(r, AGG_NAMES, 3, &v, "aggregation");
+            d->aggregation = (sks_aggregation)v;
+        } else if (key_is(k, kn, "compare")) {
+            rc = rd_enum(r, cmps, 2, &v, "comparison");
+            d->compare = (sks_compare)v;
+        } else if (key_is(k, kn, "n_values")) {
+            rc = rd_int(r, 1, 1 << 20, &d->n_values, "n_values");
+            have_nv = true;
+        } else if (key_is(k, kn, "n_targets")) {
+            rc = rd_int(r, 1, 1 << 20, &d->n_targets, "n_targets");
+            have_nt = true;
+        } else if (key_is(k, kn, "trees")) {
+            if (!have_kind || d->kind != SKS_EST_TREES || !have_nv)
+                return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"trees\" must follow kind \"trees\" and n_values");
+            uint32_t nt;
+            if ((rc = rd_array(r, &nt)) != 0)
+                break;
+            if (nt == 0)
+                return fmt_err(r, sks__mp_offset(&r->mp), "steps[0].trees is empty");
+            sks_tree_desc *trees = arena_alloc(&r->mem, (size_t)nt * sizeof(*trees));
+            if (trees == NULL)
+                return oom(r);
+            memset(trees, 0, (size_t)nt * sizeof(*trees));
+            d->trees = trees;
+            d->n_trees = (int32_t)nt;
+            for (uint32_t t = 0; rc == 0 && t < nt; t++)
+                rc = rd_tree(r, d, (int32_t)t, &trees[t]);
+            have_trees = true;
+        } else if (key_is(k, kn, "coef") || key_is(k, kn, "intercept")) {
+            bool is_coef = key_is(k, kn, "coef");
+            if (!have_kind || d->kind != SKS_EST_LINEAR || !have_nt || d->n_features <= 0)
+                return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"%s\" must follow kind \"linear\" and n_targets", is_coef ? "coef" : "intercept");
+            void *p;
+            int64_t count = is_coef ? (int64_t)d->n_targets * d->n_features : d->n_targets;
+            rc = rd_typed(r, "f64", 8, count, &p, is_coef ? "coef" : "intercept");
+            if (rc == 0 && is_coef) {
+                d->coef = p;
+                have_coef = true;
+            } else if (rc == 0) {
+                d->intercept = p;
+                have_icpt = true;
+            }
+        } else {
+            rc = rd_skip(r);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    REQUIRE(have_kind, "kind", "steps[0]");
+    if (d->kind == SKS_EST_TREES) {
+        REQUIRE(have_trees, "trees", "steps[0]");
+        if (d->compare == 0)
+            return fmt_err(r, at, "steps[0]: required key \"compare\" is missing");
+    } else {
+        REQUIRE(have_coef, "coef", "steps[0]");
+        REQUIRE(have_icpt, "intercept", "steps[0]");
+    }
+    return 0;
+}
+
+static int rd_body(reader *r, sks_desc *d, const char **producer_version)
+{
+    uint32_t n;
+    int rc = rd_map(r, &n);
+    const char *k;
+    uint32_t kn;
+    bool have_in = false, have_out = false, have_steps = false;
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if ((rc = rd_key(r, &k, &kn)) != 0)
+            break;
+        if (key_is(k, kn, "producer_version")) {
+            rc = rd_opt_cstr(r, producer_version);
+        } else if (key_is(k, kn, "source")) {
+            rc = rd_opt_cstr(r, &d->source);
+        } else if (key_is(k, kn, "source_version")) {
+            rc = rd_opt_cstr(r, &d->source_version);
+        } else if (key_is(k, kn, "estimator")) {
+            rc = rd_opt_cstr(r, &d->estimator);
+        } else if (key_is(k, kn, "input")) {
+            rc = rd_input(r, d);
+            have_in = true;
+        } else if (key_is(k, kn, "output")) {
+            rc = rd_output(r, d);
+            have_out = true;
+        } else if (key_is(k, kn, "metadata")) {
+            rc = rd_metadata(r, d);
+        } else if (key_is(k, kn, "steps")) {
+            if (!have_in)
+                return fmt_err(r, sks__mp_offset(&r->mp), "\"steps\" must follow \"input\"");
+            uint32_t ns;
+            int64_t at = sks__mp_offset(&r->mp);
+            if ((rc = rd_array(r, &ns)) != 0)
+                break;
+            if (ns != 1)
+                return fmt_err(r, at, "format 1.0 has exactly one step (an estimator), found %u", ns);
+            rc = rd_step(r, d);
+            have_steps = true;
+        } else {
+            rc = rd_skip(r);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    REQUIRE(have_in, "input", "body");
+    REQUIRE(have_out, "output", "body");
+    REQUIRE(have_steps, "steps", "body");
+    if (r->mp.p != r->mp.end)
+        return fmt_err(r, sks__mp_offset(&r->mp), "%lld bytes follow the body's end",
+                       (long long)(r->mp.end - r->mp.p));
+    return 0;
+}
+
+int sks_model_load_buffer(const void *data, size_t len, sks_model **out, sks_error *err)
+{
+    sks__error_clear(err);
+    if (out == NULL || (data == NULL && len > 0))
+        return sks__fail(err, SKS_EARG, "sks_model_load_buffer: NULL argument");
+    *out = NULL;
+    const uint8_t *p = data;
+    size_t m = len < 8 ? len : 8;
+    if (memcmp(p, MAGIC, m) != 0) {
+        if (err != NULL)
+            err->offset = 0;
+        return sks__fail(err, SKS_EMAGIC, "not a skscore model file: the first bytes are not the .skm magic number");
+    }
+    if (len < PREAMBLE) {
+        if (err != NULL)
+            err->offset = (int64_t)len;
+        return sks__fail(err, SKS_ETRUNCATED, "model file is truncated: %zu bytes, shorter than its %d-byte preamble", len, PREAMBLE);
+    }
+    unsigned major = (unsigned)get_le(p + 8, 2), minor = (unsigned)get_le(p + 10, 2);
+    if (major != SKS_FORMAT_MAJOR || minor > SKS_FORMAT_MINOR) {
+        if (err != NULL)
+            err->offset = 8;
+        return sks__fail(err, SKS_EVERSION,
+                         "model file format %u.%u cannot be read by this engine (skscore %s reads %d.0 to %d.%d)%s",
+                         major, minor, SKS_VERSION, SKS_FORMAT_MAJOR, SKS_FORMAT_MAJOR, SKS_FORMAT_MINOR,
+                         major == SKS_FORMAT_MAJOR ? ": upgrade skscore" : "");
+    }
+    uint64_t flags = get_le(p + 12, 4), body = get_le(p + 16, 8);
+    if (flags != 0) {
+        if (err != NULL)
+            err->offset = 12;
+        return sks__fail(err, SKS_EFORMAT, "model file sets unknown flags 0x%llx (file byte 12)", (unsigned long long)flags);
+    }
+    if (body > len - PREAMBLE) {
+        if (err != NULL)
+            err->offset = (int64_t)len;
+        return sks__fail(err, SKS_ETRUNCATED, "model file is truncated: its body should be %llu bytes, %zu are present",
+                         (unsigned long long)body, len - PREAMBLE);
+    }
+    if (body < len - PREAMBLE) {
+        if (err != NULL)
+            err->offset = (int64_t)(PREAMBLE + body);
+        return sks__fail(err, SKS_EFORMAT, "model file has %llu unexpected bytes after its body (file byte %llu)",
+                         (unsigned long long)(len - PREAMBLE - body), (unsigned long long)(PREAMBLE + body));
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdn = 0;
+    EVP_Digest(p + PREAMBLE, body, md, &mdn, EVP_sha256(), NULL);
+    if (memcmp(md, p + 24, 32) != 0) {
+        if (err != NULL)
+            err->offset = 24;
+        return sks__fail(err, SKS_ECHECKSUM, "model file checksum does not match its contents: the file is corrupt or was changed after it was written");
+    }
+    char hex[65];
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+
+    reader r = {.mp = {.base = p + PREAMBLE, .p = p + PREAMBLE, .end = p + PREAMBLE + body, .err = err},
+                .err = err,
+                .body_offset = PREAMBLE};
+    sks_desc d;
+    memset(&d, 0, sizeof(d));
+    const char *producer_version = NULL;
+    int rc = rd_body(&r, &d, &producer_version);
+    if (rc == 0)
+        rc = sks__model_build(&d, producer_version, (int)minor, hex, out, err);
+    arena_free(&r.mem);
+    return rc;
+}
+
+int sks_model_load(const char *path, sks_model **out, sks_error *err)
+{
+    sks__error_clear(err);
+    if (path == NULL || out == NULL)
+        return sks__fail(err, SKS_EARG, "sks_model_load: NULL argument");
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return sks__fail(err, SKS_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return sks__fail(err, SKS_EIO, "cannot read %s: not a regular file", path);
+    }
+    if ((uint64_t)st.st_size > (uint64_t)MAX_BODY + PREAMBLE) {
+        fclose(f);
+        return sks__fail(err, SKS_EFORMAT, "%s is %lld bytes, over the 1 GiB model file limit", path,
+                         (long long)st.st_size);
+    }
+    size_t len = (size_t)st.st_size;
+    uint8_t *buf = malloc(len ? len : 1);
+    if (buf == NULL) {
+        fclose(f);
+        return sks__fail(err, SKS_ENOMEM, "out of memory reading %s", path);
+    }
+    size_t got = fread(buf, 1, len, f);
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr || got != len) {
+        free(buf);
+        return sks__fail(err, SKS_EIO, "cannot read %s", path);
+    }
+    int rc = sks_model_load_buffer(buf, len, out, err);
+    free(buf);
+    if (rc != 0 && err != NULL) {
+        char msg[sizeof(err->message)];
+        snprintf(msg, sizeof(msg), "%s", err->message);
+        snprintf(err->message, sizeof(err->message), "%s: %s", path, msg);
+    }
+    return rc;
+}

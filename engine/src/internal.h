@@ -1,0 +1,125 @@
+/*
+ * internal.h -- declarations shared by the engine's own files.
+ *
+ * Nothing outside engine/ includes this. It holds the model's in-memory
+ * form (the compiled scoring plan), the bounded msgpack reader the loader
+ * uses, and the error helpers. Public names live in skscore.h.
+ */
+#ifndef SKS_INTERNAL_H
+#define SKS_INTERNAL_H
+
+#include "skscore.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* ------------------------------------------------------------- errors */
+
+/* Records code and a printf-style message in err (if not NULL); returns
+ * code so callers can `return sks__fail(...)`. */
+int sks__fail(sks_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int sks__failv(sks_error *err, int code, const char *fmt, va_list ap);
+void sks__error_clear(sks_error *err);
+
+/* --------------------------------------------------- compiled tree plan */
+
+/*
+ * One node of the compiled forest, 16 bytes. All trees share one array,
+ * each laid out in pre-order from its root (a left child follows its
+ * parent). Internal nodes: go left when (float)x <= thr, or when x is NaN
+ * and the SKS__MISSING_LEFT bit of `feature` is set. Leaves point to
+ * themselves (right == own index) and have thr = NaN, so a walk that keeps
+ * stepping stays put; their `left` holds the leaf's value slot.
+ */
+typedef struct sks__node {
+    float thr;
+    uint32_t feature; /* feature index | SKS__MISSING_LEFT */
+    int32_t left;
+    int32_t right;
+} sks__node;
+
+#define SKS__MISSING_LEFT 0x80000000u
+#define SKS__FEATURE_MASK 0x7fffffffu
+
+typedef struct sks__forest {
+    sks__node *nodes;
+    int64_t n_nodes;
+    int32_t n_trees;
+    int32_t *roots;  /* n_trees */
+    double *values;  /* n_slots x n_values */
+    int64_t n_slots;
+    int32_t n_values;
+    sks_aggregation aggregation;
+    int32_t max_depth;
+} sks__forest;
+
+typedef struct sks__linear {
+    int32_t n_targets;
+    double *coef;      /* n_targets x n_features */
+    double *intercept; /* n_targets */
+} sks__linear;
+
+struct sks_model {
+    sks_info info;
+    char **feature_names; /* NULL or n_features */
+    int64_t *int_labels;
+    double *float_labels;
+    char **str_labels;
+    char **meta_keys, **meta_values;
+    char *strings[6]; /* owned: producer_version, source, source_version,
+                         estimator, label_dtype, (spare) */
+    char checksum[65];
+    int32_t n_raw;    /* raw score columns per row */
+    sks__forest forest;
+    sks__linear linear;
+};
+
+/* model.c */
+int sks__desc_validate(const sks_desc *d, sks_error *err);
+int sks__model_build(const sks_desc *d, const char *producer_version,
+                     int format_minor, const char *checksum_hex,
+                     sks_model **out, sks_error *err);
+
+/* tree.c */
+int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err);
+void sks__forest_dispose(sks__forest *f);
+/* Raw scores for n rows whose float32 values sit row-major in x
+ * (n x n_features); out is n x n_values. */
+void sks__forest_score(const sks__forest *f, const float *x, int32_t n,
+                       int32_t n_features, bool has_nan, double *out);
+
+/* linear.c: rows per block of the feature-major input. */
+enum { SKS__LIN_BLOCK = 8 };
+/* Raw scores for n <= SKS__LIN_BLOCK rows stored feature-major in xt
+ * (n_features x SKS__LIN_BLOCK, zero-padded),
+ * out is n x n_targets. */
+void sks__linear_score(const sks__linear *l, const double *xt, int32_t n,
+                       int32_t n_features, double *out);
+
+/* sha256 of data as 64 lowercase hex chars + NUL. */
+void sks__sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* ----------------------------------------------- bounded msgpack reader
+ *
+ * Reads msgpack in place, never allocating and never reading past end.
+ * Every accessor checks type and bounds and fails with SKS_EFORMAT naming
+ * the byte offset. */
+typedef struct sks__mp {
+    const uint8_t *base, *p, *end;
+    sks_error *err;
+} sks__mp;
+
+int sks__mp_map(sks__mp *r, uint32_t *n);
+int sks__mp_array(sks__mp *r, uint32_t *n);
+int sks__mp_str(sks__mp *r, const char **s, uint32_t *len);
+int sks__mp_bin(sks__mp *r, const uint8_t **b, uint32_t *len);
+int sks__mp_int(sks__mp *r, int64_t *v);
+int sks__mp_float(sks__mp *r, double *v); /* float32/64 or integer */
+int sks__mp_bool(sks__mp *r, bool *v);
+bool sks__mp_is_nil(const sks__mp *r);
+int sks__mp_nil(sks__mp *r);
+int sks__mp_skip(sks__mp *r, int depth);
+int64_t sks__mp_offset(const sks__mp *r);
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * predict.c -- scoring entry point: input checks, threads, output links.
+ *
+ * Owns sks_model_predict: it checks the input's shape, splits rows over
+ * threads, converts each chunk of rows into the layout its kernel wants
+ * (checking every value on the way: NaN, infinities, float32 overflow, as
+ * scikit-learn's check_array does), runs the kernel (tree.c, linear.c) and
+ * turns raw scores into the asked output with scikit-learn's own sequence
+ * of operations (expit, softmax, OvR normalization, argmax with the first
+ * maximum winning). Nothing here knows the file format.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { CHUNK = 256 }; /* rows converted and scored at a time per thread */
+
+/* NumPy's pairwise summation (numpy/_core/src/umath/loops_utils.h), which
+ * np.sum uses along a contiguous axis: summing in its order gives the same
+ * bits as scikit-learn's prob.sum(axis=1). */
+static double np_sum(const double *a, int64_t n)
+{
+    if (n < 8) {
+        double res = 0.;
+        for (int64_t i = 0; i < n; i++)
+            res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        int64_t i;
+        for (int j = 0; j < 8; j++)
+            r[j] = a[j];
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++)
+                r[j] += a[i + j];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++)
+            res += a[i];
+        return res;
+    }
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return np_sum(a, n2) + np_sum(a + n2, n - n2);
+}
+
+/* scipy.special.expit for doubles: 1 / (1 + exp(-x)), with libm's exp. */
+static double expit(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+static int64_t argmax(const double *v, int32_t n)
+{
+    int32_t best = 0;
+    for (int32_t k = 1; k < n; k++)
+        if (v[k] > v[best])
+            best = k;
+    return best;
+}
+
+/* Divides p by its (NumPy-ordered) sum; an all-zero row becomes uniform,
+ * as in scikit-learn's _predict_proba_lr. */
+static void ovr_normalize(double *p, int32_t c)
+{
+    double s = np_sum(p, c);
+    if (s == 0) {
+        for (int32_t k = 0; k < c; k++)
+            p[k] = 1;
+        s = c;
+    }
+    for (int32_t k = 0; k < c; k++)
+        p[k] /= s;
+}
+
+/* utils.extmath.softmax: subtract the max, exp, divide by the sum. */
+static void softmax(double *p, int32_t c)
+{
+    double m = p[0];
+    for (int32_t k = 1; k < c; k++)
+        if (p[k] > m)
+            m = p[k];
+    for (int32_t k = 0; k < c; k++)
+        p[k] = exp(p[k] - m);
+    double s = np_sum(p, c);
+    for (int32_t k = 0; k < c; k++)
+        p[k] /= s;
+}
+
+int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols, sks_error *err)
+{
+    const sks_info *in = &m->info;
+    bool clf = in->task == SKS_TASK_CLASSIFICATION;
+    const char *est = in->estimator[0] ? in->estimator : "this model";
+    switch (what) {
+    case SKS_OUT_PREDICT:
+        *cols = clf ? 1 : in->n_outputs;
+        return 0;
+    case SKS_OUT_PROBA:
+        if (!clf || in->link == SKS_LINK_NONE)
+            return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'predict_proba'", est);
+        *cols = in->n_classes;
+        return 0;
+    case SKS_OUT_DECISION:
+        if (!clf || in->kind != SKS_EST_LINEAR)
+            return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'decision_function'", est);
+        *cols = m->linear.n_targets;
+        return 0;
+    }
+    return sks__fail(err, SKS_EARG, "unknown output kind %d", (int)what);
+}
+
+/* Raw scores -> the asked output, one row. */
+static void finish_row(const sks_model *m, sks_output what, double *raw, double *out)
+{
+    const sks_info *in = &m->info;
+    int32_t nr = m->n_raw;
+    if (in->task == SKS_TASK_REGRESSION || what == SKS_OUT_DECISION) {
+        memcpy(out, raw, (size_t)nr * sizeof(double));
+        return;
+    }
+    bool trees = in->kind == SKS_EST_TREES;
+    if (what == SKS_OUT_PREDICT) {
+        if (trees || nr > 1)
+            out[0] = (double)argmax(raw, nr);
+        else
+            out[0] = raw[0] > 0 ? 1.0 : 0.0;
+        return;
+    }
+    int32_t c = in->n_classes;
+    switch (in->link) {
+    case SKS_LINK_PROBA:
+        memcpy(out, raw, (size_t)c * sizeof(double));
+        break;
+    case SKS_LINK_LOGISTIC: {
+        double p = expit(raw[0]);
+        out[0] = 1 - p;
+        out[1] = p;
+        break;
+    }
+    case SKS_LINK_LOGISTIC_OVR:
+        for (int32_t k = 0; k < c; k++)
+            out[k] = expit(raw[k]);
+        ovr_normalize(out, c);
+        break;
+    case SKS_LINK_SOFTMAX:
+        memcpy(out, raw, (size_t)c * sizeof(double));
+        softmax(out, c);
+        break;
+    case SKS_LINK_SOFTMAX_BINARY:
+        out[0] = -raw[0];
+        out[1] = raw[0];
+        softmax(out, 2);
+        break;
+    case SKS_LINK_MODIFIED_HUBER:
+        if (c == 2) {
+            double p = (fmin(fmax(raw[0], -1.0), 1.0) + 1.0) / 2.0;
+            out[0] = 1 - p;
+            out[1] = p;
+        } else {
+            for (int32_t k = 0; k < c; k++)
+                out[k] = (fmin(fmax(raw[k], -1.0), 1.0) + 1.0) / 2.0;
+            ovr_normalize(out, c);
+        }
+        break;
+    case SKS_LINK_NONE:
+        break; /* refused by sks_model_output_cols */
+    }
+}
+
+typedef struct job {
+    const sks_model *m;
+    sks_output what;
+    const sks_matrix *X;
+    double *out;
+    int64_t cols;
+    int64_t r0, r1;
+    /* first bad value in this job's rows */
+    int bad; /* 0, 'n' NaN, 'i' infinity/too large */
+    int64_t bad_row, bad_col;
+    bool nomem;
+} job;
+
+static inline double read_x(const sks_matrix *X, int64_t r, int64_t c)
+{
+    const char *p = (const char *)X->data + r * X->row_stride + c * X->col_stride;
+    if (X->dtype == SKS_F32) {
+        float f;
+        memcpy(&f, p, sizeof f);
+        return f;
+    }
+    double d;
+    memcpy(&d, p, sizeof d);
+    return d;
+}
+
+/* Converts rows [r0, r0+n) to float32 row-major, checking as sklearn's
+ * check_array(dtype=float32) does. Returns false at the first bad value. */
+static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
+{
+    const sks_matrix *X = j->X;
+    const int64_t nc = X->n_cols;
+    const bool allow_nan = j->m->info.allow_nan;
+    for (int32_t i = 0; i < n; i++) {
+        float *row = dst + (size_t)i * (size_t)nc;
+        for (int64_t c = 0; c < nc; c++) {
+            float f = (float)read_x(X, r0 + i, c);
+            row[c] = f;
+            if (!isfinite(f)) {
+                if (isnan(f) && allow_nan) {
+                    *has_nan = true;
+                    continue;
+                }
+                j->bad = isnan(f) ? 'n' : 'i';
+                j->bad_row = r0 + i;
+                j->bad_col = c;
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Converts up to SKS__LIN_BLOCK rows to float64 feature-major blocks. */
+static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
+{
+    const sks_matrix *X = j->X;
+    const int64_t nc = X->n_cols;
+    for (int32_t i = 0; i < n; i++) {
+        for (int64_t c = 0; c < nc; c++) {
+            double v = read_x(X, r0 + i, c);
+            dst[(size_t)c * SKS__LIN_BLOCK + (size_t)i] = v;
+            if (!isfinite(v)) {
+                j->bad = isnan(v) ? 'n' : 'i';
+                j->bad_row = r0 + i;
+                j->bad_col = c;
+                return false;
+            }
+        }
+    }
+    for (int32_t i = n; i < SKS__LIN_BLOCK; i++)
+        for (int64_t c = 0; c < nc; c++)
+            dst[(size_t)c * SKS__LIN_BLOCK + (size_t)i] = 0.0;
+    return true;
+}
+
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    const sks_model *m = j->m;
+    const int64_t nc = j->X->n_cols;
+    const int32_t nr = m->n_raw;
+    bool trees = m->info.kind == SKS_EST_TREES;
+    size_t xbytes = trees ? (size_t)CHUNK * (size_t)nc * sizeof(float)
+                          : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
+    void *xbuf = malloc(xbytes);
+    double *raw = malloc((size_t)CHUNK * (size_t)nr * sizeof(double));
+    if (xbuf == NULL || raw == NULL) {
+        j->nomem = true;
+        goto done;
+    }
+    for (int64_t r0 = j->r0; r0 < j->r1;) {
+        int32_t n;
+        if (trees) {
+            n = (int32_t)(j->r1 - r0 < CHUNK ? j->r1 - r0 : CHUNK);
+            bool has_nan = false;
+            if (!load_f32(j, r0, n, xbuf, &has_nan))
+                goto done;
+            sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, raw);
+        } else {
+            n = (int32_t)(j->r1 - r0 < SKS__LIN_BLOCK ? j->r1 - r0 : SKS__LIN_BLOCK);
+            if (!load_f64t(j, r0, n, xbuf))
+                goto done;
+            sks__linear_score(&m->linear, xbuf, n, (int32_t)nc, raw);
+        }
+        for (int32_t i = 0; i < n; i++)
+            finish_row(m, j->what, &raw[(size_t)i * (size_t)nr], &j->out[(size_t)(r0 + i) * (size_t)j->cols]);
+        r0 += n;
+    }
+done:
+    free(xbuf);
+    free(raw);
+    return NULL;
+}
+
+static int online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+}
+
+int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, double *out,
+                      size_t out_len, int n_threads, sks_error *err)
+{
+    sks__error_clear(err);
+    if (m == NULL || X == NULL)
+        return sks__fail(err, SKS_EARG, "sks_model_predict: NULL argument");
+    int64_t cols;
+    int rc = sks_model_output_cols(m, what, &cols, err);
+    if (rc != 0)
+        return rc;
+    const sks_info *in = &m->info;
+    const char *est = in->estimator[0] ? in->estimator : "the model";
+    if (X->dtype != SKS_F32 && X->dtype != SKS_F64)
+        return sks__fail(err, SKS_EARG, "unknown input dtype %d", (int)X->dtype);
+    if (X->n_rows < 0 || X->n_cols < 0 || (X->n_rows > 0 && X->data == NULL))
+        return sks__fail(err, SKS_EARG, "input matrix has a negative size or no data");
+    if (X->n_cols != in->n_features) {
+        if (err != NULL)
+            err->column = X->n_cols;
+        return sks__fail(err, SKS_ESHAPE, "X has %lld features, but %s is expecting %d features as input.",
+                         (long long)X->n_cols, est, in->n_features);
+    }
+    if (X->n_rows == 0)
+        return 0;
+    if ((uint64_t)X->n_rows > SIZE_MAX / 8 / (uint64_t)cols || out == NULL ||
+        out_len < (size_t)X->n_rows * (size_t)cols)
+        return sks__fail(err, SKS_EBUFSIZE, "output needs %lld x %lld values", (long long)X->n_rows,
+                         (long long)cols);
+
+    /* Threads only when each gets enough work to repay starting it. */
+    double row_cost = in->kind == SKS_EST_TREES
+                          ? (double)in->n_trees * (in->max_depth / 2.0 + 1.0)
+                          : (double)in->n_features * (double)m->linear.n_targets;
+    int64_t min_rows = (int64_t)(200000.0 / (row_cost + 1.0)) + 1;
+    int nt = n_threads > 0 ? n_threads : online_cores();
+    if (nt > 256)
+        nt = 256;
+    if ((int64_t)nt > X->n_rows / min_rows)
+        nt = (int)(X->n_rows / min_rows);
+    if (nt < 1)
+        nt = 1;
+
+    job jobs[256];
+    pthread_t tids[256];
+    bool started[256] = {false};
+    for (int t = 0; t < nt; t++) {
+        jobs[t] = (job){.m = m, .what = what, .X = X, .out = out, .cols = cols,
+                        .r0 = X->n_rows * t / nt, .r1 = X->n_rows * (t + 1) / nt,
+                        .bad_row = -1, .bad_col = -1};
+    }
+    for (int t = 1; t < nt; t++)
+        started[t] = pthread_create(&tids[t], NULL, run_job, &jobs[t]) == 0;
+    run_job(&jobs[0]);
+    for (int t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tids[t], NULL);
+        else
+            run_job(&jobs[t]); /* no thread to be had: do its share here */
+    }
+    for (int t = 0; t < nt; t++) {
+        if (jobs[t].nomem)
+            return sks__fail(err, SKS_ENOMEM, "out of memory while scoring");
+        if (jobs[t].bad) {
+            if (err != NULL) {
+                err->row = jobs[t].bad_row;
+                err->column = jobs[t].bad_col;
+            }
+            if (jobs[t].bad == 'n')
+                return sks__fail(err, SKS_EVALUE,
+                                 "Input X contains NaN (row %lld, column %lld). %s does not accept missing values encoded as NaN natively.",
+                                 (long long)jobs[t].bad_row, (long long)jobs[t].bad_col, est);
+            return sks__fail(err, SKS_EVALUE,
+                             "Input X contains infinity or a value too large for dtype('%s') (row %lld, column %lld).",
+                             in->kind == SKS_EST_TREES ? "float32" : "float64",
+                             (long long)jobs[t].bad_row, (long long)jobs[t].bad_col);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,222 @@
+/*
+ * tree.c -- compiling tree ensembles into a scoring plan, and walking it.
+ *
+ * Owns the forest's memory layout (sks__node, see internal.h) and the
+ * kernels that walk it. The layout was chosen by measurement on deep
+ * forests (docs/BENCHMARKS.md): such forests are memory-latency bound, so
+ * the kernels walk many independent (row, tree) lanes in lockstep, one step
+ * per lane per pass, keeping many node loads in flight; leaves point to
+ * themselves so a pass needs no per-lane branch.
+ *
+ * Exactness: scikit-learn casts X to float32 and compares with a float64
+ * threshold t. For a float32 x, x <= t exactly when x <= w, w the largest
+ * float32 not above t, so thresholds are stored as w and the comparison
+ * stays in float32. Leaf values are added per row in tree order, in
+ * double, as scikit-learn's forests do.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The largest float32 that is <= t. */
+static float f32_floor(double t)
+{
+    float f = (float)t;
+    if ((double)f > t)
+        f = nextafterf(f, -INFINITY);
+    return f;
+}
+
+int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
+{
+    memset(f, 0, sizeof(*f));
+    int64_t total = 0, slots = 0;
+    for (int32_t t = 0; t < d->n_trees; t++) {
+        total += d->trees[t].n_nodes;
+        for (int32_t i = 0; i < d->trees[t].n_nodes; i++)
+            slots += d->trees[t].left[i] == -1;
+    }
+    if (total > INT32_MAX)
+        return sks__fail(err, SKS_EINVALID, "the forest has %lld nodes, more than 2^31 - 1", (long long)total);
+    f->n_trees = d->n_trees;
+    f->n_values = d->n_values;
+    f->aggregation = d->aggregation;
+    f->nodes = malloc((size_t)total * sizeof(sks__node));
+    f->roots = malloc((size_t)d->n_trees * sizeof(int32_t));
+    f->values = malloc((size_t)slots * (size_t)d->n_values * sizeof(double));
+    int32_t max_n = 0;
+    for (int32_t t = 0; t < d->n_trees; t++)
+        if (d->trees[t].n_nodes > max_n)
+            max_n = d->trees[t].n_nodes;
+    /* Pre-order walk: stack of (source node, depth). */
+    int32_t *stack = malloc((size_t)max_n * 2 * sizeof(int32_t));
+    int32_t *fix = malloc((size_t)max_n * sizeof(int32_t)); /* new index of a parent awaiting its right child */
+    if (f->nodes == NULL || f->roots == NULL || f->values == NULL || stack == NULL || fix == NULL) {
+        free(stack);
+        free(fix);
+        sks__forest_dispose(f);
+        return sks__fail(err, SKS_ENOMEM, "out of memory compiling %lld tree nodes", (long long)total);
+    }
+    int32_t next = 0;
+    int64_t slot = 0;
+    for (int32_t t = 0; t < d->n_trees; t++) {
+        const sks_tree_desc *tr = &d->trees[t];
+        f->roots[t] = next;
+        /* Iterative pre-order: a node's left child is the next index; its
+         * right child's index is patched in when the walk reaches it. */
+        int32_t top = 0;
+        stack[top * 2] = 0;
+        stack[top * 2 + 1] = 0;
+        fix[top] = -1;
+        top++;
+        while (top > 0) {
+            top--;
+            int32_t src = stack[top * 2], depth = stack[top * 2 + 1], parent = fix[top];
+            int32_t me = next++;
+            if (parent >= 0)
+                f->nodes[parent].right = me;
+            if (depth > f->max_depth)
+                f->max_depth = depth;
+            sks__node *nd = &f->nodes[me];
+            if (tr->left[src] == -1) {
+                nd->thr = NAN;
+                nd->feature = 0;
+                nd->left = (int32_t)slot;
+                nd->right = me;
+                memcpy(&f->values[slot * d->n_values], &tr->value[(size_t)src * (size_t)d->n_values],
+                       (size_t)d->n_values * sizeof(double));
+                slot++;
+                continue;
+            }
+            nd->thr = f32_floor(tr->threshold[src]);
+            nd->feature = (uint32_t)tr->feature[src];
+            if (tr->missing_left != NULL && tr->missing_left[src])
+                nd->feature |= SKS__MISSING_LEFT;
+            nd->left = me + 1;
+            nd->right = -1;
+            /* Right first on the stack, so the left subtree comes next. */
+            stack[top * 2] = tr->right[src];
+            stack[top * 2 + 1] = depth + 1;
+            fix[top] = me;
+            top++;
+            stack[top * 2] = tr->left[src];
+            stack[top * 2 + 1] = depth + 1;
+            fix[top] = -1;
+            top++;
+        }
+    }
+    free(stack);
+    free(fix);
+    f->n_nodes = next;
+    f->n_slots = slot;
+    return 0;
+}
+
+void sks__forest_dispose(sks__forest *f)
+{
+    free(f->nodes);
+    free(f->roots);
+    free(f->values);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Lanes walked together per pass: enough loads in flight to hide memory
+ * latency, few enough to stay in registers and L1. */
+enum { LANES = 16 };
+
+/* One pass over every lane; returns whether any lane moved. */
+static inline bool step(const sks__node *nodes, int32_t *idx, const float *const *xr, int n,
+                        bool has_nan)
+{
+    int32_t moved = 0;
+    for (int l = 0; l < n; l++) {
+        const sks__node *nd = &nodes[idx[l]];
+        float x = xr[l][nd->feature & SKS__FEATURE_MASK];
+        int32_t go_left = x <= nd->thr;
+        if (has_nan)
+            go_left |= (x != x) & (int32_t)(nd->feature >> 31);
+        int32_t nx = go_left ? nd->left : nd->right;
+        moved |= nx ^ idx[l];
+        idx[l] = nx;
+    }
+    return moved != 0;
+}
+
+static void walk(const sks__node *nodes, int32_t *idx, const float *const *xr, int n, bool has_nan)
+{
+    if (has_nan)
+        while (step(nodes, idx, xr, n, true)) {
+        }
+    else
+        while (step(nodes, idx, xr, n, false)) {
+        }
+}
+
+static inline void add_leaf(const sks__forest *f, int32_t leaf, double *acc)
+{
+    const double *v = &f->values[(size_t)f->nodes[leaf].left * (size_t)f->n_values];
+    for (int32_t k = 0; k < f->n_values; k++)
+        acc[k] += v[k];
+}
+
+void sks__forest_score(const sks__forest *f, const float *x, int32_t n, int32_t n_features,
+                       bool has_nan, double *out)
+{
+    const int32_t nv = f->n_values;
+    int32_t idx[LANES];
+    const float *xr[LANES];
+    if (f->aggregation == SKS_AGG_SINGLE) {
+        for (int32_t r0 = 0; r0 < n; r0 += LANES) {
+            int lanes = n - r0 < LANES ? n - r0 : LANES;
+            for (int l = 0; l < lanes; l++) {
+                idx[l] = f->roots[0];
+                xr[l] = x + (size_t)(r0 + l) * (size_t)n_features;
+            }
+            walk(f->nodes, idx, xr, lanes, has_nan);
+            for (int l = 0; l < lanes; l++)
+                memcpy(&out[(size_t)(r0 + l) * nv], &f->values[(size_t)f->nodes[idx[l]].left * nv],
+                       (size_t)nv * sizeof(double));
+        }
+        return;
+    }
+    memset(out, 0, (size_t)n * (size_t)nv * sizeof(double));
+    if (n < LANES / 2) {
+        /* Few rows: lanes are trees of one row; leaves still join the sum
+         * in tree order. */
+        for (int32_t r = 0; r < n; r++) {
+            const float *row = x + (size_t)r * (size_t)n_features;
+            double *acc = &out[(size_t)r * nv];
+            for (int32_t t0 = 0; t0 < f->n_trees; t0 += LANES) {
+                int lanes = f->n_trees - t0 < LANES ? f->n_trees - t0 : LANES;
+                for (int l = 0; l < lanes; l++) {
+                    idx[l] = f->roots[t0 + l];
+                    xr[l] = row;
+                }
+                walk(f->nodes, idx, xr, lanes, has_nan);
+                for (int l = 0; l < lanes; l++)
+                    add_leaf(f, idx[l], acc);
+            }
+        }
+    } else {
+        /* Rows in blocks: lanes are rows, trees in order for each block. */
+        for (int32_t r0 = 0; r0 < n; r0 += LANES) {
+            int lanes = n - r0 < LANES ? n - r0 : LANES;
+            for (int l = 0; l < lanes; l++)
+                xr[l] = x + (size_t)(r0 + l) * (size_t)n_features;
+            for (int32_t t = 0; t < f->n_trees; t++) {
+                for (int l = 0; l < lanes; l++)
+                    idx[l] = f->roots[t];
+                walk(f->nodes, idx, xr, lanes, has_nan);
+                for (int l = 0; l < lanes; l++)
+                    add_leaf(f, idx[l], &out[(size_t)(r0 + l) * nv]);
+            }
+        }
+    }
+    if (f->aggregation == SKS_AGG_MEAN) {
+        double div = (double)f->n_trees;
+        for (size_t i = 0; i < (size_t)n * (size_t)nv; i++)
+            out[i] /= div;
+    }
+}
