@@ -856,11 +856,13 @@ int sks_model_load_buffer(const void *data, size_t len, sks_model **out, sks_err
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdn = 0;
     EVP_Digest(p + PREAMBLE, body, md, &mdn, EVP_sha256(), NULL);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
     if (memcmp(md, p + 24, 32) != 0) {
         if (err != NULL)
             err->offset = 24;
         return sks__fail(err, SKS_ECHECKSUM, "model file checksum does not match its contents: the file is corrupt or was changed after it was written");
     }
+#endif
     char hex[65];
     for (unsigned i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);

@@ -1,0 +1,103 @@
+/* fixtures.h -- small model descriptions the engine's C tests share. */
+#ifndef SKS_FIXTURES_H
+#define SKS_FIXTURES_H
+
+#include "skscore.h"
+
+#include <string.h>
+
+/* A stump on feature 0 at 0.1 (not a float32: (float)0.1 > 0.1), NaN goes
+ * left, then a split on feature 1 at 2.5; 3 classes with string labels. */
+typedef struct fx_tree {
+    int32_t left[5], right[5], feature[5];
+    double threshold[5];
+    uint8_t missing_left[5];
+    double value[5 * 3];
+    sks_tree_desc tree;
+} fx_tree;
+
+static const char *const fx_labels[3] = {"setosa", "versicolor", "virginica"};
+static const char *const fx_names[2] = {"sepal length", "petal width"};
+static const char *const fx_keys[2] = {"owner", "stage"};
+static const char *const fx_vals[2] = {"risk-team", "prod"};
+
+static inline void fx_tree_init(fx_tree *t, double scale)
+{
+    /* 0: x0 <= 0.1 ? 1 : 2;  2: x1 <= 2.5 ? 3 : 4 */
+    int32_t l[5] = {1, -1, 3, -1, -1}, r[5] = {2, -1, 4, -1, -1}, f[5] = {0, -2, 1, -2, -2};
+    double th[5] = {0.1, -2, 2.5, -2, -2};
+    uint8_t ml[5] = {1, 0, 0, 0, 0};
+    double v[15] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0.75, 0.25, 0, 0.125, 0.875};
+    memcpy(t->left, l, sizeof l);
+    memcpy(t->right, r, sizeof r);
+    memcpy(t->feature, f, sizeof f);
+    memcpy(t->threshold, th, sizeof th);
+    memcpy(t->missing_left, ml, sizeof ml);
+    for (int i = 0; i < 15; i++)
+        t->value[i] = v[i] * scale;
+    t->tree = (sks_tree_desc){5, t->left, t->right, t->feature, t->threshold, t->missing_left, t->value};
+}
+
+static inline sks_desc fx_classifier(const sks_tree_desc *trees, int32_t n_trees)
+{
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.source = "scikit-learn";
+    d.source_version = "1.9.1";
+    d.estimator = n_trees == 1 ? "DecisionTreeClassifier" : "RandomForestClassifier";
+    d.n_features = 2;
+    d.feature_names = fx_names;
+    d.allow_nan = 1;
+    d.task = SKS_TASK_CLASSIFICATION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_STR;
+    d.n_classes = 3;
+    d.str_labels = fx_labels;
+    d.label_dtype = "<U10";
+    d.link = SKS_LINK_PROBA;
+    d.n_metadata = 2;
+    d.metadata_keys = fx_keys;
+    d.metadata_values = fx_vals;
+    d.kind = SKS_EST_TREES;
+    d.n_trees = n_trees;
+    d.trees = trees;
+    d.n_values = 3;
+    d.aggregation = n_trees == 1 ? SKS_AGG_SINGLE : SKS_AGG_MEAN;
+    d.compare = SKS_CMP_F32_LE;
+    return d;
+}
+
+static const int64_t fx_int_labels[3] = {-1, 4, 7};
+
+/* A 3-class linear classifier over 2 features. */
+static const double fx_coef[6] = {1.5, -2.0, 0.25, 0.5, -1.0, 3.0};
+static const double fx_intercept[3] = {0.1, -0.2, 0.3};
+
+static inline sks_desc fx_linear(sks_link link)
+{
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.source = "scikit-learn";
+    d.source_version = "1.9.1";
+    d.estimator = "LogisticRegression";
+    d.n_features = 2;
+    d.task = SKS_TASK_CLASSIFICATION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_INT;
+    d.n_classes = 3;
+    d.int_labels = fx_int_labels;
+    d.label_dtype = "int64";
+    d.link = link;
+    d.kind = SKS_EST_LINEAR;
+    d.n_targets = 3;
+    d.coef = fx_coef;
+    d.intercept = fx_intercept;
+    return d;
+}
+
+static inline sks_matrix fx_rows(const double *x, int64_t n_rows, int64_t n_cols)
+{
+    return (sks_matrix){x, SKS_F64, n_rows, n_cols, n_cols * 8, 8};
+}
+
+#endif

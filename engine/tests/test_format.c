@@ -1,0 +1,286 @@
+/* test_format.c -- the model file: round trips, and every way a file can be bad. */
+#define _POSIX_C_SOURCE 200809L
+#include "fixtures.h"
+#include "task.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+static void *serialize(const sks_desc *d, size_t *len)
+{
+    void *buf = NULL;
+    sks_error err;
+    if (sks_desc_serialize(d, &buf, len, &err) != 0) {
+        fprintf(stderr, "serialize: %s\n", err.message);
+        exit(1);
+    }
+    return buf;
+}
+
+/* Recomputes the body checksum so a mutation reaches the body parser. */
+static void fix_checksum(uint8_t *buf, size_t len)
+{
+    unsigned n;
+    if (len >= 56)
+        EVP_Digest(buf + 56, len - 56, buf + 24, &n, EVP_sha256(), NULL);
+}
+
+TEST(roundtrip_tree_classifier)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    char path[] = "/tmp/sks-test-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    close(fd);
+    sks_error err;
+    ASSERT_RC(sks_desc_save(&d, path, &err), 0, &err);
+    sks_model *m = NULL;
+    ASSERT_RC(sks_model_load(path, &m, &err), 0, &err);
+    unlink(path);
+    sks_info in;
+    sks_model_info(m, &in);
+    ASSERT_INT(in.format_major, ==, SKS_FORMAT_MAJOR);
+    ASSERT_STR(in.producer, "skscore");
+    ASSERT_STR(in.producer_version, SKS_VERSION);
+    ASSERT_STR(in.source, "scikit-learn");
+    ASSERT_STR(in.estimator, "DecisionTreeClassifier");
+    ASSERT_INT(strlen(in.checksum), ==, 64);
+    ASSERT_INT(in.task, ==, SKS_TASK_CLASSIFICATION);
+    ASSERT_INT(in.n_features, ==, 2);
+    ASSERT_INT(in.n_classes, ==, 3);
+    ASSERT_INT(in.label_kind, ==, SKS_LABEL_STR);
+    ASSERT_STR(in.label_dtype, "<U10");
+    ASSERT_INT(in.n_trees, ==, 1);
+    ASSERT_INT(in.n_nodes, ==, 5);
+    ASSERT_INT(in.max_depth, ==, 2);
+    ASSERT_INT(in.allow_nan, ==, 1);
+    ASSERT_STR(sks_model_feature_name(m, 1), "petal width");
+    ASSERT(sks_model_feature_name(m, 2) == NULL);
+    ASSERT_STR(sks_model_label_str(m, 2), "virginica");
+    ASSERT(sks_model_label_str(m, 3) == NULL);
+    ASSERT_INT(in.n_metadata, ==, 2);
+    ASSERT_STR(sks_model_metadata_key(m, 0), "owner");
+    ASSERT_STR(sks_model_metadata_value(m, 0), "risk-team");
+    ASSERT(sks_model_metadata_key(m, 5) == NULL);
+
+    /* The same bytes load the same model, and from_desc agrees. */
+    size_t len;
+    void *buf = serialize(&d, &len);
+    sks_model *m2 = NULL, *m3 = NULL;
+    ASSERT_RC(sks_model_load_buffer(buf, len, &m2, &err), 0, &err);
+    ASSERT_RC(sks_model_from_desc(&d, &m3, &err), 0, &err);
+    sks_info in2, in3;
+    sks_model_info(m2, &in2);
+    sks_model_info(m3, &in3);
+    ASSERT_STR(in2.checksum, in.checksum);
+    ASSERT_STR(in3.checksum, in.checksum);
+    sks_free(buf);
+    sks_model_free(m);
+    sks_model_free(m2);
+    sks_model_free(m3);
+    sks_model_free(NULL);
+}
+
+TEST(roundtrip_linear_int_labels)
+{
+    sks_desc d = fx_linear(SKS_LINK_SOFTMAX);
+    sks_error err;
+    sks_model *m = NULL;
+    ASSERT_RC(sks_model_from_desc(&d, &m, &err), 0, &err);
+    sks_info in;
+    sks_model_info(m, &in);
+    ASSERT_INT(in.kind, ==, SKS_EST_LINEAR);
+    ASSERT_INT(in.label_kind, ==, SKS_LABEL_INT);
+    ASSERT_INT(sks_model_label_int(m, 0), ==, -1);
+    ASSERT_INT(sks_model_label_int(m, 2), ==, 7);
+    ASSERT_INT(in.has_feature_names, ==, 0);
+    ASSERT_INT(in.n_trees, ==, 0);
+    sks_model_free(m);
+}
+
+TEST(header_errors)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    size_t len;
+    uint8_t *buf = serialize(&d, &len);
+    uint8_t *copy = malloc(len + 8);
+    sks_model *m = NULL;
+    sks_error err;
+
+    memcpy(copy, buf, len);
+    copy[1] = 'X';
+    ASSERT_RC(sks_model_load_buffer(copy, len, &m, &err), SKS_EMAGIC, &err);
+    ASSERT_RC(sks_model_load_buffer("PK\3\4", 4, &m, &err), SKS_EMAGIC, &err);
+    ASSERT_RC(sks_model_load_buffer("", 0, &m, &err), SKS_ETRUNCATED, &err);
+
+    memcpy(copy, buf, len);
+    copy[8] = 2; /* major 2 */
+    ASSERT_RC(sks_model_load_buffer(copy, len, &m, &err), SKS_EVERSION, &err);
+    ASSERT(strstr(err.message, "2.0") != NULL);
+    memcpy(copy, buf, len);
+    copy[10] = SKS_FORMAT_MINOR + 1;
+    ASSERT_RC(sks_model_load_buffer(copy, len, &m, &err), SKS_EVERSION, &err);
+    ASSERT(strstr(err.message, "upgrade") != NULL);
+
+    memcpy(copy, buf, len);
+    copy[12] = 1;
+    ASSERT_RC(sks_model_load_buffer(copy, len, &m, &err), SKS_EFORMAT, &err);
+
+    memcpy(copy, buf, len);
+    copy[len - 1] ^= 0x40;
+    ASSERT_RC(sks_model_load_buffer(copy, len, &m, &err), SKS_ECHECKSUM, &err);
+
+    memcpy(copy, buf, len);
+    memcpy(copy + len, "trailing", 8);
+    ASSERT_RC(sks_model_load_buffer(copy, len + 8, &m, &err), SKS_EFORMAT, &err);
+    ASSERT(strstr(err.message, "after its body") != NULL);
+
+    ASSERT_RC(sks_model_load_buffer(NULL, 3, &m, &err), SKS_EARG, &err);
+    ASSERT_RC(sks_model_load("/nonexistent/model.skm", &m, &err), SKS_EIO, &err);
+    ASSERT(strstr(err.message, "/nonexistent/model.skm") != NULL);
+    ASSERT_RC(sks_model_load("/tmp", &m, &err), SKS_EIO, &err);
+    ASSERT(m == NULL);
+    free(copy);
+    sks_free(buf);
+}
+
+TEST(every_truncation_fails_cleanly)
+{
+    fx_tree t[3];
+    sks_tree_desc trees[3];
+    for (int i = 0; i < 3; i++) {
+        fx_tree_init(&t[i], 1.0);
+        trees[i] = t[i].tree;
+    }
+    sks_desc d = fx_classifier(trees, 3);
+    size_t len;
+    uint8_t *buf = serialize(&d, &len);
+    uint8_t *copy = malloc(len);
+    for (size_t n = 0; n < len; n++) {
+        sks_model *m = NULL;
+        sks_error err;
+        /* As cut: a short file. */
+        ASSERT(sks_model_load_buffer(buf, n, &m, &err) != 0 && m == NULL);
+        /* With the header patched to agree: the body parser sees the cut. */
+        if (n >= 56) {
+            memcpy(copy, buf, n);
+            uint64_t body = n - 56;
+            for (int i = 0; i < 8; i++)
+                copy[16 + i] = (uint8_t)(body >> (8 * i));
+            fix_checksum(copy, n);
+            int rc = sks_model_load_buffer(copy, n, &m, &err);
+            ASSERT(rc != 0 && m == NULL);
+            ASSERT(err.message[0] != '\0');
+        }
+    }
+    free(copy);
+    sks_free(buf);
+}
+
+TEST(every_flipped_byte_is_caught_or_harmless)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    size_t len;
+    uint8_t *buf = serialize(&d, &len);
+    uint8_t *copy = malloc(len);
+    static const uint8_t flips[] = {0x01, 0x80, 0xff, 0x10};
+    double x[2] = {0.5, 3.0}, out[3];
+    sks_matrix X = fx_rows(x, 1, 2);
+    for (size_t i = 56; i < len; i++) {
+        for (size_t f = 0; f < sizeof flips; f++) {
+            memcpy(copy, buf, len);
+            copy[i] ^= flips[f];
+            sks_model *m = NULL;
+            sks_error err;
+            ASSERT_INT(sks_model_load_buffer(copy, len, &m, &err), ==, SKS_ECHECKSUM);
+            fix_checksum(copy, len);
+            if (sks_model_load_buffer(copy, len, &m, &err) == 0) {
+                /* A flip that still describes a valid model must score. */
+                sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 3, 1, &err);
+                sks_model_free(m);
+            } else {
+                ASSERT(m == NULL && err.message[0] != '\0');
+            }
+        }
+    }
+    free(copy);
+    sks_free(buf);
+}
+
+/* Descriptions that must be refused, each for its own reason. */
+TEST(invalid_descriptions)
+{
+    sks_error err;
+    void *buf;
+    size_t len;
+    fx_tree t;
+    sks_desc d;
+
+#define REFUSE(mutation, needle)                                                       \
+    do {                                                                               \
+        fx_tree_init(&t, 1.0);                                                         \
+        d = fx_classifier(&t.tree, 1);                                                 \
+        mutation;                                                                      \
+        ASSERT_RC(sks_desc_serialize(&d, &buf, &len, &err), SKS_EINVALID, &err);       \
+        if (strstr(err.message, needle) == NULL)                                       \
+            FAIL_("message \"%s\" lacks \"%s\"", err.message, needle);                 \
+    } while (0)
+
+    REFUSE(t.left[2] = 0, "outside");                 /* child back to the root */
+    REFUSE((t.left[2] = 1, t.right[2] = 1), "twice"); /* shared leaf */
+    REFUSE(t.right[0] = 5, "outside");
+    REFUSE(t.left[3] = 4, "leaf marker");
+    REFUSE(t.feature[2] = 2, "feature 2");
+    REFUSE(t.feature[0] = -1, "feature -1");
+    REFUSE(t.threshold[2] = NAN, "NaN");
+    REFUSE(t.missing_left[0] = 2, "missing_left");
+    REFUSE(d.n_values = 2, "values per leaf");
+    REFUSE(d.n_features = 0, "n_features");
+    REFUSE(d.n_classes = 0, "n_classes");
+    REFUSE(d.link = SKS_LINK_SOFTMAX, "link");
+    REFUSE(d.aggregation = (sks_aggregation)9, "aggregation");
+    REFUSE(d.n_trees = 0, "n_trees");
+    REFUSE(d.kind = (sks_estimator_kind)7, "estimator kind");
+    REFUSE(d.label_kind = SKS_LABEL_NONE, "labels");
+    static const char *const dup_names[2] = {"a", "a"};
+    REFUSE(d.feature_names = dup_names, "twice");
+    static const char *const bad_utf8[3] = {"ok", "\xc3\x28", "x"};
+    REFUSE(d.str_labels = bad_utf8, "UTF-8");
+    static const char *const overlong[3] = {"ok", "\xc0\xaf", "x"};
+    REFUSE(d.str_labels = overlong, "UTF-8");
+    REFUSE(d.n_outputs = 2, "multi-output");
+#undef REFUSE
+
+    /* A cycle through a child pointing at its ancestor. */
+    int32_t l[3] = {1, 2, -1}, r[3] = {2, 1, -1}, f[3] = {0, 0, 0};
+    double th[3] = {0, 0, 0}, v[9] = {0};
+    sks_tree_desc cyc = {3, l, r, f, th, NULL, v};
+    d = fx_classifier(&cyc, 1);
+    ASSERT_RC(sks_desc_serialize(&d, &buf, &len, &err), SKS_EINVALID, &err);
+
+    sks_desc lin = fx_linear(SKS_LINK_LOGISTIC); /* binary link, 3 classes */
+    ASSERT_RC(sks_desc_serialize(&lin, &buf, &len, &err), SKS_EINVALID, &err);
+    lin = fx_linear(SKS_LINK_SOFTMAX);
+    lin.n_targets = 2;
+    ASSERT_RC(sks_desc_serialize(&lin, &buf, &len, &err), SKS_EINVALID, &err);
+    ASSERT_RC(sks_desc_serialize(NULL, &buf, &len, &err), SKS_EARG, &err);
+    ASSERT_RC(sks_desc_save(&lin, "/nonexistent-dir/x.skm", &err), SKS_EINVALID, &err);
+    lin = fx_linear(SKS_LINK_SOFTMAX);
+    ASSERT_RC(sks_desc_save(&lin, "/nonexistent-dir/x.skm", &err), SKS_EIO, &err);
+}
+
+static const task_entry TESTS[] = {
+    TASK(roundtrip_tree_classifier),
+    TASK(roundtrip_linear_int_labels),
+    TASK(header_errors),
+    TASK(every_truncation_fails_cleanly),
+    TASK(every_flipped_byte_is_caught_or_harmless),
+    TASK(invalid_descriptions),
+};
+TASK_MAIN(TESTS)

@@ -1,0 +1,329 @@
+/* test_predict.c -- scoring: exact tree arithmetic, links, input checks, threads. */
+#include "fixtures.h"
+#include "task.h"
+
+static sks_model *build(const sks_desc *d)
+{
+    sks_model *m = NULL;
+    sks_error err;
+    if (sks_model_from_desc(d, &m, &err) != 0) {
+        fprintf(stderr, "build: %s\n", err.message);
+        exit(1);
+    }
+    return m;
+}
+
+TEST(threshold_compares_in_float32)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    sks_model *m = build(&d);
+    sks_error err;
+    /* 0.1 as float32 is 0.100000001490116 > 0.1: sklearn goes right. A
+     * float64 comparison would go left. */
+    double x[] = {0.1, 0.0, 0.09999999, 0.0, 0.1000000015, 9.0, -1e-45, 0.0};
+    double out[4], proba[12];
+    sks_matrix X = fx_rows(x, 4, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 4, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], 1.0); /* right, then x1 = 0 <= 2.5: class 1 */
+    ASSERT_BITS(out[1], 0.0); /* left */
+    ASSERT_BITS(out[2], 2.0);
+    ASSERT_BITS(out[3], 0.0);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, proba, 12, 1, &err), 0, &err);
+    ASSERT_BITS(proba[0], 0.0);
+    ASSERT_BITS(proba[1], 0.75);
+    ASSERT_BITS(proba[2], 0.25);
+    ASSERT_BITS(proba[3], 1.0);
+    /* float32 input gives the same answers. */
+    float xf[8];
+    for (int i = 0; i < 8; i++)
+        xf[i] = (float)x[i];
+    sks_matrix Xf = {xf, SKS_F32, 4, 2, 8, 4};
+    double outf[4];
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &Xf, outf, 4, 1, &err), 0, &err);
+    ASSERT(memcmp(out, outf, sizeof out) == 0);
+    sks_model_free(m);
+}
+
+TEST(nan_routing_and_refusal)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    sks_model *m = build(&d);
+    sks_error err;
+    double x[] = {NAN, 0.0, 1.0, NAN};
+    double out[2];
+    sks_matrix X = fx_rows(x, 2, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 2, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], 0.0); /* root sends NaN left */
+    ASSERT_BITS(out[1], 2.0); /* node 2 sends NaN right */
+    sks_model_free(m);
+
+    d.allow_nan = 0;
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 2, 1, &err), SKS_EVALUE, &err);
+    ASSERT_INT(err.row, ==, 0);
+    ASSERT_INT(err.column, ==, 0);
+    ASSERT(strstr(err.message, "NaN") != NULL);
+    sks_model_free(m);
+}
+
+TEST(infinite_and_float32_overflow_refused)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    sks_model *m = build(&d);
+    sks_error err;
+    double out[3];
+    double big[] = {0.0, 0.0, 0.0, 0.0, 1.0, 3.5e38};
+    sks_matrix X = fx_rows(big, 3, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 3, 1, &err), SKS_EVALUE, &err);
+    ASSERT_INT(err.row, ==, 2);
+    ASSERT_INT(err.column, ==, 1);
+    ASSERT(strstr(err.message, "float32") != NULL);
+    double inf[] = {-INFINITY, 0.0};
+    X = fx_rows(inf, 1, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 1, 1, &err), SKS_EVALUE, &err);
+    /* The largest float32 itself is fine. */
+    double edge[] = {3.4028234663852886e38, 0.0};
+    X = fx_rows(edge, 1, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 1, 1, &err), 0, &err);
+    sks_model_free(m);
+}
+
+TEST(shape_and_buffer_errors)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    sks_model *m = build(&d);
+    sks_error err;
+    double x[6] = {0}, out[6];
+    sks_matrix X = fx_rows(x, 2, 3);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 6, 1, &err), SKS_ESHAPE, &err);
+    ASSERT_STR(err.message, "X has 3 features, but DecisionTreeClassifier is expecting 2 features as input.");
+    X = fx_rows(x, 3, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, out, 6, 1, &err), SKS_EBUFSIZE, &err);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, out, 6, 1, &err), SKS_EUNSUPPORTED, &err);
+    ASSERT_STR(err.message, "This 'DecisionTreeClassifier' has no attribute 'decision_function'");
+    X = fx_rows(x, 0, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, NULL, 0, 1, &err), 0, &err);
+    X.dtype = (sks_dtype)9;
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 6, 1, &err), SKS_EARG, &err);
+    int64_t cols;
+    ASSERT_RC(sks_model_output_cols(m, SKS_OUT_PROBA, &cols, &err), 0, &err);
+    ASSERT_INT(cols, ==, 3);
+    ASSERT_RC(sks_model_output_cols(m, (sks_output)7, &cols, &err), SKS_EARG, &err);
+    sks_model_free(m);
+}
+
+TEST(forest_mean_in_tree_order)
+{
+    fx_tree t[3];
+    sks_tree_desc trees[3];
+    const double scale[3] = {1.0, 1.0 / 3.0, 0.1};
+    for (int i = 0; i < 3; i++) {
+        fx_tree_init(&t[i], scale[i]);
+        trees[i] = t[i].tree;
+    }
+    sks_desc d = fx_classifier(trees, 3);
+    sks_model *m = build(&d);
+    sks_error err;
+    double x[] = {1.0, 9.0};
+    double p[3];
+    sks_matrix X = fx_rows(x, 1, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, p, 3, 1, &err), 0, &err);
+    double want = 0.0;
+    for (int i = 0; i < 3; i++)
+        want += 0.875 * scale[i];
+    want /= 3;
+    ASSERT_BITS(p[2], want);
+    sks_model_free(m);
+}
+
+/* Strided, transposed, reversed and float32 inputs; 1 vs many threads. */
+TEST(layouts_and_threads_agree)
+{
+    enum { N = 5000, TREES = 40 };
+    fx_tree t[TREES];
+    sks_tree_desc trees[TREES];
+    for (int i = 0; i < TREES; i++) {
+        fx_tree_init(&t[i], 1.0 + i);
+        t[i].threshold[0] = 0.01 * i;
+        trees[i] = t[i].tree;
+    }
+    sks_desc d = fx_classifier(trees, TREES);
+    sks_model *m = build(&d);
+    sks_error err;
+    double *rowmajor = malloc(N * 2 * sizeof(double));
+    double *colmajor = malloc(N * 2 * sizeof(double));
+    uint64_t s = 42;
+    for (int i = 0; i < N; i++) {
+        for (int c = 0; c < 2; c++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            double v = (double)(s >> 11) / 9007199254740992.0 * 5.0 - 1.0;
+            rowmajor[i * 2 + c] = v;
+            colmajor[c * N + i] = v;
+        }
+    }
+    double *a = malloc(N * 3 * sizeof(double)), *b = malloc(N * 3 * sizeof(double));
+    sks_matrix X = fx_rows(rowmajor, N, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, a, N * 3, 1, &err), 0, &err);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, b, N * 3, 4, &err), 0, &err);
+    ASSERT(memcmp(a, b, N * 3 * sizeof(double)) == 0);
+    sks_matrix F = {colmajor, SKS_F64, N, 2, 8, N * 8};
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &F, b, N * 3, 0, &err), 0, &err);
+    ASSERT(memcmp(a, b, N * 3 * sizeof(double)) == 0);
+    /* Rows read backwards through a negative stride. */
+    sks_matrix R = {rowmajor + (N - 1) * 2, SKS_F64, N, 2, -16, 8};
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &R, b, N * 3, 2, &err), 0, &err);
+    for (int i = 0; i < N; i++)
+        ASSERT(memcmp(&a[i * 3], &b[(N - 1 - i) * 3], 3 * sizeof(double)) == 0);
+    /* One row at a time (the tree-lane path) equals the batch. */
+    for (int i = 0; i < 50; i++) {
+        sks_matrix one = fx_rows(rowmajor + i * 2, 1, 2);
+        double p[3];
+        ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &one, p, 3, 1, &err), 0, &err);
+        ASSERT(memcmp(p, &a[i * 3], sizeof p) == 0);
+    }
+    free(rowmajor);
+    free(colmajor);
+    free(a);
+    free(b);
+    sks_model_free(m);
+}
+
+static double expit(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+TEST(linear_links)
+{
+    sks_error err;
+    double x[] = {0.5, -1.25};
+    sks_matrix X = fx_rows(x, 1, 2);
+    double dec[3];
+    for (int k = 0; k < 3; k++)
+        dec[k] = (0.0 + x[0] * fx_coef[k * 2] + x[1] * fx_coef[k * 2 + 1]) + fx_intercept[k];
+
+    sks_desc d = fx_linear(SKS_LINK_SOFTMAX);
+    sks_model *m = build(&d);
+    double out[3], lab[1];
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, out, 3, 1, &err), 0, &err);
+    for (int k = 0; k < 3; k++)
+        ASSERT_BITS(out[k], dec[k]);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, out, 3, 1, &err), 0, &err);
+    double mx = fmax(dec[0], fmax(dec[1], dec[2])), e[3];
+    for (int k = 0; k < 3; k++)
+        e[k] = exp(dec[k] - mx);
+    double sum = 0.0 + e[0] + e[1] + e[2];
+    for (int k = 0; k < 3; k++)
+        ASSERT_BITS(out[k], e[k] / sum);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, lab, 1, 1, &err), 0, &err);
+    ASSERT_BITS(lab[0], dec[0] >= dec[1] ? (dec[0] >= dec[2] ? 0.0 : 2.0) : (dec[1] >= dec[2] ? 1.0 : 2.0));
+    sks_model_free(m);
+
+    d = fx_linear(SKS_LINK_LOGISTIC_OVR);
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, out, 3, 1, &err), 0, &err);
+    double p[3], ps = 0.0;
+    for (int k = 0; k < 3; k++)
+        ps += (p[k] = expit(dec[k]));
+    for (int k = 0; k < 3; k++)
+        ASSERT_BITS(out[k], p[k] / ps);
+    sks_model_free(m);
+
+    /* Binary: one score column; predict is score > 0. */
+    static const int64_t two[2] = {0, 1};
+    d = fx_linear(SKS_LINK_LOGISTIC);
+    d.n_classes = 2;
+    d.int_labels = two;
+    d.n_targets = 1;
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, out, 2, 1, &err), 0, &err);
+    ASSERT_BITS(out[1], expit(dec[0]));
+    ASSERT_BITS(out[0], 1 - expit(dec[0]));
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, lab, 1, 1, &err), 0, &err);
+    ASSERT_BITS(lab[0], dec[0] > 0 ? 1.0 : 0.0);
+    double zero[] = {0.0, 0.0};
+    sks_desc dz = d;
+    static const double zi[1] = {0.0};
+    dz.intercept = zi;
+    sks_model *mz = build(&dz);
+    sks_matrix Z = fx_rows(zero, 1, 2);
+    ASSERT_RC(sks_model_predict(mz, SKS_OUT_PREDICT, &Z, lab, 1, 1, &err), 0, &err);
+    ASSERT_BITS(lab[0], 0.0); /* a score of exactly 0 is the first class */
+    sks_model_free(mz);
+    sks_model_free(m);
+
+    d.link = SKS_LINK_MODIFIED_HUBER;
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, out, 2, 1, &err), 0, &err);
+    double ph = (fmin(fmax(dec[0], -1.0), 1.0) + 1.0) / 2.0;
+    ASSERT_BITS(out[1], ph);
+    sks_model_free(m);
+
+    d.link = SKS_LINK_NONE;
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, out, 2, 1, &err), SKS_EUNSUPPORTED, &err);
+    ASSERT(strstr(err.message, "predict_proba") != NULL);
+    sks_model_free(m);
+
+    /* NaN is never accepted by linear models. */
+    d = fx_linear(SKS_LINK_SOFTMAX);
+    m = build(&d);
+    double nan_x[] = {1.0, 2.0, 3.0, NAN};
+    sks_matrix XN = fx_rows(nan_x, 2, 2);
+    double o[6];
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &XN, o, 6, 1, &err), SKS_EVALUE, &err);
+    ASSERT_INT(err.row, ==, 1);
+    ASSERT_INT(err.column, ==, 1);
+    sks_model_free(m);
+}
+
+TEST(linear_regression_many_rows)
+{
+    enum { N = 1003, F = 13 };
+    double coef[2 * F], icpt[2] = {0.5, -3.0};
+    for (int j = 0; j < 2 * F; j++)
+        coef[j] = (j % 7) * 0.37 - 1.1;
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.n_features = F;
+    d.task = SKS_TASK_REGRESSION;
+    d.n_outputs = 2;
+    d.output_2d = 1;
+    d.kind = SKS_EST_LINEAR;
+    d.n_targets = 2;
+    d.coef = coef;
+    d.intercept = icpt;
+    sks_model *m = build(&d);
+    static double x[N * F], out[N * 2];
+    for (int i = 0; i < N * F; i++)
+        x[i] = (i % 101) * 0.013 - 0.4;
+    sks_matrix X = fx_rows(x, N, F);
+    sks_error err;
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, N * 2, 2, &err), 0, &err);
+    for (int i = 0; i < N; i++) {
+        for (int t = 0; t < 2; t++) {
+            double s = 0.0;
+            for (int j = 0; j < F; j++)
+                s += x[i * F + j] * coef[t * F + j];
+            ASSERT_BITS(out[i * 2 + t], s + icpt[t]);
+        }
+    }
+    sks_model_free(m);
+}
+
+static const task_entry TESTS[] = {
+    TASK(threshold_compares_in_float32),
+    TASK(nan_routing_and_refusal),
+    TASK(infinite_and_float32_overflow_refused),
+    TASK(shape_and_buffer_errors),
+    TASK(forest_mean_in_tree_order),
+    TASK(layouts_and_threads_agree),
+    TASK(linear_links),
+    TASK(linear_regression_many_rows),
+};
+TASK_MAIN(TESTS)
