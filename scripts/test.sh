@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Sets up (scripts/setup.sh) and runs every test: the engine's C tests, the
+# same under ASan+UBSan, short libFuzzer runs of every fuzz target, and
+# pytest (Python package, gateway with real clients, manifests, ...).
+#
+#   scripts/test.sh                     # everything
+#   SKS_FUZZ_SECONDS=10 scripts/test.sh # shorter fuzz runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+scripts/setup.sh
+
+echo "== engine and gateway C tests (ctest)"
+(cd build && ctest --output-on-failure)
+
+echo "== the same under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -G Ninja -DSKS_SANITIZE=ON >/dev/null
+cmake --build build-asan
+(cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure)
+
+echo "== fuzzing (libFuzzer, ASan+UBSan), ${SKS_FUZZ_SECONDS:-30} s per target"
+CC=clang cmake -S . -B build-fuzz -G Ninja -DSKS_FUZZ=ON >/dev/null
+cmake --build build-fuzz
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+mkdir -p "$corpus/load"
+build-fuzz/engine/fuzz/make_seeds "$corpus/load"
+for target in $(find build-fuzz -type f -name 'fuzz_*' -perm -u+x | sort); do
+  name=$(basename "$target")
+  mkdir -p "$corpus/$name"
+  seeds=""
+  [ "$name" = fuzz_load ] && seeds="$corpus/load"
+  for d in engine/fuzz/corpus/$name gateway/fuzz/corpus/$name; do [ -d "$d" ] && seeds="$seeds $d"; done
+  echo "-- $name"
+  "$target" -max_total_time="${SKS_FUZZ_SECONDS:-30}" -rss_limit_mb=2048 -print_final_stats=0 \
+    "$corpus/$name" $seeds 2>&1 | tail -n 2
+done
+
+echo "== pytest"
+export SKSCORE_GATEWAY="$root/build/gateway/skscore-gateway"
+export SKSCORE_GATEWAY_ASAN="$root/build-asan/gateway/skscore-gateway"
+.venv/bin/python -m pytest -q tests
