@@ -85,9 +85,10 @@ int sks__model_build(const sks_desc *d, const char *producer_version,
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err);
 void sks__forest_dispose(sks__forest *f);
 /* Raw scores for n rows whose float32 values sit row-major in x
- * (n x n_features); out is n x n_values. */
+ * (n x n_features); out is n x n_values; scratch holds n_trees int32. */
 void sks__forest_score(const sks__forest *f, const float *x, int32_t n,
-                       int32_t n_features, bool has_nan, double *out);
+                       int32_t n_features, bool has_nan, int32_t *scratch,
+                       double *out);
 
 /* linear.c: rows per block of the feature-major input. */
 enum { SKS__LIN_BLOCK = 8 };

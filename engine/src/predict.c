@@ -19,7 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { CHUNK = 256 }; /* rows converted and scored at a time per thread */
+/* Rows converted and scored at a time per thread. Large, because each
+ * tree is walked by every row of a chunk before the next tree: the more
+ * rows, the more each tree's nodes are reused while cached (measured on a
+ * 100-tree deep forest, 10,000 rows, one thread: 256 rows 99 ms, 2048 rows
+ * 72 ms, 8192 rows 48 ms, 16384 rows 39 ms). Bounded by CHUNK_BYTES of
+ * converted input. */
+enum { CHUNK_MIN = 256, CHUNK_MAX = 16384, CHUNK_BYTES = 4 << 20 };
 
 /* NumPy's pairwise summation (numpy/_core/src/umath/loops_utils.h), which
  * np.sum uses along a contiguous axis: summing in its order gives the same
@@ -254,22 +260,28 @@ static void *run_job(void *arg)
     const int64_t nc = j->X->n_cols;
     const int32_t nr = m->n_raw;
     bool trees = m->info.kind == SKS_EST_TREES;
-    size_t xbytes = trees ? (size_t)CHUNK * (size_t)nc * sizeof(float)
+    int64_t chunk = trees ? CHUNK_BYTES / (int64_t)(nc * sizeof(float)) : SKS__LIN_BLOCK;
+    if (trees)
+        chunk = chunk < CHUNK_MIN ? CHUNK_MIN : (chunk > CHUNK_MAX ? CHUNK_MAX : chunk);
+    if (chunk > j->r1 - j->r0)
+        chunk = j->r1 - j->r0;
+    size_t xbytes = trees ? (size_t)chunk * (size_t)nc * sizeof(float)
                           : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
     void *xbuf = malloc(xbytes);
-    double *raw = malloc((size_t)CHUNK * (size_t)nr * sizeof(double));
-    if (xbuf == NULL || raw == NULL) {
+    double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
+    int32_t *scratch = trees ? malloc((size_t)m->forest.n_trees * sizeof(int32_t)) : NULL;
+    if (xbuf == NULL || raw == NULL || (trees && scratch == NULL)) {
         j->nomem = true;
         goto done;
     }
     for (int64_t r0 = j->r0; r0 < j->r1;) {
         int32_t n;
         if (trees) {
-            n = (int32_t)(j->r1 - r0 < CHUNK ? j->r1 - r0 : CHUNK);
+            n = (int32_t)(j->r1 - r0 < chunk ? j->r1 - r0 : chunk);
             bool has_nan = false;
             if (!load_f32(j, r0, n, xbuf, &has_nan))
                 goto done;
-            sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, raw);
+            sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, scratch, raw);
         } else {
             n = (int32_t)(j->r1 - r0 < SKS__LIN_BLOCK ? j->r1 - r0 : SKS__LIN_BLOCK);
             if (!load_f64t(j, r0, n, xbuf))
@@ -283,6 +295,7 @@ static void *run_job(void *arg)
 done:
     free(xbuf);
     free(raw);
+    free(scratch);
     return NULL;
 }
 

@@ -122,97 +122,116 @@ void sks__forest_dispose(sks__forest *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* Lanes walked together per pass: enough loads in flight to hide memory
- * latency, few enough to stay in registers and L1. */
+/* Lanes walked together: enough node loads in flight to hide memory
+ * latency, few enough to keep the lane state in registers and L1. */
 enum { LANES = 16 };
 
-/* One pass over every lane; returns whether any lane moved. */
-static inline bool step(const sks__node *nodes, int32_t *idx, const float *const *xr, int n,
-                        bool has_nan)
+/* The next node for x at nd: leaves return their own index. */
+static inline int32_t next_node(const sks__node *nd, const float *row, bool has_nan)
 {
-    int32_t moved = 0;
-    for (int l = 0; l < n; l++) {
-        const sks__node *nd = &nodes[idx[l]];
-        float x = xr[l][nd->feature & SKS__FEATURE_MASK];
-        int32_t go_left = x <= nd->thr;
-        if (has_nan)
-            go_left |= (x != x) & (int32_t)(nd->feature >> 31);
-        int32_t nx = go_left ? nd->left : nd->right;
-        moved |= nx ^ idx[l];
-        idx[l] = nx;
-    }
-    return moved != 0;
-}
-
-static void walk(const sks__node *nodes, int32_t *idx, const float *const *xr, int n, bool has_nan)
-{
+    float x = row[nd->feature & SKS__FEATURE_MASK];
+    int32_t go_left = x <= nd->thr;
     if (has_nan)
-        while (step(nodes, idx, xr, n, true)) {
-        }
-    else
-        while (step(nodes, idx, xr, n, false)) {
-        }
+        go_left |= (x != x) & (int32_t)(nd->feature >> 31);
+    return go_left ? nd->left : nd->right;
 }
 
-static inline void add_leaf(const sks__forest *f, int32_t leaf, double *acc)
+/* One tree over rows [0, n): each lane walks a row; a lane that reaches a
+ * leaf adds its values to that row's sum and takes the next row, so no
+ * lane idles while deeper ones finish. Every row gets this tree's value
+ * before any row sees the next tree: per row, trees are summed in order. */
+static inline void tree_rows(const sks__forest *f, int32_t root, const float *x, int32_t n,
+                             int32_t nf, bool has_nan, double *acc)
 {
-    const double *v = &f->values[(size_t)f->nodes[leaf].left * (size_t)f->n_values];
-    for (int32_t k = 0; k < f->n_values; k++)
-        acc[k] += v[k];
+    const sks__node *nodes = f->nodes;
+    const int32_t nv = f->n_values;
+    int32_t idx[LANES], row[LANES];
+    int32_t active = n < LANES ? n : LANES, next = active;
+    for (int32_t l = 0; l < active; l++) {
+        idx[l] = root;
+        row[l] = l;
+    }
+    while (active > 0) {
+        for (int32_t l = 0; l < active;) {
+            const sks__node *nd = &nodes[idx[l]];
+            int32_t nx = next_node(nd, x + (size_t)row[l] * (size_t)nf, has_nan);
+            if (nx != idx[l]) {
+                idx[l++] = nx;
+                continue;
+            }
+            const double *v = &f->values[(size_t)nd->left * (size_t)nv];
+            double *a = &acc[(size_t)row[l] * (size_t)nv];
+            for (int32_t k = 0; k < nv; k++)
+                a[k] += v[k];
+            if (next < n) {
+                row[l] = next++;
+                idx[l++] = root;
+            } else {
+                active--;
+                row[l] = row[active];
+                idx[l] = idx[active];
+            }
+        }
+    }
+}
+
+/* One row through every tree: lanes are trees; leaves are noted per tree
+ * and summed afterwards in tree order. leaf holds n_trees slots. */
+static void row_trees(const sks__forest *f, const float *row, bool has_nan, int32_t *leaf,
+                      double *acc)
+{
+    const sks__node *nodes = f->nodes;
+    const int32_t nt = f->n_trees, nv = f->n_values;
+    int32_t idx[LANES], tree[LANES];
+    int32_t active = nt < LANES ? nt : LANES, next = active;
+    for (int32_t l = 0; l < active; l++) {
+        idx[l] = f->roots[l];
+        tree[l] = l;
+    }
+    while (active > 0) {
+        for (int32_t l = 0; l < active;) {
+            const sks__node *nd = &nodes[idx[l]];
+            int32_t nx = next_node(nd, row, has_nan);
+            if (nx != idx[l]) {
+                idx[l++] = nx;
+                continue;
+            }
+            leaf[tree[l]] = nd->left;
+            if (next < nt) {
+                tree[l] = next;
+                idx[l++] = f->roots[next++];
+            } else {
+                active--;
+                tree[l] = tree[active];
+                idx[l] = idx[active];
+            }
+        }
+    }
+    for (int32_t t = 0; t < nt; t++) {
+        const double *v = &f->values[(size_t)leaf[t] * (size_t)nv];
+        for (int32_t k = 0; k < nv; k++)
+            acc[k] += v[k];
+    }
 }
 
 void sks__forest_score(const sks__forest *f, const float *x, int32_t n, int32_t n_features,
-                       bool has_nan, double *out)
+                       bool has_nan, int32_t *scratch, double *out)
 {
     const int32_t nv = f->n_values;
-    int32_t idx[LANES];
-    const float *xr[LANES];
+    memset(out, 0, (size_t)n * (size_t)nv * sizeof(double));
     if (f->aggregation == SKS_AGG_SINGLE) {
-        for (int32_t r0 = 0; r0 < n; r0 += LANES) {
-            int lanes = n - r0 < LANES ? n - r0 : LANES;
-            for (int l = 0; l < lanes; l++) {
-                idx[l] = f->roots[0];
-                xr[l] = x + (size_t)(r0 + l) * (size_t)n_features;
-            }
-            walk(f->nodes, idx, xr, lanes, has_nan);
-            for (int l = 0; l < lanes; l++)
-                memcpy(&out[(size_t)(r0 + l) * nv], &f->values[(size_t)f->nodes[idx[l]].left * nv],
-                       (size_t)nv * sizeof(double));
-        }
+        /* 0 + v would turn a -0.0 leaf into +0.0: copy instead. */
+        for (int32_t i = 0; i < n * nv; i++)
+            out[i] = -0.0;
+        tree_rows(f, f->roots[0], x, n, n_features, has_nan, out);
         return;
     }
-    memset(out, 0, (size_t)n * (size_t)nv * sizeof(double));
     if (n < LANES / 2) {
-        /* Few rows: lanes are trees of one row; leaves still join the sum
-         * in tree order. */
-        for (int32_t r = 0; r < n; r++) {
-            const float *row = x + (size_t)r * (size_t)n_features;
-            double *acc = &out[(size_t)r * nv];
-            for (int32_t t0 = 0; t0 < f->n_trees; t0 += LANES) {
-                int lanes = f->n_trees - t0 < LANES ? f->n_trees - t0 : LANES;
-                for (int l = 0; l < lanes; l++) {
-                    idx[l] = f->roots[t0 + l];
-                    xr[l] = row;
-                }
-                walk(f->nodes, idx, xr, lanes, has_nan);
-                for (int l = 0; l < lanes; l++)
-                    add_leaf(f, idx[l], acc);
-            }
-        }
+        for (int32_t r = 0; r < n; r++)
+            row_trees(f, x + (size_t)r * (size_t)n_features, has_nan, scratch, &out[(size_t)r * nv]);
     } else {
-        /* Rows in blocks: lanes are rows, trees in order for each block. */
-        for (int32_t r0 = 0; r0 < n; r0 += LANES) {
-            int lanes = n - r0 < LANES ? n - r0 : LANES;
-            for (int l = 0; l < lanes; l++)
-                xr[l] = x + (size_t)(r0 + l) * (size_t)n_features;
-            for (int32_t t = 0; t < f->n_trees; t++) {
-                for (int l = 0; l < lanes; l++)
-                    idx[l] = f->roots[t];
-                walk(f->nodes, idx, xr, lanes, has_nan);
-                for (int l = 0; l < lanes; l++)
-                    add_leaf(f, idx[l], &out[(size_t)(r0 + l) * nv]);
-            }
-        }
+        for (int32_t t = 0; t < f->n_trees; t++)
+            tree_rows(f, f->roots[t], x, n, n_features, has_nan, out);
     }
     if (f->aggregation == SKS_AGG_MEAN) {
         double div = (double)f->n_trees;
