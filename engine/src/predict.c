@@ -203,28 +203,72 @@ static inline double read_x(const sks_matrix *X, int64_t r, int64_t c)
     return d;
 }
 
+/* Copies row r into dst as T (float or double); contiguous rows of either
+ * dtype take a loop the compiler vectorizes. Returns the sum of x * 0
+ * over the row: NaN exactly when some value converted to T is NaN or
+ * infinite, so the common all-finite case costs one test per row. */
+#define DEFINE_LOAD_ROW(name, T)                                                       \
+    static inline T name(const sks_matrix *X, int64_t r, T *dst, int64_t dst_step)     \
+    {                                                                                  \
+        const int64_t nc = X->n_cols;                                                  \
+        const char *p = (const char *)X->data + r * X->row_stride;                     \
+        T probe = 0;                                                                   \
+        if (X->dtype == SKS_F64 && X->col_stride == sizeof(double)) {                  \
+            const double *v = (const double *)(const void *)p;                         \
+            for (int64_t c = 0; c < nc; c++) {                                         \
+                T x = (T)v[c];                                                         \
+                dst[c * dst_step] = x;                                                 \
+                probe += x * 0;                                                        \
+            }                                                                          \
+        } else if (X->dtype == SKS_F32 && X->col_stride == sizeof(float)) {            \
+            const float *v = (const float *)(const void *)p;                           \
+            for (int64_t c = 0; c < nc; c++) {                                         \
+                T x = (T)v[c];                                                         \
+                dst[c * dst_step] = x;                                                 \
+                probe += x * 0;                                                        \
+            }                                                                          \
+        } else {                                                                       \
+            for (int64_t c = 0; c < nc; c++) {                                         \
+                T x = (T)read_x(X, r, c);                                              \
+                dst[c * dst_step] = x;                                                 \
+                probe += x * 0;                                                        \
+            }                                                                          \
+        }                                                                              \
+        return probe;                                                                  \
+    }
+DEFINE_LOAD_ROW(load_row_f32, float)
+DEFINE_LOAD_ROW(load_row_f64, double)
+
+/* Row r has a NaN or infinity somewhere: find the first one sklearn would
+ * refuse (a NaN the model allows is skipped). Returns false if none. */
+static bool find_bad(job *j, int64_t r, bool as_f32, bool allow_nan)
+{
+    for (int64_t c = 0; c < j->X->n_cols; c++) {
+        double v = read_x(j->X, r, c);
+        if (as_f32)
+            v = (float)v;
+        if (isfinite(v) || (isnan(v) && allow_nan))
+            continue;
+        j->bad = isnan(v) ? 'n' : 'i';
+        j->bad_row = r;
+        j->bad_col = c;
+        return true;
+    }
+    return false;
+}
+
 /* Converts rows [r0, r0+n) to float32 row-major, checking as sklearn's
  * check_array(dtype=float32) does. Returns false at the first bad value. */
 static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
 {
-    const sks_matrix *X = j->X;
-    const int64_t nc = X->n_cols;
+    const int64_t nc = j->X->n_cols;
     const bool allow_nan = j->m->info.allow_nan;
     for (int32_t i = 0; i < n; i++) {
-        float *row = dst + (size_t)i * (size_t)nc;
-        for (int64_t c = 0; c < nc; c++) {
-            float f = (float)read_x(X, r0 + i, c);
-            row[c] = f;
-            if (!isfinite(f)) {
-                if (isnan(f) && allow_nan) {
-                    *has_nan = true;
-                    continue;
-                }
-                j->bad = isnan(f) ? 'n' : 'i';
-                j->bad_row = r0 + i;
-                j->bad_col = c;
+        float probe = load_row_f32(j->X, r0 + i, dst + (size_t)i * (size_t)nc, 1);
+        if (probe != 0) { /* NaN: something was not finite */
+            if (find_bad(j, r0 + i, true, allow_nan))
                 return false;
-            }
+            *has_nan = true;
         }
     }
     return true;
@@ -233,19 +277,11 @@ static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
 /* Converts up to SKS__LIN_BLOCK rows to float64 feature-major blocks. */
 static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
 {
-    const sks_matrix *X = j->X;
-    const int64_t nc = X->n_cols;
+    const int64_t nc = j->X->n_cols;
     for (int32_t i = 0; i < n; i++) {
-        for (int64_t c = 0; c < nc; c++) {
-            double v = read_x(X, r0 + i, c);
-            dst[(size_t)c * SKS__LIN_BLOCK + (size_t)i] = v;
-            if (!isfinite(v)) {
-                j->bad = isnan(v) ? 'n' : 'i';
-                j->bad_row = r0 + i;
-                j->bad_col = c;
-                return false;
-            }
-        }
+        double probe = load_row_f64(j->X, r0 + i, dst + i, SKS__LIN_BLOCK);
+        if (probe != 0 && find_bad(j, r0 + i, false, false))
+            return false;
     }
     for (int32_t i = n; i < SKS__LIN_BLOCK; i++)
         for (int64_t c = 0; c < nc; c++)
