@@ -1,0 +1,664 @@
+/*
+ * codec_json.c -- the JSON request decoder and the answer writer.
+ *
+ * A purpose-built decoder for request bodies (why not a library:
+ * docs/GATEWAY.md, "JSON"). It reads RFC 8259 JSON plus the NaN, Infinity
+ * and -Infinity literals Python's json module writes, into a gw_val tree in
+ * the request's arena. Numbers are parsed to the correctly rounded float64
+ * (Clinger's exact fast path when the decimal fits, else glibc strtod) --
+ * never straight to float32. Strings are checked to be UTF-8; nesting deeper
+ * than GW_MAX_DEPTH, over-long numbers, numbers out of float64 range and
+ * trailing bytes are errors naming the byte offset.
+ *
+ * The writer half (gw_w_*) emits JSON or, through codec_msgpack.c, msgpack.
+ * No h2o here: the fuzz target links this file alone.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw.h"
+
+typedef struct jp {
+    const char *p, *end, *start;
+    gw_arena *a;
+    char *err;
+    size_t errlen;
+    gw_val *vs; /* scratch stack of array items being collected */
+    size_t vlen, vcap;
+    gw_member *ms; /* scratch stack of object members */
+    size_t mlen, mcap;
+    int depth;
+} jp;
+
+static int fail(jp *j, const char *what)
+{
+    if (j->err[0] == 0)
+        snprintf(j->err, j->errlen, "invalid JSON at byte %zu: %s", (size_t)(j->p - j->start), what);
+    return -1;
+}
+
+static void skip_ws(jp *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
+        j->p++;
+}
+
+static int parse_value(jp *j, gw_val *out);
+
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static int parse_number(jp *j, gw_val *out)
+{
+    const char *s = j->p, *p = s, *e = j->end;
+    int neg = 0;
+    if (p < e && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    if (p < e && *p == 'I') {
+        if (e - p >= 8 && memcmp(p, "Infinity", 8) == 0) {
+            j->p = p + 8;
+            out->type = GW_NUM;
+            out->flags = 0;
+            out->u.num = neg ? -INFINITY : INFINITY;
+            return 0;
+        }
+        return fail(j, "bad literal");
+    }
+    uint64_t mant = 0;
+    int nsig = 0;     /* significant digits kept in mant */
+    int dropped = 0;  /* significant digits beyond 19 (mant inexact) */
+    int exp_adj = 0;  /* decimal exponent implied by digit positions */
+    int is_int = 1;
+    if (p >= e || *p < '0' || *p > '9')
+        return fail(j, "expected a value");
+    if (*p == '0') {
+        p++;
+        if (p < e && *p >= '0' && *p <= '9')
+            return fail(j, "leading zeros are not allowed in numbers");
+    } else {
+        for (; p < e && *p >= '0' && *p <= '9'; p++) {
+            if (nsig < 19) {
+                mant = mant * 10 + (uint64_t)(*p - '0');
+                nsig++;
+            } else {
+                dropped++;
+                exp_adj++;
+            }
+        }
+    }
+    if (p < e && *p == '.') {
+        is_int = 0;
+        p++;
+        if (p >= e || *p < '0' || *p > '9')
+            return fail(j, "expected a digit after the decimal point");
+        for (; p < e && *p >= '0' && *p <= '9'; p++) {
+            if (mant == 0 && *p == '0') {
+                exp_adj--;
+            } else if (nsig < 19) {
+                mant = mant * 10 + (uint64_t)(*p - '0');
+                nsig++;
+                exp_adj--;
+            } else {
+                dropped++;
+            }
+        }
+    }
+    int exp10 = 0;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        is_int = 0;
+        p++;
+        int eneg = 0;
+        if (p < e && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        if (p >= e || *p < '0' || *p > '9')
+            return fail(j, "expected a digit in the exponent");
+        for (; p < e && *p >= '0' && *p <= '9'; p++)
+            if (exp10 < 100000)
+                exp10 = exp10 * 10 + (*p - '0');
+        if (eneg)
+            exp10 = -exp10;
+    }
+    if (p - s > GW_MAX_NUMBER_CHARS)
+        return fail(j, "number has too many characters");
+    double x;
+    int e10 = exp10 + exp_adj;
+    if (dropped == 0 && mant <= (1ull << 53) && e10 >= -22 && e10 <= 22) {
+        /* Both operands exact: one IEEE operation rounds correctly. */
+        x = (double)mant;
+        x = e10 < 0 ? x / pow10_exact[-e10] : x * pow10_exact[e10];
+        if (neg)
+            x = -x;
+    } else if (mant == 0 && dropped == 0) {
+        x = neg ? -0.0 : 0.0;
+    } else {
+        char stackbuf[128];
+        size_t n = (size_t)(p - s);
+        char *tmp = n < sizeof stackbuf ? stackbuf : malloc(n + 1);
+        if (tmp == NULL)
+            return fail(j, "out of memory");
+        memcpy(tmp, s, n);
+        tmp[n] = 0;
+        x = strtod(tmp, NULL);
+        if (tmp != stackbuf)
+            free(tmp);
+    }
+    if (isinf(x)) {
+        j->p = s;
+        return fail(j, "number is too large for a float64");
+    }
+    j->p = p;
+    out->type = GW_NUM;
+    out->flags = is_int ? GW_F_INT : 0;
+    out->n = 0;
+    out->u.num = x;
+    return 0;
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Length of a valid UTF-8 sequence at p (non-ASCII lead byte), or 0. */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *e)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if ((size_t)(e - p) < n)
+        return 0;
+    unsigned cp = c & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+static int parse_string(jp *j, const char **s, uint32_t *len)
+{
+    const unsigned char *p = (const unsigned char *)j->p + 1, *e = (const unsigned char *)j->end;
+    const unsigned char *begin = p;
+    int escaped = 0;
+    for (;;) {
+        if (p >= e) {
+            j->p = (const char *)p;
+            return fail(j, "unterminated string");
+        }
+        unsigned c = *p;
+        if (c == '"')
+            break;
+        if (c < 0x20) {
+            j->p = (const char *)p;
+            return fail(j, "control character in string");
+        }
+        if (c == '\\') {
+            escaped = 1;
+            if (p + 1 >= e) {
+                j->p = (const char *)p;
+                return fail(j, "unterminated string");
+            }
+            p += 2;
+            continue;
+        }
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n = utf8_seq(p, e);
+        if (n == 0) {
+            j->p = (const char *)p;
+            return fail(j, "invalid UTF-8 in string");
+        }
+        p += n;
+    }
+    size_t raw = (size_t)(p - begin);
+    if (raw > UINT32_MAX)
+        return fail(j, "string too long");
+    j->p = (const char *)p + 1;
+    if (!escaped) {
+        *s = (const char *)begin;
+        *len = (uint32_t)raw;
+        return 0;
+    }
+    char *o = gw_arena_alloc(j->a, raw + 1), *o0 = o;
+    if (o == NULL)
+        return fail(j, "out of memory");
+    for (const unsigned char *q = begin; q < p;) {
+        if (*q != '\\') {
+            *o++ = (char)*q++;
+            continue;
+        }
+        q++;
+        switch (*q++) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (p - q < 4 || hex4((const char *)q, &cp) != 0) {
+                j->p = (const char *)q;
+                return fail(j, "bad \\u escape");
+            }
+            q += 4;
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                if (p - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4((const char *)q + 2, &lo) != 0 || lo < 0xdc00 ||
+                    lo > 0xdfff) {
+                    j->p = (const char *)q;
+                    return fail(j, "unpaired surrogate in \\u escape");
+                }
+                q += 6;
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+                j->p = (const char *)q;
+                return fail(j, "unpaired surrogate in \\u escape");
+            }
+            if (cp < 0x80) {
+                *o++ = (char)cp;
+            } else if (cp < 0x800) {
+                *o++ = (char)(0xc0 | (cp >> 6));
+                *o++ = (char)(0x80 | (cp & 0x3f));
+            } else if (cp < 0x10000) {
+                *o++ = (char)(0xe0 | (cp >> 12));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+                *o++ = (char)(0x80 | (cp & 0x3f));
+            } else {
+                *o++ = (char)(0xf0 | (cp >> 18));
+                *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+                *o++ = (char)(0x80 | (cp & 0x3f));
+            }
+            break;
+        }
+        default:
+            j->p = (const char *)q - 1;
+            return fail(j, "bad escape in string");
+        }
+    }
+    *s = o0;
+    *len = (uint32_t)(o - o0);
+    return 0;
+}
+
+static int push_val(jp *j, const gw_val *v)
+{
+    if (j->vlen == j->vcap) {
+        size_t cap = j->vcap ? j->vcap * 2 : 256;
+        gw_val *n = realloc(j->vs, cap * sizeof *n);
+        if (n == NULL)
+            return fail(j, "out of memory");
+        j->vs = n;
+        j->vcap = cap;
+    }
+    j->vs[j->vlen++] = *v;
+    return 0;
+}
+
+static int push_mem(jp *j, const gw_member *m)
+{
+    if (j->mlen == j->mcap) {
+        size_t cap = j->mcap ? j->mcap * 2 : 64;
+        gw_member *n = realloc(j->ms, cap * sizeof *n);
+        if (n == NULL)
+            return fail(j, "out of memory");
+        j->ms = n;
+        j->mcap = cap;
+    }
+    j->ms[j->mlen++] = *m;
+    return 0;
+}
+
+static int parse_array(jp *j, gw_val *out)
+{
+    size_t base = j->vlen;
+    j->p++; /* [ */
+    skip_ws(j);
+    if (j->p < j->end && *j->p == ']') {
+        j->p++;
+    } else {
+        for (;;) {
+            gw_val v;
+            if (parse_value(j, &v) != 0 || push_val(j, &v) != 0)
+                return -1;
+            skip_ws(j);
+            if (j->p >= j->end)
+                return fail(j, "unterminated array");
+            if (*j->p == ',') {
+                j->p++;
+                continue;
+            }
+            if (*j->p == ']') {
+                j->p++;
+                break;
+            }
+            return fail(j, "expected ',' or ']'");
+        }
+    }
+    size_t n = j->vlen - base;
+    if (n > UINT32_MAX)
+        return fail(j, "array too long");
+    out->type = GW_ARR;
+    out->flags = 0;
+    out->n = (uint32_t)n;
+    out->u.items = NULL;
+    if (n > 0) {
+        out->u.items = gw_arena_alloc(j->a, n * sizeof(gw_val));
+        if (out->u.items == NULL)
+            return fail(j, "out of memory");
+        memcpy(out->u.items, j->vs + base, n * sizeof(gw_val));
+    }
+    j->vlen = base;
+    return 0;
+}
+
+static int parse_object(jp *j, gw_val *out)
+{
+    size_t base = j->mlen;
+    j->p++; /* { */
+    skip_ws(j);
+    if (j->p < j->end && *j->p == '}') {
+        j->p++;
+    } else {
+        for (;;) {
+            gw_member m;
+            skip_ws(j);
+            if (j->p >= j->end || *j->p != '"')
+                return fail(j, "expected a string key");
+            if (parse_string(j, &m.key, &m.klen) != 0)
+                return -1;
+            skip_ws(j);
+            if (j->p >= j->end || *j->p != ':')
+                return fail(j, "expected ':'");
+            j->p++;
+            if (parse_value(j, &m.val) != 0 || push_mem(j, &m) != 0)
+                return -1;
+            skip_ws(j);
+            if (j->p >= j->end)
+                return fail(j, "unterminated object");
+            if (*j->p == ',') {
+                j->p++;
+                continue;
+            }
+            if (*j->p == '}') {
+                j->p++;
+                break;
+            }
+            return fail(j, "expected ',' or '}'");
+        }
+    }
+    size_t n = j->mlen - base;
+    if (n > UINT32_MAX)
+        return fail(j, "object too long");
+    out->type = GW_OBJ;
+    out->flags = 0;
+    out->n = (uint32_t)n;
+    out->u.mem = NULL;
+    if (n > 0) {
+        out->u.mem = gw_arena_alloc(j->a, n * sizeof(gw_member));
+        if (out->u.mem == NULL)
+            return fail(j, "out of memory");
+        memcpy(out->u.mem, j->ms + base, n * sizeof(gw_member));
+    }
+    j->mlen = base;
+    return 0;
+}
+
+static int literal(jp *j, const char *lit, size_t n)
+{
+    if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+        return fail(j, "expected a value");
+    j->p += n;
+    return 0;
+}
+
+static int parse_value(jp *j, gw_val *out)
+{
+    skip_ws(j);
+    if (j->p >= j->end)
+        return fail(j, "unexpected end of input");
+    out->flags = 0;
+    out->n = 0;
+    int rc;
+    switch (*j->p) {
+    case '{':
+    case '[':
+        if (++j->depth > GW_MAX_DEPTH)
+            return fail(j, "nesting is too deep");
+        rc = *j->p == '{' ? parse_object(j, out) : parse_array(j, out);
+        j->depth--;
+        return rc;
+    case '"':
+        out->type = GW_STR;
+        return parse_string(j, &out->u.s, &out->n);
+    case 't':
+        out->type = GW_BOOL;
+        out->u.b = 1;
+        return literal(j, "true", 4);
+    case 'f':
+        out->type = GW_BOOL;
+        out->u.b = 0;
+        return literal(j, "false", 5);
+    case 'n':
+        out->type = GW_NULL;
+        return literal(j, "null", 4);
+    case 'N':
+        out->type = GW_NUM;
+        out->u.num = NAN;
+        return literal(j, "NaN", 3);
+    default:
+        return parse_number(j, out);
+    }
+}
+
+int gw_json_decode(const char *data, size_t len, gw_arena *a, gw_val **out, char *err, size_t errlen)
+{
+    jp j;
+    memset(&j, 0, sizeof j);
+    j.p = j.start = data;
+    j.end = data + len;
+    j.a = a;
+    j.err = err;
+    j.errlen = errlen;
+    err[0] = 0;
+    int rc = -1;
+    gw_val *root = gw_arena_alloc(a, sizeof *root);
+    if (root == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    skip_ws(&j);
+    if (j.p == j.end) {
+        snprintf(err, errlen, "the body is empty");
+        goto done;
+    }
+    if (parse_value(&j, root) != 0)
+        goto done;
+    skip_ws(&j);
+    if (j.p != j.end) {
+        fail(&j, "trailing bytes after the JSON document");
+        goto done;
+    }
+    *out = root;
+    rc = 0;
+done:
+    free(j.vs);
+    free(j.ms);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- writer */
+
+void gw_w_init(gw_writer *w, int msgpack)
+{
+    w->msgpack = msgpack;
+    gw_buf_init(&w->buf);
+    w->depth = 0;
+    w->first[0] = 1;
+    w->after_key = 0;
+}
+
+void gw_w_dispose(gw_writer *w) { gw_buf_dispose(&w->buf); }
+
+static void sep(gw_writer *w)
+{
+    if (w->after_key) {
+        w->after_key = 0;
+        return;
+    }
+    if (w->depth > 0 && !(w->first[w->depth] & 1))
+        gw_buf_put(&w->buf, ",", 1);
+    w->first[w->depth] &= (uint8_t)~1u;
+}
+
+static void open(gw_writer *w, char c)
+{
+    sep(w);
+    gw_buf_put(&w->buf, &c, 1);
+    if (w->depth + 1 < GW_MAX_DEPTH)
+        w->depth++;
+    /* bit 0: no element yet; bit 1: an array (else a map). */
+    w->first[w->depth] = (uint8_t)(1 | (c == '[' ? 2 : 0));
+}
+
+void gw_w_map(gw_writer *w, uint32_t n)
+{
+    if (w->msgpack) {
+        gw_mp_map(&w->buf, n);
+        return;
+    }
+    open(w, '{');
+}
+
+void gw_w_arr(gw_writer *w, uint32_t n)
+{
+    if (w->msgpack) {
+        gw_mp_arr(&w->buf, n);
+        return;
+    }
+    open(w, '[');
+}
+
+void gw_w_end(gw_writer *w)
+{
+    if (w->msgpack)
+        return;
+    int d = w->depth;
+    if (d <= 0)
+        return;
+    w->depth--;
+    gw_buf_put(&w->buf, w->first[d] & 2 ? "]" : "}", 1);
+}
+
+void gw_w_key(gw_writer *w, const char *k)
+{
+    if (w->msgpack) {
+        gw_mp_str(&w->buf, k, strlen(k));
+        return;
+    }
+    sep(w);
+    gw_buf_json_str(&w->buf, k, strlen(k));
+    gw_buf_put(&w->buf, ":", 1);
+    w->after_key = 1;
+}
+
+void gw_w_str(gw_writer *w, const char *s, size_t n)
+{
+    if (w->msgpack) {
+        gw_mp_str(&w->buf, s, n);
+        return;
+    }
+    sep(w);
+    gw_buf_json_str(&w->buf, s, n);
+}
+
+void gw_w_cstr(gw_writer *w, const char *s) { gw_w_str(w, s, strlen(s)); }
+
+void gw_w_double(gw_writer *w, double x)
+{
+    if (w->msgpack) {
+        gw_mp_double(&w->buf, x);
+        return;
+    }
+    sep(w);
+    if (!isfinite(x))
+        gw_buf_put(&w->buf, "null", 4);
+    else
+        gw_buf_double(&w->buf, x);
+}
+
+void gw_w_int(gw_writer *w, int64_t x)
+{
+    if (w->msgpack) {
+        gw_mp_int(&w->buf, x);
+        return;
+    }
+    sep(w);
+    gw_buf_printf(&w->buf, "%lld", (long long)x);
+}
+
+void gw_w_bool(gw_writer *w, int b)
+{
+    if (w->msgpack) {
+        gw_mp_bool(&w->buf, b);
+        return;
+    }
+    sep(w);
+    gw_buf_puts(&w->buf, b ? "true" : "false");
+}
+
+void gw_w_null(gw_writer *w)
+{
+    if (w->msgpack) {
+        gw_mp_nil(&w->buf);
+        return;
+    }
+    sep(w);
+    gw_buf_puts(&w->buf, "null");
+}
+
+void gw_w_bin(gw_writer *w, const void *p, size_t n)
+{
+    if (w->msgpack) {
+        gw_mp_bin(&w->buf, p, n);
+        return;
+    }
+    gw_w_null(w);
+}

@@ -1,0 +1,34 @@
+/*
+ * gw_server.h -- the seam between the h2o-free parts and server.c/routes.c.
+ */
+#ifndef GW_SERVER_H
+#define GW_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gw_server_opts {
+    const char *host;
+    int port;
+    int threads;
+    const char *tls_cert, *tls_key;
+    size_t max_body;
+    int drain_ms;          /* deadline for in-flight work after listeners close */
+    int idle_drain_ms;     /* idle HTTP/1 keep-alive timeout while draining */
+    int shutdown_delay_ms; /* keep serving, not ready, before closing listeners */
+} gw_server_opts;
+
+typedef struct gw_route_opts {
+    size_t max_body;
+    int64_t max_rows;
+} gw_route_opts;
+
+/* Blocks until drained; returns the process exit code. */
+int gw_server_run(const gw_server_opts *o);
+void gw_routes_init(const gw_route_opts *o);
+
+struct st_h2o_handler_t;
+struct st_h2o_req_t;
+int gw_on_req(struct st_h2o_handler_t *self, struct st_h2o_req_t *req);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * registry.c -- the models the gateway serves, by name, and their hot reload.
+ *
+ * Each name points at the current generation of its model (a gw_model:
+ * the engine's sks_model plus what answers need, e.g. a feature-name hash
+ * table). Requests take a counted reference for as long as they use it; a
+ * reload loads and checks the new file off to the side with sks_model_load,
+ * then swaps the pointer under the entry's mutex. The old generation is
+ * freed by whoever drops its last reference, so in-flight requests finish
+ * on the model they started with. A file that fails to load leaves the old
+ * model serving; the failure is logged and counted in /metrics, and the file
+ * is not retried until its stat (size, mtime, inode) changes again or a
+ * SIGHUP forces it. Reloads are triggered by SIGHUP (server.c) and by a
+ * watcher thread polling the files' stat.
+ *
+ * Names are fixed at startup. No h2o here.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "gw.h"
+
+typedef struct entry {
+    char *name, *path;
+    pthread_mutex_t mu;
+    gw_model *cur;
+    /* stat of the file as last tried (loaded or failed) */
+    struct timespec mtime;
+    off_t size;
+    ino_t ino;
+    dev_t dev;
+    uint64_t generation;
+} entry;
+
+static entry *entries;
+static int n_entries;
+int gw_default_model = -1;
+static pthread_mutex_t reload_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int gw_registry_add(const char *name, const char *path)
+{
+    for (int i = 0; i < n_entries; i++)
+        if (strcmp(entries[i].name, name) == 0)
+            return -1;
+    entry *n = realloc(entries, (size_t)(n_entries + 1) * sizeof *n);
+    if (n == NULL)
+        return -1;
+    entries = n;
+    entry *e = &entries[n_entries];
+    memset(e, 0, sizeof *e);
+    e->name = strdup(name);
+    e->path = strdup(path);
+    pthread_mutex_init(&e->mu, NULL);
+    return n_entries++;
+}
+
+int gw_registry_count(void) { return n_entries; }
+const char *gw_registry_name(int idx) { return entries[idx].name; }
+const char *gw_registry_path(int idx) { return entries[idx].path; }
+
+int gw_registry_find(const char *name, size_t len)
+{
+    for (int i = 0; i < n_entries; i++)
+        if (strlen(entries[i].name) == len && memcmp(entries[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+static uint32_t hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+int32_t gw_model_feature(const gw_model *m, const char *name, size_t len)
+{
+    if (m->fn_table == NULL)
+        return -1;
+    for (uint32_t h = hash(name, len) & m->fn_mask;; h = (h + 1) & m->fn_mask) {
+        int32_t i = m->fn_table[h];
+        if (i < 0)
+            return -1;
+        const char *fn = sks_model_feature_name(m->m, i);
+        if (strlen(fn) == len && memcmp(fn, name, len) == 0)
+            return i;
+    }
+}
+
+static void model_free(gw_model *m)
+{
+    if (m == NULL)
+        return;
+    sks_model_free(m->m);
+    free(m->fn_table);
+    free(m);
+}
+
+void gw_model_release(gw_model *m)
+{
+    if (m != NULL && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1)
+        model_free(m);
+}
+
+gw_model *gw_model_acquire(int idx)
+{
+    if (idx < 0 || idx >= n_entries)
+        return NULL;
+    entry *e = &entries[idx];
+    pthread_mutex_lock(&e->mu);
+    gw_model *m = e->cur;
+    if (m != NULL)
+        atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&e->mu);
+    return m;
+}
+
+static double now_unix(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t out_cols(const sks_model *m, sks_output what)
+{
+    int64_t cols;
+    return sks_model_output_cols(m, what, &cols, NULL) == 0 ? cols : -1;
+}
+
+/* Loads e->path into a new generation; NULL with err filled on failure. */
+static gw_model *load(int idx, sks_error *err)
+{
+    entry *e = &entries[idx];
+    gw_model *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        err->code = SKS_ENOMEM;
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return NULL;
+    }
+    int rc = sks_model_load(e->path, &m->m, err);
+    if (rc != 0) {
+        free(m);
+        return NULL;
+    }
+    atomic_init(&m->refs, 1);
+    m->idx = idx;
+    m->name = e->name;
+    sks_model_info(m->m, &m->info);
+    m->is_bool = m->info.label_kind == SKS_LABEL_INT && m->info.label_dtype != NULL &&
+                 strcmp(m->info.label_dtype, "bool") == 0;
+    m->cols_predict = out_cols(m->m, SKS_OUT_PREDICT);
+    m->cols_proba = out_cols(m->m, SKS_OUT_PROBA);
+    m->cols_decision = out_cols(m->m, SKS_OUT_DECISION);
+    if (m->info.has_feature_names && m->info.n_features > 0) {
+        uint32_t size = 8;
+        while (size < (uint32_t)m->info.n_features * 2)
+            size *= 2;
+        m->fn_table = malloc(size * sizeof(int32_t));
+        if (m->fn_table == NULL) {
+            model_free(m);
+            err->code = SKS_ENOMEM;
+            snprintf(err->message, sizeof err->message, "out of memory");
+            return NULL;
+        }
+        m->fn_mask = size - 1;
+        for (uint32_t i = 0; i < size; i++)
+            m->fn_table[i] = -1;
+        for (int32_t i = 0; i < m->info.n_features; i++) {
+            const char *fn = sks_model_feature_name(m->m, i);
+            uint32_t h = hash(fn, strlen(fn)) & m->fn_mask;
+            while (m->fn_table[h] >= 0)
+                h = (h + 1) & m->fn_mask;
+            m->fn_table[h] = i;
+        }
+    }
+    m->loaded_at = now_unix();
+    return m;
+}
+
+static int stat_changed(entry *e, const struct stat *st)
+{
+    return st->st_size != e->size || st->st_ino != e->ino || st->st_dev != e->dev ||
+           st->st_mtim.tv_sec != e->mtime.tv_sec || st->st_mtim.tv_nsec != e->mtime.tv_nsec;
+}
+
+static void remember(entry *e, const struct stat *st)
+{
+    e->size = st->st_size;
+    e->ino = st->st_ino;
+    e->dev = st->st_dev;
+    e->mtime = st->st_mtim;
+}
+
+static void log_loaded(const char *what, int idx, const gw_model *m)
+{
+    char qn[256], qp[1024], qe[256], qs[256];
+    gw_log(GW_LOG_INFO, what,
+           "\"model\":%s,\"path\":%s,\"checksum\":\"%s\",\"estimator\":%s,\"source_version\":%s,"
+           "\"n_features\":%d,\"n_classes\":%d,\"generation\":%llu",
+           gw_jq(qn, sizeof qn, entries[idx].name), gw_jq(qp, sizeof qp, entries[idx].path), m->info.checksum,
+           gw_jq(qe, sizeof qe, m->info.estimator), gw_jq(qs, sizeof qs, m->info.source_version),
+           m->info.n_features, m->info.n_classes, (unsigned long long)m->generation);
+}
+
+int gw_registry_load_all(void)
+{
+    int failures = 0;
+    for (int i = 0; i < n_entries; i++) {
+        entry *e = &entries[i];
+        struct stat st;
+        sks_error err = {0};
+        gw_model *m = NULL;
+        if (stat(e->path, &st) == 0)
+            remember(e, &st);
+        m = load(i, &err);
+        if (m == NULL) {
+            char qn[256], qp[1024], qm[800];
+            gw_log(GW_LOG_ERROR, "model failed to load", "\"model\":%s,\"path\":%s,\"code\":\"%s\",\"error\":%s",
+                   gw_jq(qn, sizeof qn, e->name), gw_jq(qp, sizeof qp, e->path), sks_errname(err.code),
+                   gw_jq(qm, sizeof qm, err.message));
+            failures++;
+            continue;
+        }
+        m->generation = ++e->generation;
+        e->cur = m;
+        log_loaded("model loaded", i, m);
+    }
+    return failures;
+}
+
+int gw_registry_reload(int force, const char *why)
+{
+    int failures = 0;
+    pthread_mutex_lock(&reload_mu);
+    for (int i = 0; i < n_entries; i++) {
+        entry *e = &entries[i];
+        struct stat st;
+        if (stat(e->path, &st) != 0) {
+            if (force) {
+                char qn[256], qp[1024];
+                gw_log(GW_LOG_ERROR, "model reload failed", "\"model\":%s,\"path\":%s,\"reason\":%s,\"error\":\"%s\"",
+                       gw_jq(qn, sizeof qn, e->name), gw_jq(qp, sizeof qp, e->path), why, strerror(errno));
+                gw_metrics_reload(i, 0);
+                failures++;
+            }
+            continue; /* a file being replaced may be briefly absent */
+        }
+        if (!force && !stat_changed(e, &st))
+            continue;
+        remember(e, &st);
+        sks_error err = {0};
+        gw_model *m = load(i, &err);
+        if (m == NULL) {
+            char qn[256], qp[1024], qm[800];
+            gw_log(GW_LOG_ERROR, "model reload failed; the previous model keeps serving",
+                   "\"model\":%s,\"path\":%s,\"reason\":%s,\"code\":\"%s\",\"error\":%s", gw_jq(qn, sizeof qn, e->name),
+                   gw_jq(qp, sizeof qp, e->path), why, sks_errname(err.code), gw_jq(qm, sizeof qm, err.message));
+            gw_metrics_reload(i, 0);
+            failures++;
+            continue;
+        }
+        m->generation = e->generation + 1;
+        pthread_mutex_lock(&e->mu);
+        gw_model *old = e->cur;
+        e->cur = m;
+        e->generation++;
+        pthread_mutex_unlock(&e->mu);
+        log_loaded("model reloaded", i, m);
+        gw_metrics_reload(i, 1);
+        gw_model_release(old);
+    }
+    pthread_mutex_unlock(&reload_mu);
+    return failures;
+}
+
+/* ---------------------------------------------------------------- watcher */
+
+static pthread_t watcher;
+static int watcher_running;
+static int watcher_stop;
+static int watcher_interval_ms;
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cv;
+
+static void *watch_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&watch_mu);
+    while (!watcher_stop) {
+        struct timespec dl;
+        clock_gettime(CLOCK_MONOTONIC, &dl);
+        dl.tv_sec += watcher_interval_ms / 1000;
+        dl.tv_nsec += (long)(watcher_interval_ms % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) {
+            dl.tv_sec++;
+            dl.tv_nsec -= 1000000000L;
+        }
+        while (!watcher_stop && pthread_cond_timedwait(&watch_cv, &watch_mu, &dl) != ETIMEDOUT)
+            ;
+        if (watcher_stop)
+            break;
+        pthread_mutex_unlock(&watch_mu);
+        gw_registry_reload(0, "\"file changed\"");
+        pthread_mutex_lock(&watch_mu);
+    }
+    pthread_mutex_unlock(&watch_mu);
+    return NULL;
+}
+
+int gw_registry_watch_start(int interval_ms)
+{
+    if (interval_ms <= 0)
+        return 0;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&watch_cv, &ca);
+    watcher_interval_ms = interval_ms;
+    if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
+        return -1;
+    watcher_running = 1;
+    return 0;
+}
+
+void gw_registry_watch_stop(void)
+{
+    if (!watcher_running)
+        return;
+    pthread_mutex_lock(&watch_mu);
+    watcher_stop = 1;
+    pthread_cond_signal(&watch_cv);
+    pthread_mutex_unlock(&watch_mu);
+    pthread_join(watcher, NULL);
+    watcher_running = 0;
+}

@@ -1,0 +1,433 @@
+/*
+ * request.c -- the seed, KServe V1 and msgpack-block request shapes, scoring,
+ * and the answers to them.
+ *
+ * Input is a decoded gw_val tree (JSON or msgpack: same shapes); output is
+ * an sks_matrix for the engine, and after scoring an answer written with
+ * gw_writer. Shapes (docs/PROTOCOL.md):
+ *   {"features": [x, ...] | {name: x, ...}}            -> {"prediction": ..}
+ *   {"instances" | "inputs": [[x, ...] | {name: x}, ...]} -> {"predictions": [..]}
+ *   {"block": <bin>, "dtype": "float32"|"float64", "shape": [rows, cols]}
+ * plus "outputs": ["predict", "predict_proba", "decision_function"].
+ * Structural problems are 400, rows over the limit 413, inputs the model
+ * cannot take (feature count or names, NaN) 422 with the engine's words.
+ * Labels keep the JSON type Python's json gives the estimator's predict().
+ * No h2o here.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gw.h"
+
+int gw_errf(gw_err *e, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    e->status = status;
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *const out_names[] = {"predict", "predict_proba", "decision_function"};
+
+unsigned gw_output_bit(const char *s, size_t n)
+{
+    for (unsigned i = 0; i < 3; i++)
+        if (strlen(out_names[i]) == n && memcmp(out_names[i], s, n) == 0)
+            return 1u << i;
+    return 0;
+}
+
+const char *gw_output_name(unsigned bit)
+{
+    return bit == GW_OUT_PREDICT ? out_names[0] : bit == GW_OUT_PROBA ? out_names[1] : out_names[2];
+}
+
+/* Quoted, shortened copy of a key for error messages. */
+static const char *show(char *buf, size_t size, const char *s, size_t n)
+{
+    size_t max = size - 8;
+    snprintf(buf, size, "\"%.*s%s\"", (int)(n > max ? max : n), s, n > max ? "..." : "");
+    return buf;
+}
+
+static int parse_outputs(const gw_val *v, const char *q, size_t qn, unsigned *out, gw_err *e)
+{
+    unsigned bits = 0;
+    if (v != NULL) {
+        if (v->type == GW_STR) {
+            bits = gw_output_bit(v->u.s, v->n);
+            if (bits == 0)
+                return gw_errf(e, 400, "unknown output \"%.*s\"; expected predict, predict_proba or decision_function",
+                               (int)(v->n > 64 ? 64 : v->n), v->u.s);
+        } else if (v->type == GW_ARR) {
+            for (uint32_t i = 0; i < v->n; i++) {
+                const gw_val *s = &v->u.items[i];
+                if (s->type != GW_STR)
+                    return gw_errf(e, 400, "outputs[%u] is %s, not a string", i, gw_type_name(s->type));
+                unsigned b = gw_output_bit(s->u.s, s->n);
+                if (b == 0)
+                    return gw_errf(e, 400,
+                                   "unknown output \"%.*s\"; expected predict, predict_proba or decision_function",
+                                   (int)(s->n > 64 ? 64 : s->n), s->u.s);
+                bits |= b;
+            }
+        } else {
+            return gw_errf(e, 400, "\"outputs\" must be an array of strings");
+        }
+    } else if (q != NULL) {
+        size_t i = 0;
+        while (i <= qn) {
+            size_t j = i;
+            while (j < qn && q[j] != ',')
+                j++;
+            if (j > i) {
+                unsigned b = gw_output_bit(q + i, j - i);
+                if (b == 0)
+                    return gw_errf(e, 400,
+                                   "unknown output \"%.*s\" in ?outputs=; expected predict, predict_proba or "
+                                   "decision_function",
+                                   (int)(j - i > 64 ? 64 : j - i), q + i);
+                bits |= b;
+            }
+            i = j + 1;
+        }
+    }
+    if (bits == 0 && (v != NULL || q != NULL))
+        return gw_errf(e, 400, "\"outputs\" is empty");
+    *out = bits ? bits : GW_OUT_PREDICT;
+    return 0;
+}
+
+static int num_of(const gw_val *v, double *x)
+{
+    if (v->type == GW_NUM) {
+        *x = v->u.num;
+        return 0;
+    }
+    if (v->type == GW_NULL) { /* as numpy reads None in a float array */
+        *x = NAN;
+        return 0;
+    }
+    return -1;
+}
+
+/* Fills row r of X (n_cols wide) from an object keyed by feature names. */
+static int named_row(const gw_val *obj, const gw_model *m, double *row, int64_t n_cols, const char *where,
+                     unsigned char *seen, gw_err *e)
+{
+    char k[120];
+    if (m->fn_table == NULL)
+        return gw_errf(e, 422, "%s is keyed by feature name, but this model was exported without feature names; "
+                               "send rows as arrays of %d numbers", where, m->info.n_features);
+    memset(seen, 0, (size_t)n_cols);
+    for (uint32_t i = 0; i < obj->n; i++) {
+        const gw_member *mem = &obj->u.mem[i];
+        int32_t f = gw_model_feature(m, mem->key, mem->klen);
+        if (f < 0)
+            return gw_errf(e, 422, "%s has an unknown feature %s", where, show(k, sizeof k, mem->key, mem->klen));
+        if (seen[f])
+            return gw_errf(e, 422, "%s names feature %s twice", where, show(k, sizeof k, mem->key, mem->klen));
+        seen[f] = 1;
+        if (num_of(&mem->val, &row[f]) != 0)
+            return gw_errf(e, 400, "%s[%s] is %s, not a number", where, show(k, sizeof k, mem->key, mem->klen),
+                           gw_type_name(mem->val.type));
+    }
+    for (int64_t c = 0; c < n_cols; c++)
+        if (!seen[c]) {
+            const char *fn = sks_model_feature_name(m->m, (int32_t)c);
+            return gw_errf(e, 422, "%s is missing feature %s (the model takes %d features)", where,
+                           show(k, sizeof k, fn, strlen(fn)), m->info.n_features);
+        }
+    return 0;
+}
+
+static int rows_matrix(const gw_val *rows, const char *key, const gw_model *m, const gw_limits *lim, gw_arena *a,
+                       gw_batch *b, gw_err *e)
+{
+    char where[96];
+    if (rows->type != GW_ARR)
+        return gw_errf(e, 400, "\"%s\" must be an array of rows, not %s", key, gw_type_name(rows->type));
+    int64_t n = rows->n;
+    if (n == 0)
+        return gw_errf(e, 400, "\"%s\" is empty: send at least one row", key);
+    if (lim->max_rows > 0 && n > lim->max_rows)
+        return gw_errf(e, 413, "the batch has %lld rows; the limit is %lld", (long long)n, (long long)lim->max_rows);
+    const gw_val *r0 = &rows->u.items[0];
+    int64_t cols;
+    if (r0->type == GW_ARR) {
+        cols = r0->n;
+    } else if (r0->type == GW_OBJ) {
+        cols = m->info.n_features;
+    } else {
+        return gw_errf(e, 400, "%s[0] is %s; each row must be an array of numbers or an object keyed by feature name",
+                       key, gw_type_name(r0->type));
+    }
+    if (cols > 0 && (size_t)n > SIZE_MAX / sizeof(double) / (size_t)cols)
+        return gw_errf(e, 413, "the batch is too large");
+    unsigned char *seen = NULL;
+    double *x = gw_arena_alloc(a, (size_t)n * (size_t)(cols ? cols : 1) * sizeof(double));
+    if (x == NULL)
+        return gw_errf(e, 500, "out of memory");
+    for (int64_t r = 0; r < n; r++) {
+        const gw_val *row = &rows->u.items[r];
+        double *xr = x + r * cols;
+        snprintf(where, sizeof where, "%s[%lld]", key, (long long)r);
+        if (row->type != r0->type)
+            return gw_errf(e, 400, "%s is %s but %s[0] is %s; rows must all be arrays or all objects", where,
+                           gw_type_name(row->type), key, gw_type_name(r0->type));
+        if (row->type == GW_OBJ) {
+            if (seen == NULL && (seen = gw_arena_alloc(a, (size_t)cols + 1)) == NULL)
+                return gw_errf(e, 500, "out of memory");
+            if (named_row(row, m, xr, cols, where, seen, e) != 0)
+                return -1;
+            continue;
+        }
+        if ((int64_t)row->n != cols)
+            return gw_errf(e, 422, "%s has %u values but %s[0] has %lld (the model takes %d features)", where, row->n,
+                           key, (long long)cols, m->info.n_features);
+        for (int64_t c = 0; c < cols; c++)
+            if (num_of(&row->u.items[c], &xr[c]) != 0)
+                return gw_errf(e, 400, "%s[%lld] is %s, not a number", where, (long long)c,
+                               gw_type_name(row->u.items[c].type));
+    }
+    b->X.data = x;
+    b->X.dtype = SKS_F64;
+    b->X.n_rows = n;
+    b->X.n_cols = cols;
+    b->X.row_stride = cols * (int64_t)sizeof(double);
+    b->X.col_stride = sizeof(double);
+    return 0;
+}
+
+static int block_matrix(const gw_val *root, const gw_val *blk, const gw_model *m, const gw_limits *lim, gw_arena *a,
+                        gw_batch *b, gw_err *e)
+{
+    (void)m;
+    if (blk->type != GW_BIN)
+        return gw_errf(e, 400, "\"block\" must be msgpack bin data (little-endian float32 or float64), not %s",
+                       gw_type_name(blk->type));
+    const gw_val *dt = gw_obj_get(root, "dtype"), *sh = gw_obj_get(root, "shape");
+    size_t size;
+    sks_dtype dtype;
+    if (gw_str_eq(dt, "float64") || gw_str_eq(dt, "<f8") || gw_str_eq(dt, "f8") || gw_str_eq(dt, "FP64")) {
+        size = 8;
+        dtype = SKS_F64;
+    } else if (gw_str_eq(dt, "float32") || gw_str_eq(dt, "<f4") || gw_str_eq(dt, "f4") || gw_str_eq(dt, "FP32")) {
+        size = 4;
+        dtype = SKS_F32;
+    } else {
+        return gw_errf(e, 400, "\"dtype\" must be \"float32\" or \"float64\" with \"block\"");
+    }
+    if (sh == NULL || sh->type != GW_ARR || sh->n != 2)
+        return gw_errf(e, 400, "\"shape\" must be [rows, columns] with \"block\"");
+    double d0 = sh->u.items[0].u.num, d1 = sh->u.items[1].u.num;
+    if (sh->u.items[0].type != GW_NUM || sh->u.items[1].type != GW_NUM || !(d0 >= 0 && d0 <= 1e12) ||
+        !(d1 >= 0 && d1 <= 1e9) || d0 != floor(d0) || d1 != floor(d1))
+        return gw_errf(e, 400, "\"shape\" must be two non-negative integers");
+    int64_t rows = (int64_t)d0, cols = (int64_t)d1;
+    if (rows == 0)
+        return gw_errf(e, 400, "\"block\" is empty: send at least one row");
+    if (lim->max_rows > 0 && rows > lim->max_rows)
+        return gw_errf(e, 413, "the batch has %lld rows; the limit is %lld", (long long)rows, (long long)lim->max_rows);
+    if ((uint64_t)rows * (uint64_t)cols * size != blk->n)
+        return gw_errf(e, 400, "\"block\" has %u bytes; shape [%lld, %lld] of %s needs %llu", blk->n, (long long)rows,
+                       (long long)cols, size == 8 ? "float64" : "float32",
+                       (unsigned long long)((uint64_t)rows * (uint64_t)cols * size));
+    const void *data = blk->u.bin;
+    if (((uintptr_t)data & (size - 1)) != 0) {
+        void *copy = gw_arena_alloc(a, blk->n);
+        if (copy == NULL)
+            return gw_errf(e, 500, "out of memory");
+        memcpy(copy, data, blk->n);
+        data = copy;
+    }
+    b->X.data = data;
+    b->X.dtype = dtype;
+    b->X.n_rows = rows;
+    b->X.n_cols = cols;
+    b->X.row_stride = cols * (int64_t)size;
+    b->X.col_stride = (int64_t)size;
+    return 0;
+}
+
+int gw_parse_predict(const gw_val *root, const gw_model *m, int v1, const char *qout, size_t qout_len,
+                     const gw_limits *lim, gw_arena *a, gw_batch *b, gw_err *e)
+{
+    memset(b, 0, sizeof *b);
+    if (root->type != GW_OBJ)
+        return gw_errf(e, 400, "the body must be an object, not %s", gw_type_name(root->type));
+    if (parse_outputs(gw_obj_get(root, "outputs"), qout, qout_len, &b->outputs, e) != 0)
+        return -1;
+    const gw_val *v;
+    if ((v = gw_obj_get(root, "instances")) != NULL)
+        return rows_matrix(v, "instances", m, lim, a, b, e);
+    if ((v = gw_obj_get(root, "inputs")) != NULL)
+        return rows_matrix(v, "inputs", m, lim, a, b, e);
+    if ((v = gw_obj_get(root, "block")) != NULL)
+        return block_matrix(root, v, m, lim, a, b, e);
+    if (!v1 && (v = gw_obj_get(root, "features")) != NULL) {
+        gw_val one = {.type = GW_ARR, .n = 1, .u.items = (gw_val *)v};
+        if (v->type != GW_ARR && v->type != GW_OBJ)
+            return gw_errf(e, 400, "\"features\" must be an array of numbers or an object keyed by feature name, not %s",
+                           gw_type_name(v->type));
+        if (rows_matrix(&one, "features", m, lim, a, b, e) != 0) {
+            /* "features[0]..." reads oddly for one row: drop the index. */
+            char *p = strstr(e->msg, "features[0]");
+            if (p != NULL)
+                memmove(p + 8, p + 11, strlen(p + 11) + 1);
+            return -1;
+        }
+        b->single = 1;
+        return 0;
+    }
+    return gw_errf(e, 400, v1 ? "expected \"instances\" (or \"inputs\"): an array of rows"
+                              : "expected \"features\" (one row), \"instances\" (rows) or \"block\" (msgpack rows)");
+}
+
+static int engine_status(int code)
+{
+    switch (code) {
+    case SKS_ESHAPE:
+    case SKS_EVALUE:
+    case SKS_EUNSUPPORTED:
+        return 422;
+    case SKS_EARG:
+        return 400;
+    default:
+        return 500;
+    }
+}
+
+int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw_err *e)
+{
+    static const sks_output what[3] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION};
+    double **dst[3] = {&s->predict, &s->proba, &s->decision};
+    memset(s, 0, sizeof *s);
+    s->n_rows = b->X.n_rows;
+    for (int i = 0; i < 3; i++) {
+        if (!(b->outputs & (1u << i)))
+            continue;
+        sks_error err = {0};
+        int64_t cols;
+        int rc = sks_model_output_cols(m->m, what[i], &cols, &err);
+        if (rc != 0)
+            return gw_errf(e, engine_status(rc), "%s", err.message[0] ? err.message : sks_strerror(rc));
+        size_t n = (size_t)b->X.n_rows * (size_t)cols;
+        double *out = gw_arena_alloc(a, (n ? n : 1) * sizeof(double));
+        if (out == NULL)
+            return gw_errf(e, 500, "out of memory");
+        rc = sks_model_predict(m->m, what[i], &b->X, out, n, 1, &err);
+        if (rc != 0)
+            return gw_errf(e, engine_status(rc), "%s", err.message[0] ? err.message : sks_strerror(rc));
+        *dst[i] = out;
+    }
+    return 0;
+}
+
+void gw_write_label(gw_writer *w, const gw_model *m, double v)
+{
+    if (m->info.task != SKS_TASK_CLASSIFICATION) {
+        gw_w_double(w, v);
+        return;
+    }
+    int32_t i = (int32_t)v;
+    switch (m->info.label_kind) {
+    case SKS_LABEL_STR:
+        gw_w_cstr(w, sks_model_label_str(m->m, i));
+        break;
+    case SKS_LABEL_INT:
+        if (m->is_bool)
+            gw_w_bool(w, sks_model_label_int(m->m, i) != 0);
+        else
+            gw_w_int(w, sks_model_label_int(m->m, i));
+        break;
+    case SKS_LABEL_FLOAT:
+        gw_w_double(w, sks_model_label_float(m->m, i));
+        break;
+    default:
+        gw_w_double(w, v);
+    }
+}
+
+static void write_row(gw_writer *w, const double *x, int64_t cols, int scalar_if_one)
+{
+    if (cols == 1 && scalar_if_one) {
+        gw_w_double(w, x[0]);
+        return;
+    }
+    gw_w_arr(w, (uint32_t)cols);
+    for (int64_t c = 0; c < cols; c++)
+        gw_w_double(w, x[c]);
+    gw_w_end(w);
+}
+
+static void write_predict_row(gw_writer *w, const gw_model *m, const double *p, int64_t cols)
+{
+    if (m->info.task == SKS_TASK_CLASSIFICATION) {
+        gw_write_label(w, m, p[0]);
+        return;
+    }
+    write_row(w, p, cols, !m->info.output_2d);
+}
+
+static void write_classes(gw_writer *w, const gw_model *m)
+{
+    gw_w_key(w, "classes");
+    gw_w_arr(w, (uint32_t)m->info.n_classes);
+    for (int32_t c = 0; c < m->info.n_classes; c++)
+        gw_write_label(w, m, (double)c);
+    gw_w_end(w);
+}
+
+void gw_answer_predict(gw_writer *w, const gw_model *m, const gw_batch *b, const gw_scores *s, int v1)
+{
+    (void)v1;
+    int64_t n = s->n_rows;
+    uint32_t keys = 0;
+    keys += !!s->predict;
+    keys += s->proba ? 2 : 0;
+    keys += !!s->decision;
+    gw_w_map(w, keys);
+    if (s->predict) {
+        int64_t cols = m->cols_predict;
+        if (b->single) {
+            gw_w_key(w, "prediction");
+            write_predict_row(w, m, s->predict, cols);
+        } else {
+            gw_w_key(w, "predictions");
+            gw_w_arr(w, (uint32_t)n);
+            for (int64_t r = 0; r < n; r++)
+                write_predict_row(w, m, s->predict + r * cols, cols);
+            gw_w_end(w);
+        }
+    }
+    if (s->proba) {
+        int64_t cols = m->cols_proba;
+        write_classes(w, m);
+        gw_w_key(w, "probabilities");
+        if (b->single) {
+            write_row(w, s->proba, cols, 0);
+        } else {
+            gw_w_arr(w, (uint32_t)n);
+            for (int64_t r = 0; r < n; r++)
+                write_row(w, s->proba + r * cols, cols, 0);
+            gw_w_end(w);
+        }
+    }
+    if (s->decision) {
+        int64_t cols = m->cols_decision;
+        gw_w_key(w, "decision_function");
+        if (b->single) {
+            write_row(w, s->decision, cols, 1);
+        } else {
+            gw_w_arr(w, (uint32_t)n);
+            for (int64_t r = 0; r < n; r++)
+                write_row(w, s->decision + r * cols, cols, 1);
+            gw_w_end(w);
+        }
+    }
+    gw_w_end(w);
+}

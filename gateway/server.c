@@ -1,0 +1,282 @@
+/*
+ * server.c -- the h2o side: listeners, one event loop per thread, TLS,
+ * signals, graceful drain.
+ *
+ * One listening socket is bound here (port 0 allowed: the bound port is
+ * logged) and dup'd into every loop thread; each thread owns an
+ * h2o_context_t and accepts from its copy. HTTP/1.1, h2c (prior knowledge
+ * and Upgrade) and, with a certificate, TLS with ALPN (h2, http/1.1). All
+ * paths go to one handler (routes.c), which dispatches by itself.
+ *
+ * Signals are blocked in every thread and taken by sigwait in the main
+ * thread: SIGHUP reloads the models; SIGTERM/SIGINT start the drain:
+ * readiness turns false, (after --shutdown-delay) each loop closes its
+ * listener, asks h2o to shut down (GOAWAY on HTTP/2), shortens the HTTP/1
+ * keep-alive timeout so idle connections close, and runs until its
+ * connections are gone or the drain deadline passes. h2o 2.2.5 facts this
+ * relies on are in ../shared/notes (libh2o-2.2.5-and-msgpack-c.md, section 5).
+ * Keep h2o-facing code here and in routes.c only.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "gw.h"
+#include "gw_server.h"
+
+_Atomic int gw_draining;
+static _Atomic int closing;
+
+typedef struct loop_thread {
+    pthread_t tid;
+    int idx;
+    int fd;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_multithread_receiver_t wake;
+    int nconns;
+} loop_thread;
+
+static h2o_globalconf_t config;
+static loop_thread *threads;
+static int n_threads;
+static const gw_server_opts *opts;
+static pthread_barrier_t started;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void on_conn_close(void *data)
+{
+    loop_thread *t = data;
+    t->nconns--;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    loop_thread *t = listener->data;
+    if (err != NULL)
+        return;
+    /* A few per wakeup, so the other loops get their share. */
+    for (int i = 0; i < 16; i++) {
+        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+        if (sock == NULL)
+            break;
+        t->nconns++;
+        sock->on_close.cb = on_conn_close;
+        sock->on_close.data = t;
+        h2o_accept(&t->accept_ctx, sock);
+    }
+}
+
+static void on_wake(h2o_multithread_receiver_t *r, h2o_linklist_t *messages)
+{
+    (void)r;
+    (void)messages; /* only ever NULL messages: a wakeup */
+}
+
+static void *loop_main(void *arg)
+{
+    loop_thread *t = arg;
+    h2o_context_init(&t->ctx, h2o_evloop_create(), &config);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->wake, on_wake);
+    t->accept_ctx.ctx = &t->ctx;
+    t->accept_ctx.hosts = config.hosts;
+    t->listener = h2o_evloop_socket_create(t->ctx.loop, t->fd, H2O_SOCKET_FLAG_DONT_READ);
+    t->listener->data = t;
+    h2o_socket_read_start(t->listener, on_accept);
+    pthread_barrier_wait(&started);
+
+    while (!atomic_load(&closing))
+        h2o_evloop_run(t->ctx.loop, INT32_MAX);
+
+    /* Drain. */
+    h2o_socket_read_stop(t->listener);
+    h2o_evloop_run(t->ctx.loop, 0);
+    h2o_socket_close(t->listener);
+    t->listener = NULL;
+    h2o_context_request_shutdown(&t->ctx);
+    /* Idle HTTP/1 keep-alive connections wait on this timeout, and 2.2.5
+     * has no shutdown hook for them: shorten it (entries already queued
+     * are checked against the new value). */
+    if (t->ctx.http1.req_timeout.timeout > (uint64_t)opts->idle_drain_ms)
+        t->ctx.http1.req_timeout.timeout = (uint64_t)opts->idle_drain_ms;
+    uint64_t deadline = now_ms() + (uint64_t)opts->drain_ms;
+    while (t->nconns > 0 && now_ms() < deadline)
+        h2o_evloop_run(t->ctx.loop, 50);
+    if (t->nconns > 0)
+        gw_log(GW_LOG_WARN, "drain deadline passed with connections open", "\"thread\":%d,\"connections\":%d",
+               t->idx, t->nconns);
+    return NULL;
+}
+
+static int bind_listener(const char *host, int port, int *bound_port)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    int rc = getaddrinfo(host, ps, &hints, &res);
+    if (rc != 0) {
+        char qh[300];
+        gw_log(GW_LOG_ERROR, "cannot resolve listen address", "\"host\":%s,\"error\":\"%s\"",
+               gw_jq(qh, sizeof qh, host), gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1;
+    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+            continue;
+        int on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (ai->ai_family == AF_INET6) {
+            int off = 0;
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+        }
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0)
+            break;
+        close(fd);
+        fd = -1;
+    }
+    int err = errno;
+    freeaddrinfo(res);
+    if (fd < 0) {
+        char qh[300];
+        gw_log(GW_LOG_ERROR, "cannot listen", "\"host\":%s,\"port\":%d,\"error\":\"%s\"", gw_jq(qh, sizeof qh, host),
+               port, strerror(err));
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static SSL_CTX *make_tls(const char *cert, const char *key)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL)
+        return NULL;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    char qc[1100], qk[1100];
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        gw_log(GW_LOG_ERROR, "cannot load the TLS certificate or key", "\"cert\":%s,\"key\":%s",
+               gw_jq(qc, sizeof qc, cert), gw_jq(qk, sizeof qk, key));
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    h2o_ssl_register_alpn_protocols(ctx, h2o_alpn_protocols);
+    return ctx;
+}
+
+static void wake_all(void)
+{
+    for (int i = 0; i < n_threads; i++)
+        h2o_multithread_send_message(&threads[i].wake, NULL);
+}
+
+int gw_server_run(const gw_server_opts *o)
+{
+    opts = o;
+    h2o_config_init(&config);
+    config.server_name = h2o_iovec_init(H2O_STRLIT("skscore-gateway"));
+    /* h2o's own limit is a backstop; routes.c answers 413 below it (h2o
+     * resets HTTP/2 streams over its limit instead of answering). */
+    size_t hard = o->max_body * 2 + (1u << 20);
+    config.max_request_entity_size = hard;
+    /* Keep bodies in memory (h2o spools > 32 MiB to /tmp, which may be
+     * read-only in a pod). */
+    if (h2o_socket_buffer_mmap_settings.threshold < hard + (1u << 20))
+        h2o_socket_buffer_mmap_settings.threshold = hard + (1u << 20);
+    h2o_hostconf_t *host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *h = h2o_create_handler(path, sizeof(*h));
+    h->on_req = gw_on_req;
+
+    SSL_CTX *ssl = NULL;
+    if (o->tls_cert != NULL) {
+        if ((ssl = make_tls(o->tls_cert, o->tls_key)) == NULL)
+            return 1;
+    }
+    int port = 0;
+    int fd = bind_listener(o->host, o->port, &port);
+    if (fd < 0)
+        return 1;
+
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    n_threads = o->threads;
+    threads = calloc((size_t)n_threads, sizeof *threads);
+    pthread_barrier_init(&started, NULL, (unsigned)n_threads + 1);
+    for (int i = 0; i < n_threads; i++) {
+        threads[i].idx = i;
+        threads[i].fd = i == 0 ? fd : dup(fd);
+        threads[i].accept_ctx.ssl_ctx = ssl;
+        if (threads[i].fd < 0 || pthread_create(&threads[i].tid, NULL, loop_main, &threads[i]) != 0) {
+            gw_log(GW_LOG_ERROR, "cannot start a loop thread", "\"error\":\"%s\"", strerror(errno));
+            return 1;
+        }
+    }
+    pthread_barrier_wait(&started);
+    char qh[300];
+    gw_log(GW_LOG_INFO, "listening",
+           "\"host\":%s,\"port\":%d,\"threads\":%d,\"tls\":%s,\"protocols\":[\"http/1.1\",\"h2c\"%s],"
+           "\"max_body_bytes\":%zu",
+           gw_jq(qh, sizeof qh, o->host), port, n_threads, ssl ? "true" : "false", ssl ? ",\"h2\"" : "", o->max_body);
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            gw_log(GW_LOG_INFO, "SIGHUP: reloading models", NULL);
+            gw_registry_reload(1, "\"SIGHUP\"");
+            continue;
+        }
+        break;
+    }
+    atomic_store(&gw_draining, 1);
+    gw_log(GW_LOG_INFO, "draining", "\"shutdown_delay_ms\":%d,\"drain_timeout_ms\":%d", o->shutdown_delay_ms,
+           o->drain_ms);
+    if (o->shutdown_delay_ms > 0) {
+        /* Keep serving (not ready) while endpoints are updated. A second
+         * signal cuts the delay short. */
+        struct timespec ts = {o->shutdown_delay_ms / 1000, (long)(o->shutdown_delay_ms % 1000) * 1000000L};
+        sigtimedwait(&set, NULL, &ts);
+    }
+    atomic_store(&closing, 1);
+    wake_all();
+    for (int i = 0; i < n_threads; i++)
+        pthread_join(threads[i].tid, NULL);
+    gw_log(GW_LOG_INFO, "stopped", NULL);
+    return 0;
+}

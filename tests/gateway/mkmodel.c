@@ -1,0 +1,120 @@
+/*
+ * mkmodel.c -- writes small model files for the gateway tests through the
+ * engine's public API (sks_desc_save), so the gateway can be tested without
+ * the Python exporter. Usage: mkmodel OUTDIR
+ *
+ *   iris.skm     DecisionTreeClassifier, string labels, 4 named features
+ *   reg.skm      LinearRegression, 4 features, no names
+ *   logreg.skm   LogisticRegression (binary), int labels 0/1, named features
+ *   flags.skm    DecisionTreeClassifier, bool labels (label_dtype "bool")
+ *   flabel.skm   DecisionTreeClassifier, float labels 1.0 / 2.5
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skscore.h"
+
+static const char *const iris_names[] = {"sepal length (cm)", "sepal width (cm)", "petal length (cm)",
+                                          "petal width (cm)"};
+
+static int save(const sks_desc *d, const char *dir, const char *file)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    sks_error err;
+    int rc = sks_desc_save(d, path, &err);
+    if (rc != 0) {
+        fprintf(stderr, "mkmodel: %s: %s\n", file, err.message);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: mkmodel OUTDIR\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    int fails = 0;
+
+    /* A tree like one fitted on iris. */
+    static const int32_t left[] = {1, -1, 3, -1, -1}, right[] = {2, -1, 4, -1, -1}, feat[] = {2, 0, 3, 0, 0};
+    static const double thr[] = {2.45, 0, 1.75, 0, 0};
+    static const double val3[] = {0.333, 0.333, 0.334, 1, 0, 0, 0, 0.5, 0.5, 0, 0.907, 0.093, 0, 0.022, 0.978};
+    sks_tree_desc tree = {5, left, right, feat, thr, NULL, val3};
+    static const char *const iris_labels[] = {"setosa", "versicolor", "virginica"};
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.source = "scikit-learn";
+    d.source_version = "1.5.0";
+    d.estimator = "DecisionTreeClassifier";
+    d.n_features = 4;
+    d.feature_names = iris_names;
+    d.task = SKS_TASK_CLASSIFICATION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_STR;
+    d.n_classes = 3;
+    d.str_labels = iris_labels;
+    d.label_dtype = "<U10";
+    d.link = SKS_LINK_PROBA;
+    d.kind = SKS_EST_TREES;
+    d.n_trees = 1;
+    d.trees = &tree;
+    d.n_values = 3;
+    d.aggregation = SKS_AGG_SINGLE;
+    d.compare = SKS_CMP_F32_LE;
+    fails += save(&d, dir, "iris.skm");
+
+    /* Bool and float labels: two classes. */
+    static const double val2[] = {0.5, 0.5, 1, 0, 0.5, 0.5, 0.9, 0.1, 0.2, 0.8};
+    sks_tree_desc tree2 = {5, left, right, feat, thr, NULL, val2};
+    static const int64_t bool_labels[] = {0, 1};
+    d.trees = &tree2;
+    d.n_values = 2;
+    d.n_classes = 2;
+    d.label_kind = SKS_LABEL_INT;
+    d.str_labels = NULL;
+    d.int_labels = bool_labels;
+    d.label_dtype = "bool";
+    fails += save(&d, dir, "flags.skm");
+    static const double float_labels[] = {1.0, 2.5};
+    d.label_kind = SKS_LABEL_FLOAT;
+    d.int_labels = NULL;
+    d.float_labels = float_labels;
+    d.label_dtype = "float64";
+    fails += save(&d, dir, "flabel.skm");
+
+    /* Linear regression. */
+    static const double coef[] = {0.5, -0.25, 1.0, 2.0}, icpt[] = {0.1};
+    memset(&d, 0, sizeof d);
+    d.source = "scikit-learn";
+    d.source_version = "1.5.0";
+    d.estimator = "LinearRegression";
+    d.n_features = 4;
+    d.task = SKS_TASK_REGRESSION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_NONE;
+    d.link = SKS_LINK_NONE;
+    d.kind = SKS_EST_LINEAR;
+    d.n_targets = 1;
+    d.coef = coef;
+    d.intercept = icpt;
+    fails += save(&d, dir, "reg.skm");
+
+    /* Binary logistic regression. */
+    static const int64_t int_labels[] = {0, 1};
+    d.estimator = "LogisticRegression";
+    d.feature_names = iris_names;
+    d.task = SKS_TASK_CLASSIFICATION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_INT;
+    d.n_classes = 2;
+    d.int_labels = int_labels;
+    d.label_dtype = "int64";
+    d.link = SKS_LINK_LOGISTIC;
+    fails += save(&d, dir, "logreg.skm");
+    return fails ? 1 : 0;
+}
