@@ -1,0 +1,373 @@
+"""Export fitted scikit-learn estimators to skscore model files.
+
+This module only *describes* an estimator: it reads the fitted attributes
+(``tree_`` arrays, ``coef_``/``intercept_``, ``classes_``, ...) and builds a
+neutral description, a dict of plain values and contiguous NumPy arrays
+whose keys are the fields of the engine's ``sks_desc`` (``skscore.h``). The
+engine validates that description and writes the file; the file format
+lives in the engine alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _skscore as _c
+
+TREE_CLASSIFIERS = (
+    "DecisionTreeClassifier",
+    "RandomForestClassifier",
+    "ExtraTreesClassifier",
+)
+TREE_REGRESSORS = (
+    "DecisionTreeRegressor",
+    "RandomForestRegressor",
+    "ExtraTreesRegressor",
+)
+LINEAR_CLASSIFIERS = ("LogisticRegression", "SGDClassifier", "LinearSVC")
+LINEAR_REGRESSORS = (
+    "LinearRegression",
+    "Ridge",
+    "Lasso",
+    "ElasticNet",
+    "SGDRegressor",
+    "LinearSVR",
+)
+SUPPORTED = TREE_CLASSIFIERS + TREE_REGRESSORS + LINEAR_REGRESSORS + LINEAR_CLASSIFIERS
+
+# Where each supported class lives, to check the class itself (a subclass
+# may score differently, so it is not accepted).
+_MODULES = {
+    **{name: "sklearn.tree" for name in ("DecisionTreeClassifier", "DecisionTreeRegressor")},
+    **{
+        name: "sklearn.ensemble"
+        for name in (
+            "RandomForestClassifier",
+            "RandomForestRegressor",
+            "ExtraTreesClassifier",
+            "ExtraTreesRegressor",
+        )
+    },
+    **{
+        name: "sklearn.linear_model"
+        for name in (
+            "LinearRegression",
+            "Ridge",
+            "Lasso",
+            "ElasticNet",
+            "SGDRegressor",
+            "LogisticRegression",
+            "SGDClassifier",
+        )
+    },
+    **{name: "sklearn.svm" for name in ("LinearSVC", "LinearSVR")},
+}
+
+
+def _supported_class_name(estimator: Any) -> str:
+    cls = type(estimator)
+    name = cls.__name__
+    module = _MODULES.get(name)
+    if module is not None:
+        try:
+            expected = getattr(__import__(module, fromlist=[name]), name)
+        except ImportError:  # pragma: no cover - sklearn is installed with its estimators
+            expected = None
+        if cls is expected:
+            return name
+    raise TypeError(
+        f"skscore cannot export {cls.__module__}.{cls.__qualname__}: supported "
+        f"estimators are {', '.join(SUPPORTED)} (scikit-learn >= 1.4)."
+    )
+
+
+def _check_fitted(estimator: Any) -> None:
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator)
+
+
+def _feature_names(estimator: Any, feature_names: Sequence[str] | None) -> list[str] | None:
+    n_features = int(estimator.n_features_in_)
+    if feature_names is None:
+        names = getattr(estimator, "feature_names_in_", None)
+        return None if names is None else [str(n) for n in names]
+    if isinstance(feature_names, str):
+        raise TypeError("feature_names must be a sequence of str, not a str")
+    names = list(feature_names)
+    if len(names) != n_features:
+        raise ValueError(
+            f"feature_names has {len(names)} names, but {type(estimator).__name__} "
+            f"has {n_features} features."
+        )
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"feature_names must all be str, got {type(name).__name__}: {name!r}")
+    if len(set(names)) != len(names):
+        raise ValueError("feature_names must be unique")
+    return names
+
+
+def _metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise TypeError(f"metadata must be a dict of str to str, not {type(metadata).__name__}")
+    out = {}
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(
+                f"metadata must map str to str; got {type(key).__name__} -> "
+                f"{type(value).__name__} for key {key!r}"
+            )
+        out[key] = value
+    return out
+
+
+def _labels(estimator: Any) -> dict[str, Any]:
+    """label_kind, labels and label_dtype from classes_."""
+    classes = estimator.classes_
+    if isinstance(classes, list) or getattr(estimator, "n_outputs_", 1) != 1:
+        raise ValueError(
+            f"skscore does not export multi-output classifiers ({type(estimator).__name__} "
+            "was fitted on a 2-D y)."
+        )
+    classes = np.asarray(classes)
+    dtype = classes.dtype
+    kind = dtype.kind
+    if kind in "iub":
+        if kind == "u" and classes.size and classes.max() > np.iinfo(np.int64).max:
+            raise ValueError("class labels above 2**63 - 1 are not supported")
+        return {
+            "label_kind": _c.LABEL_INT,
+            "labels": classes.astype(np.int64),
+            "label_dtype": str(dtype),
+        }
+    if kind == "f":
+        return {
+            "label_kind": _c.LABEL_FLOAT,
+            "labels": classes.astype(np.float64),
+            "label_dtype": str(dtype),
+        }
+    if kind in "US":
+        values = [v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in classes]
+        return {"label_kind": _c.LABEL_STR, "labels": values, "label_dtype": str(dtype)}
+    if kind == "O":
+        items = list(classes)
+        if all(isinstance(v, str) for v in items):
+            return {"label_kind": _c.LABEL_STR, "labels": items, "label_dtype": "object"}
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+            return {
+                "label_kind": _c.LABEL_INT,
+                "labels": np.array(items, dtype=np.int64),
+                "label_dtype": "object",
+            }
+        if all(isinstance(v, (float, np.floating)) for v in items):
+            return {
+                "label_kind": _c.LABEL_FLOAT,
+                "labels": np.array(items, dtype=np.float64),
+                "label_dtype": "object",
+            }
+    raise TypeError(
+        f"class labels must be all int, all float, all bool or all str; "
+        f"{type(estimator).__name__}.classes_ is {classes!r}"
+    )
+
+
+def _tree(tree: Any, classifier: bool, n_values: int) -> dict[str, np.ndarray]:
+    feature = np.array(tree.feature, dtype=np.int32)
+    left = np.ascontiguousarray(tree.children_left, dtype=np.int32)
+    feature[left == -1] = 0  # leaves have -2 (TREE_UNDEFINED); the engine ignores it
+    value = np.asarray(tree.value, dtype=np.float64)  # (n_nodes, n_outputs, max_n_classes)
+    value = value[:, 0, :n_values] if classifier else value[:, :, 0]
+    out = {
+        "left": left,
+        "right": np.ascontiguousarray(tree.children_right, dtype=np.int32),
+        "feature": feature,
+        "threshold": np.ascontiguousarray(tree.threshold, dtype=np.float64),
+        "value": np.ascontiguousarray(value),
+    }
+    missing = getattr(tree, "missing_go_to_left", None)
+    if missing is not None:
+        out["missing_left"] = np.ascontiguousarray(missing, dtype=np.uint8)
+    return out
+
+
+def _describe_trees(estimator: Any, name: str) -> dict[str, Any]:
+    classifier = name in TREE_CLASSIFIERS
+    single = name.startswith("DecisionTree")
+    trees = [estimator] if single else list(estimator.estimators_)
+    desc: dict[str, Any] = {
+        "kind": _c.EST_TREES,
+        "allow_nan": bool(estimator.__sklearn_tags__().input_tags.allow_nan),
+        "aggregation": _c.AGG_SINGLE if single else _c.AGG_MEAN,
+        "compare": _c.CMP_F32_LE,
+    }
+    if classifier:
+        desc.update(_labels(estimator))
+        n_values = len(estimator.classes_)
+        desc.update(task=_c.TASK_CLASSIFICATION, n_outputs=1, output_2d=False, link=_c.LINK_PROBA)
+    else:
+        n_values = int(estimator.n_outputs_)
+        desc.update(
+            task=_c.TASK_REGRESSION,
+            n_outputs=n_values,
+            output_2d=n_values > 1,
+            link=_c.LINK_NONE,
+            label_kind=_c.LABEL_NONE,
+        )
+    desc["n_values"] = n_values
+    desc["trees"] = [_tree(t.tree_, classifier, n_values) for t in trees]
+    return desc
+
+
+def _logistic_link(estimator: Any, n_classes: int) -> int:
+    """LogisticRegression's predict_proba, as the installed scikit-learn does it.
+
+    scikit-learn >= 1.8 has no multi_class: binary models use expit, multiclass
+    ones softmax. Older versions also had multi_class='ovr' (expit per class,
+    normalized) and 'multinomial' (softmax, also for two classes); 'auto'
+    meant OvR for binary problems and for the liblinear solver.
+    """
+    multi_class = estimator.get_params().get("multi_class", "deprecated")
+    if multi_class == "multinomial":
+        return _c.LINK_SOFTMAX if n_classes > 2 else _c.LINK_SOFTMAX_BINARY
+    if n_classes <= 2:
+        return _c.LINK_LOGISTIC
+    if multi_class == "ovr" or (
+        multi_class in ("auto", "deprecated", "warn")
+        and estimator.get_params().get("solver") == "liblinear"
+        and "multi_class" in estimator.get_params()
+    ):
+        return _c.LINK_LOGISTIC_OVR
+    return _c.LINK_SOFTMAX
+
+
+def _describe_linear(estimator: Any, name: str) -> dict[str, Any]:
+    coef = np.asarray(estimator.coef_, dtype=np.float64)
+    coef2 = np.ascontiguousarray(np.atleast_2d(coef))
+    n_targets = coef2.shape[0]
+    intercept = np.ascontiguousarray(
+        np.broadcast_to(np.atleast_1d(np.asarray(estimator.intercept_, dtype=np.float64)), (n_targets,))
+    )
+    desc: dict[str, Any] = {
+        "kind": _c.EST_LINEAR,
+        "allow_nan": False,
+        "coef": coef2,
+        "intercept": intercept,
+    }
+    if name in LINEAR_CLASSIFIERS:
+        desc.update(_labels(estimator))
+        n_classes = len(estimator.classes_)
+        link = _c.LINK_NONE
+        if name == "LogisticRegression":
+            link = _logistic_link(estimator, n_classes)
+        elif name == "SGDClassifier":
+            if estimator.loss == "log_loss":
+                link = _c.LINK_LOGISTIC if n_classes <= 2 else _c.LINK_LOGISTIC_OVR
+            elif estimator.loss == "modified_huber":
+                link = _c.LINK_MODIFIED_HUBER
+        desc.update(task=_c.TASK_CLASSIFICATION, n_outputs=1, output_2d=False, link=link)
+    else:
+        desc.update(
+            task=_c.TASK_REGRESSION,
+            n_outputs=n_targets,
+            output_2d=coef.ndim == 2,
+            link=_c.LINK_NONE,
+            label_kind=_c.LABEL_NONE,
+        )
+    return desc
+
+
+def describe(
+    estimator: Any,
+    *,
+    feature_names: Sequence[str] | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return the neutral description of a fitted estimator (the fields of the
+    engine's ``sks_desc``) that :func:`export` hands to the engine."""
+    name = _supported_class_name(estimator)
+    _check_fitted(estimator)
+    import sklearn
+
+    desc: dict[str, Any] = {
+        "source": "scikit-learn",
+        "source_version": sklearn.__version__,
+        "estimator": name,
+        "n_features": int(estimator.n_features_in_),
+        "feature_names": _feature_names(estimator, feature_names),
+        "metadata": _metadata(metadata),
+        "label_dtype": None,
+    }
+    if name in TREE_CLASSIFIERS or name in TREE_REGRESSORS:
+        desc.update(_describe_trees(estimator, name))
+    else:
+        desc.update(_describe_linear(estimator, name))
+    return desc
+
+
+def export(
+    estimator: Any,
+    path: str | os.PathLike[str],
+    *,
+    feature_names: Sequence[str] | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
+    """Write a fitted scikit-learn estimator to a skscore model file.
+
+    Parameters
+    ----------
+    estimator
+        A fitted DecisionTreeClassifier/Regressor, RandomForestClassifier/
+        Regressor, ExtraTreesClassifier/Regressor, LinearRegression, Ridge,
+        Lasso, ElasticNet, LogisticRegression, SGDClassifier, SGDRegressor,
+        LinearSVC or LinearSVR.
+    path
+        Where to write the model file (``str`` or path-like; ``.skm`` by
+        convention). The file is written beside it and renamed into place,
+        so readers never see a partial file.
+    feature_names
+        Names of the input columns, one per feature. Defaults to the
+        estimator's ``feature_names_in_`` (set when it was fitted on a
+        DataFrame); none is stored if it has none.
+    metadata
+        Free-form ``str -> str`` pairs stored in the file (owner, data set,
+        git commit, ...); read back as ``Model.metadata``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        The estimator is not one of those above (or metadata/feature_names
+        have the wrong types).
+    sklearn.exceptions.NotFittedError
+        The estimator is not fitted.
+    ValueError
+        A multi-output classifier, or inconsistent feature names.
+    """
+    desc = describe(estimator, feature_names=feature_names, metadata=metadata)
+    target = Path(os.fspath(path))
+    _c._save(desc, target)
+    return target
+
+
+def dumps(
+    estimator: Any,
+    *,
+    feature_names: Sequence[str] | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> bytes:
+    """Like :func:`export`, but return the model file's bytes instead of
+    writing a file (``skscore.load`` takes them back)."""
+    desc = describe(estimator, feature_names=feature_names, metadata=metadata)
+    return _c._serialize(desc)

@@ -1,0 +1,137 @@
+"""Turn what users pass to ``predict`` into an array the engine reads in place.
+
+The extension scores 2-D float32/float64 NumPy arrays directly (any strides,
+no copy). Everything else comes here first: pandas DataFrames (matched to
+the model's feature names by column name), nested lists, other numeric
+dtypes (converted to float64). Errors are worded like scikit-learn's
+``check_array`` so users recognise them. No scoring happens here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _is_sparse(X: Any) -> bool:
+    return hasattr(X, "tocsr") and hasattr(X, "nnz")
+
+
+def _frame_columns(X: Any) -> list[Any] | None:
+    """Column labels of a DataFrame-like object (pandas, or anything with
+    ``columns`` and ``to_numpy``/``__array__``), else None."""
+    if isinstance(X, np.ndarray):
+        return None
+    columns = getattr(X, "columns", None)
+    if columns is None or not hasattr(X, "dtypes"):
+        return None
+    return list(columns)
+
+
+def _name_list(names: list[Any], limit: int = 5) -> str:
+    out = ""
+    for i, name in enumerate(names):
+        if i >= limit:
+            out += "- ...\n"
+            break
+        out += f"- {name}\n"
+    return out
+
+
+def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
+    """Reorder DataFrame X into the model's feature order, by name."""
+    try:
+        fitted = [str(n) for n in model.feature_names_in_]
+    except AttributeError:
+        return X  # the model has no names: columns are taken by position
+    if not all(isinstance(c, str) for c in columns):
+        # scikit-learn ignores non-str column names and goes by position.
+        return X
+    if columns == fitted:
+        return X
+    have, want = set(columns), set(fitted)
+    unexpected = sorted(have - want)
+    missing = sorted(want - have)
+    if unexpected or missing or len(columns) != len(have):
+        message = "The feature names should match those that were passed during fit.\n"
+        if unexpected:
+            message += "Feature names unseen at fit time:\n" + _name_list(unexpected)
+        if missing:
+            message += "Feature names seen at fit time, yet now missing:\n" + _name_list(missing)
+        if len(columns) != len(have):
+            message += "X has duplicate column names.\n"
+        raise ValueError(message)
+    return X[fitted]
+
+
+def _frame_to_array(X: Any) -> np.ndarray:
+    dtypes = [np.dtype(d) if isinstance(d, np.dtype) else None for d in X.dtypes]
+    if dtypes and all(d is not None and d == np.float32 for d in dtypes):
+        return X.to_numpy(dtype=np.float32)
+    if all(d is not None and d.kind in "fiub" for d in dtypes):
+        return X.to_numpy(dtype=np.float64)
+    # Extension dtypes (nullable Int64, Float64, boolean), object columns:
+    # missing values become NaN, text raises.
+    try:
+        return X.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X contains a column that is not numeric: {exc}") from exc
+
+
+def as_array(model: Any, X: Any) -> np.ndarray:
+    """Return X as a 2-D, aligned, native-endian float32 or float64 array.
+
+    Raises ValueError (or TypeError for sparse input) worded like
+    scikit-learn's input validation when X cannot be scored.
+    """
+    estimator = model.estimator or "the model"
+    if _is_sparse(X):
+        raise TypeError(
+            f"skscore does not score sparse matrices; convert X with X.toarray() "
+            f"first ({estimator})."
+        )
+    columns = _frame_columns(X)
+    if columns is not None:
+        X = _frame_to_array(_select_columns(model, X, columns))
+    elif getattr(X, "ndim", None) == 1 and hasattr(X, "to_numpy") and hasattr(X, "index"):
+        raise ValueError(
+            f"Expected a 2-dimensional container but got {type(X)} instead. Pass a "
+            "DataFrame containing a single row (i.e. single sample) or a single column "
+            "(i.e. single feature) instead."
+        )
+    array = np.asarray(X)
+
+    if array.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported\n{array}\n")
+    if array.ndim == 0:
+        raise ValueError(
+            f"Expected 2D array, got scalar array instead:\narray={array}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if "
+            "your data has a single feature or array.reshape(1, -1) "
+            "if it contains a single sample."
+        )
+    if array.ndim == 1:
+        raise ValueError(
+            f"Expected 2D array, got 1D array instead:\narray={array}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if "
+            "your data has a single feature or array.reshape(1, -1) "
+            "if it contains a single sample."
+        )
+    if array.dtype.kind in "USV":
+        raise ValueError(
+            "dtype='numeric' is not compatible with arrays of bytes/strings."
+            "Convert your data to numeric values explicitly instead."
+        )
+    if array.ndim > 2:
+        raise ValueError(
+            f"Found array with dim {array.ndim}, while dim <= 2 is required by {estimator}."
+        )
+    if array.dtype not in (np.float32, np.float64):
+        try:
+            array = array.astype(np.float64)
+        except TypeError as exc:  # e.g. None in an object array
+            raise ValueError(f"X contains a value that is not a number: {exc}") from exc
+    if not array.dtype.isnative or not array.flags.aligned:
+        array = np.require(array, dtype=array.dtype.newbyteorder("="), requirements=["A"])
+    return array

@@ -1,0 +1,72 @@
+"""Type stubs for skscore._skscore, the CPython extension over the engine."""
+
+import os
+from typing import Any, final
+
+import numpy as np
+import numpy.typing as npt
+
+ENGINE_VERSION: str
+FORMAT_MAJOR: int
+FORMAT_MINOR: int
+
+TASK_REGRESSION: int
+TASK_CLASSIFICATION: int
+LABEL_NONE: int
+LABEL_INT: int
+LABEL_FLOAT: int
+LABEL_STR: int
+LINK_NONE: int
+LINK_PROBA: int
+LINK_LOGISTIC: int
+LINK_LOGISTIC_OVR: int
+LINK_SOFTMAX: int
+LINK_SOFTMAX_BINARY: int
+LINK_MODIFIED_HUBER: int
+AGG_SINGLE: int
+AGG_MEAN: int
+AGG_SUM: int
+CMP_F32_LE: int
+EST_TREES: int
+EST_LINEAR: int
+
+class ModelFileError(ValueError):
+    """A model file the engine cannot read; .code is the engine's error name
+    (e.g. 'SKS_ECHECKSUM'), .offset the byte offset in the file or -1."""
+
+    code: str | None
+    offset: int
+    def __init__(self, message: str, code: str | None = ..., offset: int = ...) -> None: ...
+
+@final
+class Model:
+    """A model loaded by the skscore engine; immutable and thread-safe."""
+
+    @property
+    def n_features_in_(self) -> int: ...
+    @property
+    def n_outputs_(self) -> int: ...
+    @property
+    def feature_names_in_(self) -> npt.NDArray[np.object_]: ...
+    @property
+    def classes_(self) -> np.ndarray: ...
+    @property
+    def metadata(self) -> dict[str, str]: ...
+    @property
+    def estimator(self) -> str: ...
+    @property
+    def checksum(self) -> str: ...
+    def predict(self, X: Any, *, n_threads: int | None = 0) -> np.ndarray: ...
+    def predict_proba(
+        self, X: Any, *, n_threads: int | None = 0
+    ) -> npt.NDArray[np.float64]: ...
+    def decision_function(
+        self, X: Any, *, n_threads: int | None = 0
+    ) -> npt.NDArray[np.float64]: ...
+    def info(self) -> dict[str, Any]: ...
+
+def _save(desc: dict[str, Any], path: str | os.PathLike[str], /) -> None: ...
+def _serialize(desc: dict[str, Any], /) -> bytes: ...
+def _load_file(path: str | os.PathLike[str], /) -> Model: ...
+def _load_bytes(data: bytes | bytearray | memoryview, /) -> Model: ...
+

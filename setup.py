@@ -1,0 +1,81 @@
+"""Builds the skscore package: the pure-Python package in pybind/skscore and
+the extension skscore._skscore, compiled from pybind/_skscore.c and the
+engine's sources (engine/src/*.c), linked with msgpack-c, libcrypto,
+pthread and libm. The engine's sources are compiled in, not shipped."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shlex
+import subprocess
+
+import numpy as np
+from setuptools import Extension, setup
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+def pkg_config(*names: str) -> tuple[list[str], list[str], list[str]]:
+    """(include dirs, library dirs, libraries) of the first package
+    pkg-config knows among names; empty lists when none is known."""
+    for name in names:
+        try:
+            cflags = subprocess.run(
+                ["pkg-config", "--cflags-only-I", name], check=True, capture_output=True, text=True
+            ).stdout
+            libs = subprocess.run(
+                ["pkg-config", "--libs", name], check=True, capture_output=True, text=True
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        incs = [f[2:] for f in shlex.split(cflags) if f.startswith("-I")]
+        lib_dirs = [f[2:] for f in shlex.split(libs) if f.startswith("-L")]
+        lib_names = [f[2:] for f in shlex.split(libs) if f.startswith("-l")]
+        return incs, lib_dirs, lib_names
+    return [], [], []
+
+
+def msgpack_flags() -> tuple[list[str], list[str], list[str]]:
+    # msgpack-c: pkg-config "msgpack-c" (Debian 13, -lmsgpack-c) or
+    # "msgpack" (Debian 12, -lmsgpackc).
+    incs, lib_dirs, libs = pkg_config("msgpack-c", "msgpack")
+    if not libs:
+        import ctypes.util
+
+        libs = ["msgpack-c"] if ctypes.util.find_library("msgpack-c") else ["msgpackc"]
+    return incs, lib_dirs, libs
+
+
+def crypto_flags() -> tuple[list[str], list[str], list[str]]:
+    incs, lib_dirs, libs = pkg_config("libcrypto")
+    return incs, lib_dirs, libs or ["crypto"]
+
+
+engine_sources = sorted(glob.glob("engine/src/*.c", root_dir=ROOT))
+if not engine_sources:
+    raise SystemExit("setup.py: engine/src/*.c not found; build from the repository root")
+
+mp_inc, mp_libdirs, mp_libs = msgpack_flags()
+cr_inc, cr_libdirs, cr_libs = crypto_flags()
+
+extension = Extension(
+    "skscore._skscore",
+    sources=["pybind/_skscore.c", *engine_sources],
+    depends=["engine/include/skscore.h", *sorted(glob.glob("engine/src/*.h", root_dir=ROOT))],
+    include_dirs=["engine/include", np.get_include(), *mp_inc, *cr_inc],
+    library_dirs=[*mp_libdirs, *cr_libdirs],
+    libraries=[*mp_libs, *cr_libs, "pthread", "m"],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    # -ffp-contract=off: no fused multiply-adds, so the engine's sums round
+    # as scikit-learn's do (the engine's exactness depends on it).
+    extra_compile_args=["-O3", "-ffp-contract=off", "-std=c11"],
+)
+
+setup(
+    package_dir={"": "pybind"},
+    packages=["skscore"],
+    package_data={"skscore": ["py.typed", "*.pyi"]},
+    include_package_data=False,
+    ext_modules=[extension],
+)
