@@ -168,10 +168,10 @@ static int accept_format(h2o_req_t *req, int req_fmt)
         return req_fmt == FMT_MSGPACK ? FMT_MSGPACK : FMT_JSON;
     h2o_iovec_t v = req->headers.entries[i].value;
     const char *mp = NULL, *js = NULL;
-    for (size_t k = 0; k + 7 <= v.len; k++) {
-        if (mp == NULL && strncasecmp(v.base + k, "msgpack", 7) == 0)
+    for (size_t k = 0; k + 4 <= v.len; k++) {
+        if (mp == NULL && k + 7 <= v.len && strncasecmp(v.base + k, "msgpack", 7) == 0)
             mp = v.base + k;
-        if (js == NULL && k + 4 <= v.len && strncasecmp(v.base + k, "json", 4) == 0)
+        if (js == NULL && strncasecmp(v.base + k, "json", 4) == 0)
             js = v.base + k;
     }
     if (mp != NULL && (js == NULL || mp < js))
@@ -360,7 +360,7 @@ static int ready_json(call *c, const char *key)
     int ready = !atomic_load(&gw_draining);
     char buf[64];
     snprintf(buf, sizeof buf, "{\"%s\":%s}", key, ready ? "true" : "false");
-    return send_const(c, ready ? 200 : 503, buf) ? (ready ? 200 : 503) : 0;
+    return send_const(c, ready ? 200 : 503, buf);
 }
 
 static int model_status(call *c, int idx, int v2)
