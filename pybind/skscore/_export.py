@@ -252,9 +252,8 @@ def _describe_linear(estimator: Any, name: str) -> dict[str, Any]:
     coef = np.asarray(estimator.coef_, dtype=np.float64)
     coef2 = np.ascontiguousarray(np.atleast_2d(coef))
     n_targets = coef2.shape[0]
-    intercept = np.ascontiguousarray(
-        np.broadcast_to(np.atleast_1d(np.asarray(estimator.intercept_, dtype=np.float64)), (n_targets,))
-    )
+    intercept = np.atleast_1d(np.asarray(estimator.intercept_, dtype=np.float64))
+    intercept = np.ascontiguousarray(np.broadcast_to(intercept, (n_targets,)))
     desc: dict[str, Any] = {
         "kind": _c.EST_LINEAR,
         "allow_nan": False,

@@ -146,7 +146,9 @@ def _linear_scale(estimator: Any, X: np.ndarray) -> float:
     return max(1.0, s) if np.isfinite(s) else 1.0
 
 
-def _compare_labels(name: str, expected: np.ndarray, got: np.ndarray, n_worst: int) -> tuple[OutputCheck, list[WorstRow]]:
+def _compare_labels(
+    name: str, expected: np.ndarray, got: np.ndarray, n_worst: int
+) -> tuple[OutputCheck, list[WorstRow]]:
     agree = expected == got
     n_agree = int(np.count_nonzero(agree))
     n = expected.shape[0]
