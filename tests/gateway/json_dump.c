@@ -1,0 +1,52 @@
+/*
+ * json_dump.c -- decodes stdin with the gateway's JSON (or, with -m,
+ * msgpack) decoder and prints every number, in document order, as the hex
+ * of its float64 bits, one per line; "error: ..." and exit 1 if the body is
+ * rejected. test_json_diff.py compares this with Python's json module.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw.h"
+
+static void walk(const gw_val *v)
+{
+    if (v->type == GW_NUM) {
+        uint64_t u;
+        memcpy(&u, &v->u.num, 8);
+        printf("%016" PRIx64 "\n", u);
+    } else if (v->type == GW_ARR) {
+        for (uint32_t i = 0; i < v->n; i++)
+            walk(&v->u.items[i]);
+    } else if (v->type == GW_OBJ) {
+        for (uint32_t i = 0; i < v->n; i++)
+            walk(&v->u.mem[i].val);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int mp = argc > 1 && strcmp(argv[1], "-m") == 0;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len, stdin)) > 0) {
+        len += n;
+        if (len == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    gw_arena a;
+    gw_arena_init(&a);
+    gw_val *root;
+    char err[300];
+    int rc = mp ? gw_msgpack_decode(buf, len, &a, &root, err, sizeof err)
+                : gw_json_decode(buf, len, &a, &root, err, sizeof err);
+    if (rc != 0) {
+        printf("error: %s\n", err);
+        return 1;
+    }
+    walk(root);
+    return 0;
+}
