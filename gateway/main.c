@@ -232,7 +232,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    gw_default_model = default_spec >= 0 ? 0 : 0;
+    gw_default_model = 0; /* MODEL_PATH's model was put first */
+    (void)default_spec;
     if (V(F_DEFAULT) != NULL) {
         gw_default_model = gw_registry_find(V(F_DEFAULT), strlen(V(F_DEFAULT)));
         if (gw_default_model < 0) {
