@@ -1,0 +1,111 @@
+"""One loaded model, scored from many Python threads at once, and with any
+n_threads: the same numbers as scikit-learn, every time."""
+
+import inspect
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from sklearn.ensemble import ExtraTreesRegressor, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+from parity_helpers import assert_exact, check_parity
+
+import skscore
+
+from conftest import dataset
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    d = dataset("digits")
+    rng = np.random.default_rng(0)
+    ests = {
+        "rf": RandomForestClassifier(n_estimators=20, random_state=0).fit(d.X, d.y),
+        "etr": ExtraTreesRegressor(n_estimators=10, random_state=0).fit(d.X, d.X[:, 20:23] + rng.normal(size=(len(d.X), 3))),
+        "logreg": LogisticRegression(max_iter=200).fit(d.X / 16, d.y),
+    }
+    out = {}
+    for name, est in ests.items():
+        p = tmp_path_factory.mktemp("thr") / f"{name}.skm"
+        skscore.export(est, str(p))
+        out[name] = (est, skscore.load(str(p)))
+    X = np.vstack([d.X, d.X_test] * 4) + rng.normal(size=(4 * (len(d.X) + len(d.X_test)), 64)) * 0.5
+    return out, X
+
+
+def _methods(est):
+    return [n for n in ("predict", "predict_proba", "decision_function") if hasattr(est, n)]
+
+
+@pytest.mark.parametrize("name", ["rf", "etr", "logreg"])
+def test_concurrent_python_threads_on_one_model(name, models):
+    (est, m), X = models[0][name], models[1]
+    want = {meth: getattr(m, meth)(X) for meth in _methods(est)}
+    check_parity(est, m, X)  # and those are sklearn's numbers
+    chunks = [X[i::4] for i in range(4)] + [X, X[:1], X[:37]]
+    expected = {(meth, i): getattr(m, meth)(c) for meth in want for i, c in enumerate(chunks)}
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def worker(k):
+        try:
+            barrier.wait()
+            for rep in range(6):
+                for meth in want:
+                    i = (k + rep) % len(chunks)
+                    got = getattr(m, meth)(chunks[i])
+                    assert_exact(got, expected[meth, i], f"thread {k} rep {rep} {meth}")
+        except Exception as e:  # noqa: BLE001 - collected and re-raised below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a predict call hung"
+    assert not errors, errors[0]
+
+
+@pytest.mark.parametrize("name", ["rf", "etr", "logreg"])
+def test_n_threads_gives_identical_results(name, models):
+    (est, m), X = models[0][name], models[1]
+    assert "n_threads" in str(inspect.signature(m.predict)) or _accepts_n_threads(m, X)
+    for meth in _methods(est):
+        ref = getattr(m, meth)(X, n_threads=1)
+        for n in (2, 3, 8, 0, -1, None):
+            try:
+                got = getattr(m, meth)(X, n_threads=n)
+            except (ValueError, TypeError):
+                if n in (0, -1, None):
+                    continue  # "all cores" may be spelled differently
+                raise
+            assert_exact(got, ref, f"{meth} n_threads={n}")
+        assert_exact(getattr(m, meth)(X), ref, f"{meth} default threads")
+
+
+def _accepts_n_threads(m, X):
+    try:
+        m.predict(X[:2], n_threads=1)
+        return True
+    except TypeError:
+        return False
+
+
+def test_many_models_many_threads(tmp_path):
+    """Load/score/free churn across threads (different models, shared file)."""
+    d = dataset("iris")
+    est = RandomForestClassifier(n_estimators=5, random_state=0).fit(d.X, d.y)
+    p = tmp_path / "m.skm"
+    skscore.export(est, str(p))
+    want = est.predict_proba(d.X)
+
+    def job(i):
+        m = skscore.load(str(p))
+        return m.predict_proba(d.X)
+
+    with ThreadPoolExecutor(4) as ex:
+        for got in ex.map(job, range(40)):
+            assert_exact(got, want, "predict_proba")
