@@ -335,10 +335,21 @@ done:
     return NULL;
 }
 
-static int online_cores(void)
+/* Online cores, asked once: sysconf() reads /sys on every call, which
+ * costs more than scoring a small batch. */
+static int cores;
+static pthread_once_t cores_once = PTHREAD_ONCE_INIT;
+
+static void count_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+    cores = n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+}
+
+static int online_cores(void)
+{
+    pthread_once(&cores_once, count_cores);
+    return cores;
 }
 
 int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, double *out,
@@ -375,13 +386,15 @@ int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, 
                           ? (double)in->n_trees * (in->max_depth / 2.0 + 1.0)
                           : (double)in->n_features * (double)m->linear.n_targets;
     int64_t min_rows = (int64_t)(200000.0 / (row_cost + 1.0)) + 1;
-    int nt = n_threads > 0 ? n_threads : online_cores();
-    if (nt > 256)
-        nt = 256;
-    if ((int64_t)nt > X->n_rows / min_rows)
-        nt = (int)(X->n_rows / min_rows);
-    if (nt < 1)
-        nt = 1;
+    int64_t useful = X->n_rows / min_rows;
+    int nt = 1;
+    if (useful > 1 && n_threads != 1) {
+        nt = n_threads > 0 ? n_threads : online_cores();
+        if (nt > 256)
+            nt = 256;
+        if ((int64_t)nt > useful)
+            nt = (int)useful;
+    }
 
     job jobs[256];
     pthread_t tids[256];
