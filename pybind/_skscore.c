@@ -500,8 +500,9 @@ static PyObject *mod_save(PyObject *module, PyObject *const *args, Py_ssize_t na
         goto error;
     if (!PyUnicode_FSConverter(args[1], &path))
         goto error;
-    if (sks_desc_save(&b.d, PyBytes_AS_STRING(path), &err) != 0) {
-        raise_engine_error(st, err.code, &err, args[1], 0);
+    int rc = sks_desc_save(&b.d, PyBytes_AS_STRING(path), &err);
+    if (rc != 0) {
+        raise_engine_error(st, rc, &err, args[1], 0);
         goto error;
     }
     result = Py_NewRef(Py_None);
@@ -522,8 +523,9 @@ static PyObject *mod_serialize(PyObject *module, PyObject *desc)
     sks_error err;
     if (desc_from_dict(desc, &b) < 0)
         goto error;
-    if (sks_desc_serialize(&b.d, &buf, &len, &err) != 0) {
-        raise_engine_error(st, err.code, &err, NULL, 0);
+    int rc = sks_desc_serialize(&b.d, &buf, &len, &err);
+    if (rc != 0) {
+        raise_engine_error(st, rc, &err, NULL, 0);
         goto error;
     }
     result = PyBytes_FromStringAndSize(buf, (Py_ssize_t)len);
@@ -764,8 +766,8 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
      * call, which reads /sys and costs more than scoring a small batch. */
     if (n_threads <= 0)
         n_threads = st->n_cores;
-    if (sks_model_output_cols(self->model, what, &cols, &err) != 0)
-        return raise_engine_error(st, err.code, &err, NULL, 0);
+    if ((rc = sks_model_output_cols(self->model, what, &cols, &err)) != 0)
+        return raise_engine_error(st, rc, &err, NULL, 0);
     if ((in = as_input(st, self, X)) == NULL)
         return NULL;
     npy_intp n = PyArray_DIM(in, 0);

@@ -66,7 +66,9 @@ def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
 
 
 def _frame_to_array(X: Any) -> np.ndarray:
-    dtypes = [np.dtype(d) if isinstance(d, np.dtype) else None for d in X.dtypes]
+    if not type(X).__module__.startswith("pandas"):
+        return np.asarray(X)  # other data frames (polars, ...) convert themselves
+    dtypes = [d if isinstance(d, np.dtype) else None for d in X.dtypes]
     if dtypes and all(d is not None and d == np.float32 for d in dtypes):
         return X.to_numpy(dtype=np.float32)
     if all(d is not None and d.kind in "fiub" for d in dtypes):
