@@ -77,10 +77,16 @@ class ValidationReport:
     worst_rows: list[WorstRow] = field(default_factory=list)
     scale: float = 1.0
     """Linear models: the magnitude atol was scaled by (see validate)."""
+    problems: list[str] = field(default_factory=list)
+    """Mismatches not tied to one output (e.g. the file holds another estimator)."""
 
     @property
     def passed(self) -> bool:
-        return bool(self.outputs) and all(c.passed for c in self.outputs.values())
+        return (
+            bool(self.outputs)
+            and not self.problems
+            and all(c.passed for c in self.outputs.values())
+        )
 
     def __bool__(self) -> bool:
         return self.passed
@@ -89,8 +95,11 @@ class ValidationReport:
         lines = [
             f"skscore validation {'PASSED' if self.passed else 'FAILED'}: {self.estimator} "
             f"vs {self.path} (checksum {self.checksum[:12]}), {self.n_rows} rows",
-            f"  {'output':<18} {'max abs diff':>13} {'max rel diff':>13}  {'tolerance':<28} result",
         ]
+        lines.extend(f"  problem: {p}" for p in self.problems)
+        lines.append(
+            f"  {'output':<18} {'max abs diff':>13} {'max rel diff':>13}  {'tolerance':<28} result"
+        )
         for c in self.outputs.values():
             result = "ok" if c.passed else "FAIL"
             if c.labels_agree is not None:
@@ -275,6 +284,8 @@ def validate(
         n_rows=0,
         scale=scale,
     )
+    if model.estimator != name:
+        report.problems.append(f"the file holds a {model.estimator}, the estimator is a {name}")
     for out in OUTPUTS:
         has_est, has_model = hasattr(estimator, out), hasattr(model, out)
         if not has_est and not has_model:
