@@ -1,0 +1,88 @@
+"""notebooks/*.ipynb run top to bottom without error (nbclient), in order,
+sharing one output directory; and none is committed with outputs.
+
+    pytest tests/notebooks
+
+Needs: the skscore package importable (pip install .), nbclient, nbformat,
+ipykernel, matplotlib, httpx[http2], msgpack; the gateway binary for 02
+(a build tree of this repository, or SKSCORE_GATEWAY); kubectl or kustomize
+for 03.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="pip install nbformat nbclient ipykernel")
+nbclient = pytest.importorskip("nbclient", reason="pip install nbclient ipykernel")
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CELL_TIMEOUT = 600
+
+
+def gateway_binary() -> str | None:
+    candidates = [os.environ.get("SKSCORE_GATEWAY")]
+    candidates += [str(ROOT / d / "gateway" / "skscore-gateway") for d in ("build", "build-k8s", "build-gw")]
+    candidates.append(shutil.which("skscore-gateway"))
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+def test_the_three_notebooks_exist():
+    assert [p.name for p in NOTEBOOKS] == [
+        "01-train-export-validate.ipynb",
+        "02-serve-and-query.ipynb",
+        "03-deploy.ipynb",
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"{path.name}: clear outputs before committing"
+
+
+@pytest.fixture(scope="module")
+def notebook_env(tmp_path_factory):
+    pytest.importorskip("skscore", reason="the skscore package is not installed (pip install .)")
+    pytest.importorskip("ipykernel", reason="pip install ipykernel")
+    pytest.importorskip("matplotlib", reason="pip install matplotlib")
+    out = tmp_path_factory.mktemp("notebook-out")
+    saved = dict(os.environ)
+    os.environ["SKSCORE_NOTEBOOK_OUT"] = str(out)
+    os.environ["MPLBACKEND"] = "Agg"
+    gw = gateway_binary()
+    if gw:
+        os.environ["SKSCORE_GATEWAY"] = gw
+    yield out
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs(path, notebook_env):
+    if path.name.startswith("02") and not os.environ.get("SKSCORE_GATEWAY"):
+        pytest.skip("no skscore-gateway binary: build it (cmake --build build) or set SKSCORE_GATEWAY")
+    if path.name.startswith("02"):
+        pytest.importorskip("httpx", reason='pip install "httpx[http2]"')
+        pytest.importorskip("h2", reason='pip install "httpx[http2]"')
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as e:
+        pytest.fail(f"{path.name} failed:\n{str(e)[-4000:]}", pytrace=False)
+    if path.name.startswith("01"):
+        assert (notebook_env / "breast_cancer.skm").exists()
+        assert (notebook_env / "latency-01.png").stat().st_size > 1000
+    if path.name.startswith("02"):
+        assert (notebook_env / "latency-02.png").stat().st_size > 1000
