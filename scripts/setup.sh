@@ -36,5 +36,5 @@ fi
 .venv/bin/pip install -q -r requirements-dev.txt
 .venv/bin/pip install -q .
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKS_GATEWAY=ON >/dev/null
-cmake --build build
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKS_GATEWAY=ON >/dev/null
+cmake --build build -j"$(nproc)"

@@ -15,13 +15,13 @@ echo "== engine and gateway C tests (ctest)"
 (cd build && ctest --output-on-failure)
 
 echo "== the same under AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake -S . -B build-asan -G Ninja -DSKS_SANITIZE=ON >/dev/null
-cmake --build build-asan
+cmake -S . -B build-asan -DSKS_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$(nproc)"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure)
 
 echo "== fuzzing (libFuzzer, ASan+UBSan), ${SKS_FUZZ_SECONDS:-30} s per target"
-CC=clang cmake -S . -B build-fuzz -G Ninja -DSKS_FUZZ=ON >/dev/null
-cmake --build build-fuzz
+CC=clang cmake -S . -B build-fuzz -DSKS_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j"$(nproc)"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 mkdir -p "$corpus/load"
