@@ -63,6 +63,11 @@ def test_memory_layouts_and_dtypes(name, fitted):
         "strided float32": big.astype(np.float32)[::2, ::3],
         "reversed rows": Xt[::-1],
         "reversed cols of reversed": Xt[:, ::-1][:, ::-1],
+        "negative column stride": Xt[:, ::-1],  # different features, same for both
+        "negative both strides": np.asfortranarray(Xt)[::-1, ::-1],
+        "every 3rd row of F": np.asfortranarray(np.vstack([Xt] * 3))[::3],
+        "memoryview": memoryview(np.ascontiguousarray(Xt)),
+        "object array of floats": Xt.astype(object),
         "transposed view": np.ascontiguousarray(Xt.T).T,
         "readonly": np.array(Xt),
         "int64": np.round(Xt * 10).astype(np.int64),
@@ -236,3 +241,29 @@ def test_hasattr_mirrors_estimator(name, fitted):
     est, m = models[name, False]
     for meth in ("predict", "predict_proba"):
         assert hasattr(m, meth) == hasattr(est, meth)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_pandas_extension_dtypes(name, fitted):
+    models, Xt, cols = fitted
+    est, m = models[name, True]
+    df = pd.DataFrame(Xt[:8], columns=cols)
+    variants = {
+        "Float64": df.astype("Float64"),
+        "Int64": (df * 10).round().astype("Int64"),
+        "non-contiguous frame": pd.concat([df, df * 2], axis=1).iloc[:, :len(cols)],
+    }
+    if "nan" in name or name in ("rf", "etr", "dtr2"):  # NaN allowed: pd.NA becomes NaN
+        variants["Float64 with NA"] = df.astype("Float64").mask(df > 1, pd.NA)
+    for label, X in variants.items():
+        check_parity(est, m, X, what=label)
+
+
+def test_sparse_input_is_refused_cleanly(fitted):
+    """Sparse matrices are out of scope: a clear TypeError/ValueError."""
+    import scipy.sparse as sp
+    models, Xt, _ = fitted
+    for name in MODELS:
+        est, m = models[name, False]
+        with pytest.raises((TypeError, ValueError)):
+            m.predict(sp.csr_matrix(Xt))

@@ -485,3 +485,56 @@ def test_body_fuzz_with_valid_checksum(good, tmp_path):
             except ValueError:
                 pass
     assert not wrong, f"{len(wrong)} bad files raised something else than ModelFileError:\n" + "\n".join(wrong[:10])
+
+
+# ------------------------------------------------------------ label edge cases
+
+@pytest.mark.parametrize("labels", [
+    np.array([-2 ** 63, 2 ** 63 - 1]),
+    np.array(["", "c"]),
+    np.array(["x" * 5000, "c"]),
+    np.array(["😀 ünï", "c", "日本語"]),
+    np.array([b"a", b"bb"]),
+    np.array([-1, 1], dtype=np.int8),
+    np.array([0.0, 1.0], dtype=np.float32),
+    np.array([-0.0, 1.0]),
+], ids=["int64-extremes", "empty-str", "long-str", "non-ascii", "bytes", "int8", "float32", "neg-zero"])
+def test_unusual_labels_round_trip(labels, model_path):
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    y = labels[np.arange(60) % len(labels)]
+    ests = [DecisionTreeClassifier(random_state=0).fit(X, y)]
+    if labels.dtype.kind != "S":  # LogisticRegression refuses bytes labels
+        ests.append(LogisticRegression().fit(X, y))
+    for est in ests:
+        m = skscore.load(_export(est, model_path()))
+        assert np.asarray(m.classes_).dtype == est.classes_.dtype
+        assert np.array_equal(m.classes_, est.classes_)
+        check_parity(est, m, X)
+
+
+@pytest.mark.parametrize("labels", [np.array(["a\x00b", "c"]), np.array([2 ** 63 + 5, 1], dtype=np.uint64)],
+                         ids=["NUL", "uint64-above-int64"])
+def test_unrepresentable_labels_refused_at_export(labels, model_path):
+    """Labels the format cannot hold: export refuses with a ValueError (or
+    TypeError) instead of writing a file that returns other labels."""
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    est = DecisionTreeClassifier().fit(X, labels[np.arange(40) % 2])
+    p = model_path()
+    try:
+        skscore.export(est, str(p))
+    except (ValueError, TypeError):
+        assert not p.exists()
+        return
+    m = skscore.load(str(p))
+    assert np.array_equal(m.classes_, est.classes_) and m.classes_.dtype == est.classes_.dtype
+    check_parity(est, m, X)
+
+
+def test_nul_in_names_and_metadata_refused(model_path):
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    est = DecisionTreeClassifier().fit(pd.DataFrame(X, columns=["a\x00", "b"]), np.arange(40) % 2)
+    with pytest.raises(ValueError):
+        skscore.export(est, str(model_path()))
+    est = DecisionTreeClassifier().fit(X, np.arange(40) % 2)
+    with pytest.raises(ValueError):
+        skscore.export(est, str(model_path()), metadata={"k": "v\x00w"})

@@ -109,3 +109,34 @@ def test_many_models_many_threads(tmp_path):
     with ThreadPoolExecutor(4) as ex:
         for got in ex.map(job, range(40)):
             assert_exact(got, want, "predict_proba")
+
+
+def test_predict_releases_the_gil(models):
+    """While one thread scores a large batch, other Python threads run."""
+    import time
+    (est, m), X = models[0]["rf"], models[1]
+    Xbig = np.vstack([X] * 6)
+    t0 = time.perf_counter()
+    m.predict_proba(Xbig, n_threads=1)
+    alone = time.perf_counter() - t0
+    if alone < 0.05:
+        pytest.skip(f"batch too fast to measure ({alone:.3f}s)")
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    th = threading.Thread(target=ticker)
+    th.start()
+    time.sleep(0.01)
+    t0 = time.perf_counter()
+    m.predict_proba(Xbig, n_threads=1)
+    t1 = time.perf_counter()
+    stop.set()
+    th.join()
+    during = [t for t in ticks if t0 < t < t1]
+    # with the GIL held the ticker could not run at all during the call
+    assert len(during) >= 0.2 * (t1 - t0) / 0.002, (len(during), t1 - t0)

@@ -483,3 +483,41 @@ def test_proba_rows_sum_exactly_as_sklearn(datasets, roundtrip):
     want = est.predict_proba(d.X_test)
     assert_exact(got, want, "predict_proba")
     assert len(np.unique(want)) > 20  # genuinely fractional
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cls", [RandomForestClassifier, ExtraTreesClassifier, RandomForestRegressor,
+                                 ExtraTreesRegressor])
+def test_many_trees_accumulate_in_tree_order(cls, datasets, roundtrip):
+    """150 shallow trees with impure leaves: the sum of per-tree values
+    rounds differently in any other order, so bit identity checks the
+    accumulation order and the final division."""
+    d = datasets("wine")
+    y = d.y if cls in ALL_TREE_CLASSES else d.X[:, 0] / 7 + d.X[:, 3]
+    est = cls(n_estimators=150, max_depth=3, max_features=1, random_state=0).fit(d.X, y)
+    m = roundtrip(est)
+    check_parity(est, m, d.X)
+    check_parity(est, m, d.X_test)
+    check_parity(est, m, threshold_rows(est, d.X, max_nodes=300))
+
+
+@pytest.mark.parametrize("cls", ALL_TREE_REGRESSORS)
+def test_multi_output_with_nan(cls, datasets, roundtrip):
+    d = datasets("multi_target")
+    est = small(cls).fit(_with_nan(d.X, 0.1, 5), d.y)
+    m = roundtrip(est)
+    check_parity(est, m, _with_nan(d.X_test, 0.2, 6))
+    check_parity(est, m, _with_nan(d.X_test, 0.2, 7).astype(np.float32))
+
+
+@pytest.mark.parametrize("cls", ALL_TREE_CLASSES + ALL_TREE_REGRESSORS)
+def test_monotonic_constraints_with_nan_at_predict(cls, roundtrip):
+    """monotonic_cst trees: whether scikit-learn routes or refuses NaN at
+    predict, skscore must do the same (check_parity mirrors ValueErrors)."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=300) > 0).astype(int)
+    est = small(cls, monotonic_cst=[1, 0, -1]).fit(X, y)
+    m = roundtrip(est)
+    check_parity(est, m, X)
+    check_parity(est, m, _with_nan(X[:50], 0.2, 9))
