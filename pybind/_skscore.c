@@ -480,6 +480,12 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
             return -1;
         if (m != dims[0])
             return bad_size("intercept", m, dims[0]);
+        if (get_int32(b, dict, "coef_dtype", &x) < 0)
+            return -1;
+        d->coef_dtype = x;
+        if (get_int32(b, dict, "intercept_dtype", &x) < 0)
+            return -1;
+        d->intercept_dtype = x;
     }
     /* Other kinds: the engine names the problem. */
     return 0;
@@ -813,6 +819,11 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         for (npy_intp i = 0; i < n; i++)
             ip[i] = (npy_intp)o[i];
         result = PyArray_TakeFrom((PyArrayObject *)self->classes, (PyObject *)idx, 0, NULL, NPY_RAISE);
+    } else if (self->info.coef_dtype == SKS_F32 && self->info.intercept_dtype == SKS_F32 &&
+               PyArray_TYPE(in) == NPY_FLOAT32) {
+        /* scikit-learn answers float32 X with float32 coefficients in
+         * float32; the engine's float64 result, rounded, has that dtype. */
+        result = PyArray_Cast(out, NPY_FLOAT32);
     } else {
         result = (PyObject *)out;
         out = NULL;
@@ -884,11 +895,16 @@ static const char *label_kind_name(sks_label_kind k)
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 
+static const char *dtype_name(int dtype)
+{
+    return dtype == SKS_F32 ? "float32" : (dtype == SKS_F64 ? "float64" : "");
+}
+
 static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
 {
     const sks_info *in = &self->info;
     return Py_BuildValue(
-        "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i}",
+        "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s}",
         "format_version", in->format_major, in->format_minor, "producer", in->producer, "producer_version",
         in->producer_version, "source", in->source, "source_version", in->source_version, "estimator",
         in->estimator, "checksum", in->checksum, "task", task_name(in->task), "kind", kind_name(in->kind),
@@ -897,7 +913,8 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
         label_kind_name(in->label_kind), "label_dtype", in->label_dtype, "link", link_name(in->link),
         "allow_nan", in->allow_nan ? Py_True : Py_False, "has_feature_names",
         in->has_feature_names ? Py_True : Py_False, "n_metadata", (int)in->n_metadata, "n_trees",
-        (int)in->n_trees, "n_nodes", (long long)in->n_nodes, "max_depth", (int)in->max_depth);
+        (int)in->n_trees, "n_nodes", (long long)in->n_nodes, "max_depth", (int)in->max_depth, "coef_dtype",
+        dtype_name(in->coef_dtype), "intercept_dtype", dtype_name(in->intercept_dtype));
 }
 
 static PyObject *Model_get_metadata(ModelObject *self, void *Py_UNUSED(closure))
@@ -1079,6 +1096,8 @@ static int module_exec(PyObject *module)
         {"CMP_F32_LE", SKS_CMP_F32_LE},
         {"EST_TREES", SKS_EST_TREES},
         {"EST_LINEAR", SKS_EST_LINEAR},
+        {"F32", SKS_F32},
+        {"F64", SKS_F64},
         {"FORMAT_MAJOR", SKS_FORMAT_MAJOR},
         {"FORMAT_MINOR", SKS_FORMAT_MINOR},
     };

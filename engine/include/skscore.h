@@ -180,6 +180,13 @@ typedef struct sks_desc {
     int32_t n_targets;
     const double *coef;          /* n_targets x n_features, row-major */
     const double *intercept;     /* n_targets */
+    /* The dtypes the estimator keeps coef and intercept in (0 means
+     * SKS_F64). scikit-learn fitted on float32 may keep float32 and then
+     * computes X @ coef in float32 for float32 X, with the result type of
+     * X, coef and intercept. The engine always scores in float64 from the
+     * exact values; callers may round results to the estimator's dtype. */
+    int coef_dtype;
+    int intercept_dtype;
 } sks_desc;
 
 /* ------------------------------------------------------------- the model */
@@ -235,6 +242,8 @@ typedef struct sks_info {
     int32_t n_trees;              /* 0 for linear models */
     int64_t n_nodes;              /* all trees */
     int32_t max_depth;            /* deepest leaf, root at depth 0 */
+    int coef_dtype;               /* linear: SKS_F32 or SKS_F64; else 0 */
+    int intercept_dtype;          /* linear: SKS_F32 or SKS_F64; else 0 */
 } sks_info;
 
 /* Fills *info; its strings live as long as m. */

@@ -197,9 +197,13 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
             pk_array(pk, "f64", tr->value, n * (size_t)d->n_values * 8);
         }
     } else {
-        msgpack_pack_map(pk, 4);
+        msgpack_pack_map(pk, 6);
         pk_str(pk, "kind");
         pk_str(pk, "linear");
+        pk_str(pk, "coef_dtype");
+        pk_str(pk, d->coef_dtype == SKS_F32 ? "f32" : "f64");
+        pk_str(pk, "intercept_dtype");
+        pk_str(pk, d->intercept_dtype == SKS_F32 ? "f32" : "f64");
         pk_str(pk, "n_targets");
         msgpack_pack_int64(pk, d->n_targets);
         pk_str(pk, "coef");
@@ -349,8 +353,7 @@ static int mp_rc(reader *r, int rc)
         char msg[sizeof(r->err->message)];
         snprintf(msg, sizeof(msg), "%s", r->err->message);
         r->err->offset += r->body_offset;
-        snprintf(r->err->message, sizeof(r->err->message), "%s (file byte %lld)", msg,
-                 (long long)r->err->offset);
+        sks__fail(r->err, rc, "%s (file byte %lld)", msg, (long long)r->err->offset);
     }
     return rc;
 }
@@ -533,7 +536,7 @@ static int rd_output(reader *r, sks_desc *d)
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         if ((rc = rd_key(r, &k, &kn)) != 0)
             break;
-        int v;
+        int v = 0;
         if (key_is(k, kn, "task")) {
             rc = rd_enum(r, tasks, 3, &v, "task");
             d->task = (sks_task)v;
@@ -690,7 +693,7 @@ static int rd_step(reader *r, sks_desc *d)
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         if ((rc = rd_key(r, &k, &kn)) != 0)
             break;
-        int v;
+        int v = 0;
         if (key_is(k, kn, "kind")) {
             rc = rd_enum(r, kinds, 3, &v, "step kind");
             d->kind = (sks_estimator_kind)v;
@@ -704,6 +707,11 @@ static int rd_step(reader *r, sks_desc *d)
         } else if (key_is(k, kn, "n_values")) {
             rc = rd_int(r, 1, 1 << 20, &d->n_values, "n_values");
             have_nv = true;
+        } else if (key_is(k, kn, "coef_dtype") || key_is(k, kn, "intercept_dtype")) {
+            static const char *const dtypes[] = {NULL, "f32", "f64"};
+            bool is_coef = key_is(k, kn, "coef_dtype");
+            rc = rd_enum(r, dtypes, 3, &v, is_coef ? "coefficient dtype" : "intercept dtype");
+            *(is_coef ? &d->coef_dtype : &d->intercept_dtype) = v;
         } else if (key_is(k, kn, "n_targets")) {
             rc = rd_int(r, 1, 1 << 20, &d->n_targets, "n_targets");
             have_nt = true;
@@ -917,7 +925,7 @@ int sks_model_load(const char *path, sks_model **out, sks_error *err)
     if (rc != 0 && err != NULL) {
         char msg[sizeof(err->message)];
         snprintf(msg, sizeof(msg), "%s", err->message);
-        snprintf(err->message, sizeof(err->message), "%s: %s", path, msg);
+        sks__fail(err, rc, "%s: %s", path, msg);
     }
     return rc;
 }

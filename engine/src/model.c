@@ -208,6 +208,10 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             if ((rc = check_tree(d, t, err)) != 0)
                 return rc;
     } else if (d->kind == SKS_EST_LINEAR) {
+        if ((d->coef_dtype != 0 && d->coef_dtype != SKS_F32 && d->coef_dtype != SKS_F64) ||
+            (d->intercept_dtype != 0 && d->intercept_dtype != SKS_F32 && d->intercept_dtype != SKS_F64))
+            return sks__fail(err, SKS_EINVALID, "linear model: unknown coefficient or intercept dtype (%d, %d)",
+                             d->coef_dtype, d->intercept_dtype);
         if (d->coef == NULL || d->intercept == NULL)
             return sks__fail(err, SKS_EINVALID, "linear model: coef or intercept is missing");
         if ((int64_t)d->n_targets * d->n_features > (int64_t)1 << 31)
@@ -349,6 +353,8 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
     } else {
         size_t nc = (size_t)d->n_targets * (size_t)d->n_features;
         m->linear.n_targets = d->n_targets;
+        in->coef_dtype = d->coef_dtype == SKS_F32 ? SKS_F32 : SKS_F64;
+        in->intercept_dtype = d->intercept_dtype == SKS_F32 ? SKS_F32 : SKS_F64;
         m->linear.coef = dup_mem(d->coef, nc * 8, &fail);
         m->linear.intercept = dup_mem(d->intercept, (size_t)d->n_targets * 8, &fail);
         m->n_raw = d->n_targets;

@@ -1,5 +1,6 @@
 /* test_errors.c -- every error code has a name and a text of its own. */
 #include "skscore.h"
+
 #include "task.h"
 
 TEST(every_code_named)
@@ -25,5 +26,16 @@ TEST(every_code_named)
     ASSERT_STR(sks_errname(SKS_EFORMAT), "SKS_EFORMAT");
 }
 
-static const task_entry TESTS[] = {TASK(every_code_named)};
+/* Messages quote bytes from files: they stay valid UTF-8 text. */
+TEST(messages_are_utf8_text)
+{
+    sks_model *m = NULL;
+    sks_error err;
+    ASSERT_RC(sks_model_load("/nonexistent/\xb3\xff-caf\xc3\xa9.skm", &m, &err), SKS_EIO, &err);
+    ASSERT(strstr(err.message, "/nonexistent/?" "?-caf\xc3\xa9.skm") != NULL);
+    for (const unsigned char *p = (const unsigned char *)err.message; *p; p++)
+        ASSERT(*p >= 0x20);
+}
+
+static const task_entry TESTS[] = {TASK(every_code_named), TASK(messages_are_utf8_text)};
 TASK_MAIN(TESTS)

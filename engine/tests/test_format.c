@@ -91,6 +91,13 @@ TEST(roundtrip_linear_int_labels)
     ASSERT_RC(sks_model_from_desc(&d, &m, &err), 0, &err);
     sks_info in;
     sks_model_info(m, &in);
+    ASSERT_INT(in.coef_dtype, ==, SKS_F64);
+    sks_model_free(m);
+    d.coef_dtype = SKS_F32;
+    ASSERT_RC(sks_model_from_desc(&d, &m, &err), 0, &err);
+    sks_model_info(m, &in);
+    ASSERT_INT(in.coef_dtype, ==, SKS_F32);
+    ASSERT_INT(in.intercept_dtype, ==, SKS_F64);
     ASSERT_INT(in.kind, ==, SKS_EST_LINEAR);
     ASSERT_INT(in.label_kind, ==, SKS_LABEL_INT);
     ASSERT_INT(sks_model_label_int(m, 0), ==, -1);

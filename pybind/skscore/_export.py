@@ -254,11 +254,18 @@ def _describe_linear(estimator: Any, name: str) -> dict[str, Any]:
     n_targets = coef2.shape[0]
     intercept = np.atleast_1d(np.asarray(estimator.intercept_, dtype=np.float64))
     intercept = np.ascontiguousarray(np.broadcast_to(intercept, (n_targets,)))
+    # scikit-learn fitted on float32 may keep float32 coef_/intercept_; then
+    # X @ coef_.T runs in float32 for float32 X, and the result has the
+    # result type of X, coef_ and intercept_.
+    def dtype_of(a: Any) -> int:
+        return _c.F32 if np.asarray(a).dtype == np.float32 else _c.F64
     desc: dict[str, Any] = {
         "kind": _c.EST_LINEAR,
         "allow_nan": False,
         "coef": coef2,
         "intercept": intercept,
+        "coef_dtype": dtype_of(estimator.coef_),
+        "intercept_dtype": dtype_of(estimator.intercept_),
     }
     if name in LINEAR_CLASSIFIERS:
         desc.update(_labels(estimator))

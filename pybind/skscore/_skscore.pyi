@@ -29,6 +29,8 @@ AGG_SUM: int
 CMP_F32_LE: int
 EST_TREES: int
 EST_LINEAR: int
+F32: int
+F64: int
 
 class ModelFileError(ValueError):
     """A model file the engine cannot read; .code is the engine's error name
