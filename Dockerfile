@@ -34,15 +34,6 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 
 # ---- runtime: slim Debian, the runtime libraries, one binary -------------
 FROM debian:bookworm-slim
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG SOURCE=https://github.com/skscore/skscore
-LABEL org.opencontainers.image.title="skscore-gateway" \
-      org.opencontainers.image.description="Scores scikit-learn models exported to .skm files over HTTP/1.1 and HTTP/2 (seed /predict, KServe V1, Open Inference Protocol V2)" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.source="${SOURCE}" \
-      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
 # libh2o-evloop0.13 brings libssl3, libwslay1 and zlib1g; libmsgpackc2 is
 # the msgpack-c runtime. A fixed numeric UID/GID (10001) so Kubernetes'
 # runAsNonRoot can check it and volumes can be chowned to it.
@@ -64,3 +55,13 @@ WORKDIR /models
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/skscore-gateway"]
+# Last, so a new revision does not invalidate the cached layers above.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/skscore/skscore
+LABEL org.opencontainers.image.title="skscore-gateway" \
+      org.opencontainers.image.description="Scores scikit-learn models exported to .skm files over HTTP/1.1 and HTTP/2 (seed /predict, KServe V1, Open Inference Protocol V2)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
