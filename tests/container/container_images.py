@@ -17,7 +17,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -39,11 +39,13 @@ def podman(*args, check=True, timeout=120, **kw) -> subprocess.CompletedProcess:
         ["podman", *args], capture_output=True, text=True, timeout=timeout, env=podman_env(), **kw
     )
     if check and out.returncode != 0:
-        raise AssertionError(f"podman {' '.join(args)} failed ({out.returncode}):\n{out.stderr[-4000:]}")
+        raise AssertionError(
+            f"podman {' '.join(args)} failed ({out.returncode}):\n{out.stderr[-4000:]}"
+        )
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def podman_env() -> dict:
     """containers.conf for the commands that take no --runtime/--ulimit
     flags (podman kube play): runc and the ulimits runc needs here."""
@@ -59,10 +61,14 @@ def require_podman() -> None:
     """Skip (with the reason) unless podman and runc can run containers here."""
     missing = [t for t in ("podman", "runc") if shutil.which(t) is None]
     if missing:
-        pytest.skip(f"{' and '.join(missing)} not installed (apt-get install podman runc debootstrap)")
+        pytest.skip(
+            f"{' and '.join(missing)} not installed (apt-get install podman runc debootstrap)"
+        )
     if os.geteuid() != 0:
         pytest.skip("the image tests run podman as root (rootless podman needs subuid setup)")
-    info = subprocess.run(["podman", "info", "--format", "json"], capture_output=True, text=True, timeout=60)
+    info = subprocess.run(
+        ["podman", "info", "--format", "json"], capture_output=True, text=True, timeout=60
+    )
     if info.returncode != 0:
         pytest.skip(f"podman cannot run here: {info.stderr.strip()[-300:]}")
 
@@ -72,12 +78,20 @@ def ensure_base_images() -> None:
     if have == set(BASE_IMAGES):
         return
     if shutil.which("debootstrap") is None:
-        pytest.skip(f"base images {sorted(set(BASE_IMAGES) - have)} missing and debootstrap not installed")
+        pytest.skip(
+            f"base images {sorted(set(BASE_IMAGES) - have)} missing and debootstrap not installed"
+        )
     out = subprocess.run(
-        [str(HERE / "make-base-image.sh"), "bookworm"], capture_output=True, text=True, timeout=900, env=podman_env()
+        [str(HERE / "make-base-image.sh"), "bookworm"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=podman_env(),
     )
     if out.returncode != 0:
-        pytest.skip(f"could not make the Debian base image with debootstrap: {out.stderr.strip()[-500:]}")
+        pytest.skip(
+            f"could not make the Debian base image with debootstrap: {out.stderr.strip()[-500:]}"
+        )
 
 
 _built: dict[str, float] = {}
@@ -90,9 +104,18 @@ def build_image() -> str:
     if IMAGE in _built:
         return IMAGE
     ensure_base_images()
-    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     t0 = time.monotonic()
-    common = ["build", *BUILD_FLAGS, "--pull=never", "--build-arg", f"REVISION={rev or 'unknown'}", "--layers"]
+    common = [
+        "build",
+        *BUILD_FLAGS,
+        "--pull=never",
+        "--build-arg",
+        f"REVISION={rev or 'unknown'}",
+        "--layers",
+    ]
     podman(*common, "-t", IMAGE, str(ROOT), timeout=BUILD_TIMEOUT)
     podman(*common, "--target", "build", "-t", BUILD_IMAGE, str(ROOT), timeout=BUILD_TIMEOUT)
     _built[IMAGE] = time.monotonic() - t0
@@ -107,8 +130,19 @@ def make_models(outdir: Path) -> Path:
     """Demo model files (iris.skm, ...) written by sks_mkmodel from the image's build stage."""
     outdir.mkdir(parents=True, exist_ok=True)
     os.chmod(outdir, 0o777)
-    podman("run", "--rm", *RUN_FLAGS, "--network", "none", "-v", f"{outdir}:/out", "--entrypoint", "/build/gateway/sks_mkmodel",
-           BUILD_IMAGE, "/out")
+    podman(
+        "run",
+        "--rm",
+        *RUN_FLAGS,
+        "--network",
+        "none",
+        "-v",
+        f"{outdir}:/out",
+        "--entrypoint",
+        "/build/gateway/sks_mkmodel",
+        BUILD_IMAGE,
+        "/out",
+    )
     for f in outdir.iterdir():
         os.chmod(f, 0o644)
     return outdir
@@ -139,7 +173,7 @@ def curl(url: str, *args: str, data: dict | None = None) -> tuple[str, dict | st
     cmd = ["curl", "-sS", "--max-time", "10", "-w", "\n%{http_version} %{http_code}", *args]
     if data is not None:
         cmd += ["-H", "Content-Type: application/json", "--data-binary", json.dumps(data)]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=20)
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=20)
     assert out.returncode == 0, out.stderr
     body, _, tail = out.stdout.rpartition("\n")
     version, code = tail.split()

@@ -12,12 +12,9 @@ import json
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-
 from container_images import (
-    IMAGE,
     RUN_FLAGS,
     UID,
     build_image,
@@ -53,18 +50,32 @@ class Running:
 def start(image: str, *extra: str, env: dict | None = None) -> Running:
     name = f"skscore-test-{uuid.uuid4().hex[:8]}"
     port = free_port()
-    args = ["run", "-d", "--name", name, *RUN_FLAGS, "--read-only", "--cap-drop", "ALL", "--user", str(UID),
-            "--security-opt", "no-new-privileges", "-p", f"127.0.0.1:{port}:8080"]
+    args = [
+        "run",
+        "-d",
+        "--name",
+        name,
+        *RUN_FLAGS,
+        "--read-only",
+        "--cap-drop",
+        "ALL",
+        "--user",
+        str(UID),
+        "--security-opt",
+        "no-new-privileges",
+        "-p",
+        f"127.0.0.1:{port}:8080",
+    ]
     for k, v in (env or {}).items():
         args += ["-e", f"{k}={v}"]
     podman(*args, *extra, image)
     run = Running(name, port)
     try:
         wait_http(run.url + "/readyz")
-    except AssertionError:
+    except AssertionError as e:
         logs = podman("logs", name, check=False)
         podman("rm", "-f", name, check=False)
-        raise AssertionError(f"container did not become ready:\n{logs.stdout}{logs.stderr}")
+        raise AssertionError(f"container did not become ready:\n{logs.stdout}{logs.stderr}") from e
     return run
 
 
@@ -84,14 +95,22 @@ def scores(run: Running, model: str = "iris"):
     for version_flag, want in (("--http1.1", "1.1"), ("--http2-prior-knowledge", "2")):
         v, body = curl(run.url + "/predict", version_flag, data={"features": SETOSA})
         assert (v, body) == (want, {"prediction": "setosa"})
-        v, body = curl(run.url + f"/v1/models/{model}:predict", version_flag, data={"instances": [SETOSA, VIRGINICA]})
+        v, body = curl(
+            run.url + f"/v1/models/{model}:predict",
+            version_flag,
+            data={"instances": [SETOSA, VIRGINICA]},
+        )
         assert (v, body) == (want, {"predictions": ["setosa", "virginica"]})
         v, body = curl(
             run.url + f"/v2/models/{model}/infer",
             version_flag,
-            data={"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": SETOSA}]},
+            data={
+                "inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": SETOSA}]
+            },
         )
-        assert v == want and body["model_name"] == model and body["outputs"][0]["data"] == ["setosa"]
+        assert (
+            v == want and body["model_name"] == model and body["outputs"][0]["data"] == ["setosa"]
+        )
 
 
 def test_image_metadata(image):
@@ -105,33 +124,55 @@ def test_image_metadata(image):
     for key in ("version", "revision", "source", "title"):
         assert labels.get(f"org.opencontainers.image.{key}"), key
     assert labels["org.opencontainers.image.revision"] != "unknown"
-    assert "MODEL_PATH" not in " ".join(cfg.get("Env") or []), "the base image must not name a model"
+    assert "MODEL_PATH" not in " ".join(cfg.get("Env") or []), (
+        "the base image must not name a model"
+    )
 
 
 def test_image_holds_only_runtime_pieces(image):
     """Every shared library resolves, and no compiler or header came along."""
-    out = podman("run", "--rm", *RUN_FLAGS, "--network", "none", "--entrypoint", "/bin/sh", image, "-c",
-                 "ldd /usr/local/bin/skscore-gateway; echo tools: $(command -v gcc cc cmake make pkg-config); "
-                 "echo headers: $(ls /usr/include/h2o.h /usr/include/msgpack.h 2>/dev/null); id -u")
+    out = podman(
+        "run",
+        "--rm",
+        *RUN_FLAGS,
+        "--network",
+        "none",
+        "--entrypoint",
+        "/bin/sh",
+        image,
+        "-c",
+        "ldd /usr/local/bin/skscore-gateway; "
+        "echo tools: $(command -v gcc cc cmake make pkg-config); "
+        "echo headers: $(ls /usr/include/h2o.h /usr/include/msgpack.h 2>/dev/null); id -u",
+    )
     lines = out.stdout.strip().splitlines()
-    assert not [l for l in lines if "not found" in l], out.stdout
+    assert not [line for line in lines if "not found" in line], out.stdout
     assert "libh2o-evloop.so" in out.stdout
-    assert any(l == "tools:" for l in lines), out.stdout
-    assert any(l == "headers:" for l in lines), out.stdout
+    assert "tools:" in lines, out.stdout
+    assert "headers:" in lines, out.stdout
     assert lines[-1] == str(UID)
 
 
 def test_image_size(image, record_property):
     size = int(json.loads(podman("image", "inspect", image).stdout)[0]["Size"])
-    base = int(json.loads(podman("image", "inspect", "docker.io/library/debian:bookworm-slim").stdout)[0]["Size"])
+    base = int(
+        json.loads(podman("image", "inspect", "docker.io/library/debian:bookworm-slim").stdout)[0][
+            "Size"
+        ]
+    )
     gz = subprocess.run(
-        f"podman save {image} | gzip -1 | wc -c", shell=True, capture_output=True, text=True, timeout=300,
+        f"podman save {image} | gzip -1 | wc -c",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env=__import__("container_images").podman_env(),
     )
     gz_mb = int(gz.stdout.strip()) / 1e6 if gz.returncode == 0 else float("nan")
     report = (
         f"image {image}: {size / 1e6:.1f} MB unpacked ({gz_mb:.1f} MB gzipped), of which the "
-        f"debian:bookworm-slim base is {base / 1e6:.1f} MB and skscore's layers {(size - base) / 1e6:.1f} MB; "
+        f"debian:bookworm-slim base is {base / 1e6:.1f} MB and skscore's layers "
+        f"{(size - base) / 1e6:.1f} MB; "
         f"target < {TARGET_MB} MB; build {build_seconds():.0f} s"
     )
     print("\n" + report)
@@ -145,15 +186,23 @@ def test_model_from_volume_read_only_nonroot_h1_h2_sigterm(image, models):
     run = start(image, "-v", f"{models}:/models:ro", env={"MODEL_PATH": "/models/iris.skm"})
     try:
         scores(run)
-        v, body = curl(run.url + "/healthz", "--http2-prior-knowledge")
-        assert v == "2"
+        assert curl(run.url + "/healthz", "--http2-prior-knowledge") == ("2", {"status": "ok"})
         metrics = curl(run.url + "/metrics")[1]
         assert 'skscore_http_requests_total{route="predict",model="iris",code="200"} 2' in metrics
         # It really runs as the UID, with no capabilities, on a read-only root.
         top = podman("top", run.name, "user", "capeff", check=False).stdout
         assert str(UID) in top or "skscore" in top, top
-        probe = podman("exec", run.name, "/bin/sh", "-c", "touch /x 2>&1; grep CapEff /proc/1/status", check=False)
-        assert "Read-only file system" in probe.stdout and "0000000000000000" in probe.stdout, probe.stdout
+        probe = podman(
+            "exec",
+            run.name,
+            "/bin/sh",
+            "-c",
+            "touch /x 2>&1; grep CapEff /proc/1/status",
+            check=False,
+        )
+        assert "Read-only file system" in probe.stdout and "0000000000000000" in probe.stdout, (
+            probe.stdout
+        )
     finally:
         logs = stop_and_check_clean_exit(run)
     assert '"msg":"draining"' in logs and '"msg":"stopped"' in logs, logs[-2000:]
@@ -186,9 +235,25 @@ def test_sigterm_finishes_in_flight_requests(image, models):
     body = json.dumps({"instances": [SETOSA] * 5000})
     procs = [
         subprocess.Popen(
-            ["curl", "-sS", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge",
-             "-H", "Content-Type: application/json", "--data-binary", body, f"{run.url}/v1/models/iris:predict"],
-            stdout=subprocess.PIPE, text=True)
+            [
+                "curl",
+                "-sS",
+                "--max-time",
+                "20",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--http2-prior-knowledge",
+                "-H",
+                "Content-Type: application/json",
+                "--data-binary",
+                body,
+                f"{run.url}/v1/models/iris:predict",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(8)
     ]
     time.sleep(0.05)

@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -26,7 +26,7 @@ INSTALL_HINT = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def kustomize_command() -> list[str]:
     """The command that renders a kustomization directory (its path appended)."""
     explicit = os.environ.get("KUSTOMIZE")
@@ -35,7 +35,10 @@ def kustomize_command() -> list[str]:
     kubectl = shutil.which("kubectl")
     if kubectl:
         out = subprocess.run(
-            [kubectl, "version", "--client", "-o", "json"], capture_output=True, text=True, timeout=60
+            [kubectl, "version", "--client", "-o", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         if out.returncode == 0:
             info = json.loads(out.stdout)["clientVersion"]
@@ -50,10 +53,10 @@ def kustomize_command() -> list[str]:
     raise RuntimeError(INSTALL_HINT)
 
 
-@lru_cache(maxsize=None)
+@cache
 def render(rel: str) -> tuple[dict, ...]:
     """The objects a kustomization directory (relative to manifests/) renders to."""
-    cmd = kustomize_command() + [str(MANIFESTS / rel)]
+    cmd = [*kustomize_command(), str(MANIFESTS / rel)]
     # No kubeconfig is needed to render; make sure none is consulted.
     env = dict(os.environ, KUBECONFIG=os.devnull)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
@@ -73,7 +76,10 @@ def kustomizations() -> list[str]:
 
 
 def overlays() -> list[str]:
-    return sorted(str(p.parent.relative_to(MANIFESTS)) for p in (MANIFESTS / "overlays").glob("*/kustomization.yaml"))
+    return sorted(
+        str(p.parent.relative_to(MANIFESTS))
+        for p in (MANIFESTS / "overlays").glob("*/kustomization.yaml")
+    )
 
 
 def of_kind(objs, kind: str) -> list[dict]:
@@ -87,7 +93,7 @@ def one(objs, kind: str, name: str) -> dict:
 
 
 def selects(selector: dict, labels: dict) -> bool:
-    """Does a label selector (matchLabels/matchExpressions, or a Service's map) select these labels?"""
+    """Does a selector (matchLabels/matchExpressions, or a Service's map) select these labels?"""
     if "matchLabels" in selector or "matchExpressions" in selector:
         match = selector.get("matchLabels") or {}
         exprs = selector.get("matchExpressions") or []
@@ -118,7 +124,7 @@ def all_containers(pod_spec: dict) -> list[dict]:
     return list(pod_spec.get("initContainers") or []) + list(pod_spec["containers"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def gateway_env_names() -> frozenset[str]:
     """Environment variables skscore-gateway reads, from its flag table (gateway/main.c)."""
     src = (GATEWAY_SRC / "main.c").read_text()
@@ -127,7 +133,7 @@ def gateway_env_names() -> frozenset[str]:
     return frozenset(names)
 
 
-@lru_cache(maxsize=None)
+@cache
 def gateway_get_paths() -> frozenset[str]:
     """Fixed paths the gateway routes (gateway/routes.c), e.g. /healthz, /readyz."""
     src = (GATEWAY_SRC / "routes.c").read_text()
@@ -136,7 +142,7 @@ def gateway_get_paths() -> frozenset[str]:
     return frozenset(paths)
 
 
-@lru_cache(maxsize=None)
+@cache
 def gateway_counters() -> frozenset[str]:
     """Prometheus counters the gateway exports (gateway/metrics.c)."""
     src = (GATEWAY_SRC / "metrics.c").read_text()

@@ -24,13 +24,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from k8s_render import ROOT, one, render
 
 sys.path.insert(0, str(ROOT / "tests" / "container"))
-from container_images import (  # noqa: E402
+from container_images import (
     BUILD_FLAGS,
-    IMAGE,
     build_image,
     curl,
     free_port,
@@ -82,7 +80,9 @@ def check_security(container: str):
     host = info["HostConfig"]
     assert host["ReadonlyRootfs"] is True
     assert not host.get("CapAdd") and not info["EffectiveCaps"], info["EffectiveCaps"]
-    assert any("no-new-privileges" in o for o in host.get("SecurityOpt") or []), host.get("SecurityOpt")
+    assert any("no-new-privileges" in o for o in host.get("SecurityOpt") or []), host.get(
+        "SecurityOpt"
+    )
 
 
 def test_dev_overlay_pod_runs_and_scores(image, iris, tmp_path):
@@ -93,7 +93,9 @@ def test_dev_overlay_pod_runs_and_scores(image, iris, tmp_path):
     port = free_port()
     c["ports"][0].update(hostPort=port, hostIP="127.0.0.1")
     # The PVC becomes a podman named volume holding the model file.
-    claim = next(v for v in dep["spec"]["template"]["spec"]["volumes"] if "persistentVolumeClaim" in v)
+    claim = next(
+        v for v in dep["spec"]["template"]["spec"]["volumes"] if "persistentVolumeClaim" in v
+    )
     volume = claim["persistentVolumeClaim"]["claimName"]
     podman("volume", "rm", "-f", volume, check=False)
     podman("volume", "create", volume)
@@ -111,12 +113,15 @@ def test_dev_overlay_pod_runs_and_scores(image, iris, tmp_path):
         try:
             wait_http(url + "/readyz", timeout=60)
         except AssertionError as e:
-            raise AssertionError(f"{e}\n{pod_logs(pod)}")
+            raise AssertionError(f"{e}\n{pod_logs(pod)}") from e
         # The probe endpoints and the scoring routes, over HTTP/1.1 and h2c.
         for path_ in ("/healthz", "/readyz", "/metrics"):
             curl(url + path_)
         for flag, want in (("--http1.1", "1.1"), ("--http2-prior-knowledge", "2")):
-            assert curl(url + "/predict", flag, data={"features": SETOSA}) == (want, {"prediction": "setosa"})
+            assert curl(url + "/predict", flag, data={"features": SETOSA}) == (
+                want,
+                {"prediction": "setosa"},
+            )
         # The settings reached the gateway: the ConfigMap's limits, and the
         # thread count from the CPU limit through the downward API (500m -> 1).
         logs = pod_logs(pod)
@@ -202,7 +207,7 @@ def test_canary_pod_downloads_its_model(image, iris, fetch_image, tmp_path, chec
             try:
                 wait_http(url + "/readyz", timeout=60)
             except AssertionError as e:
-                raise AssertionError(f"{e}\n{pod_logs(pod)}")
+                raise AssertionError(f"{e}\n{pod_logs(pod)}") from e
             assert curl(url + "/predict", "--http2-prior-knowledge", data={"features": SETOSA}) == (
                 "2",
                 {"prediction": "setosa"},

@@ -27,7 +27,9 @@ CELL_TIMEOUT = 600
 
 def gateway_binary() -> str | None:
     candidates = [os.environ.get("SKSCORE_GATEWAY")]
-    candidates += [str(ROOT / d / "gateway" / "skscore-gateway") for d in ("build", "build-k8s", "build-gw")]
+    candidates += [
+        str(ROOT / d / "gateway" / "skscore-gateway") for d in ("build", "build-k8s", "build-gw")
+    ]
     candidates.append(shutil.which("skscore-gateway"))
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
@@ -46,7 +48,9 @@ def test_committed_without_outputs(path):
     nbformat.validate(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert not cell.outputs and cell.execution_count is None, f"{path.name}: clear outputs before committing"
+            assert not cell.outputs and cell.execution_count is None, (
+                f"{path.name}: clear outputs before committing"
+            )
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +73,18 @@ def notebook_env(tmp_path_factory):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path, notebook_env):
     if path.name.startswith("02") and not os.environ.get("SKSCORE_GATEWAY"):
-        pytest.skip("no skscore-gateway binary: build it (cmake --build build) or set SKSCORE_GATEWAY")
+        pytest.skip(
+            "no skscore-gateway binary: build it (cmake --build build) or set SKSCORE_GATEWAY"
+        )
     if path.name.startswith("02"):
         pytest.importorskip("httpx", reason='pip install "httpx[http2]"')
         pytest.importorskip("h2", reason='pip install "httpx[http2]"')
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
     )
     try:
         client.execute()
