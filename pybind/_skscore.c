@@ -369,6 +369,8 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
     if (get_int32(b, dict, "link", &x) < 0)
         return -1;
     d->link = (sks_link)x;
+    if (get_bool(b, dict, "positive_at_zero", &d->positive_at_zero) < 0)
+        return -1;
 
     if (get_int32(b, dict, "label_kind", &x) < 0)
         return -1;
@@ -444,6 +446,14 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
         if (get_int32(b, dict, "compare", &x) < 0)
             return -1;
         d->compare = (sks_compare)x;
+        npy_intp nb = d->n_values;
+        if (get_array(b, dict, "base", 0, NPY_FLOAT64, 1, &nb, (const void **)&d->base) < 0)
+            return -1;
+        if (d->base != NULL && nb != d->n_values)
+            return bad_size("base", nb, d->n_values);
+        npy_intp n_out = 0;
+        if (get_array(b, dict, "tree_output", 0, NPY_INT32, 1, &n_out, (const void **)&d->tree_output) < 0)
+            return -1;
         if (get_item(b, dict, "trees", 1, &v) < 0)
             return -1;
         if ((seq = PySequence_Fast(v, "model description: trees must be a list")) == NULL)
@@ -459,8 +469,11 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
             PyErr_NoMemory();
             return -1;
         }
+        if (d->tree_output != NULL && n_out != n)
+            return bad_size("tree_output", n_out, n);
         for (Py_ssize_t i = 0; i < n; i++)
-            if (get_tree(b, PySequence_Fast_GET_ITEM(seq, i), d->n_values, &b->trees[i]) < 0)
+            if (get_tree(b, PySequence_Fast_GET_ITEM(seq, i), d->tree_output != NULL ? 1 : d->n_values,
+                         &b->trees[i]) < 0)
                 return -1;
         d->n_trees = (int32_t)n;
         d->trees = b->trees;
@@ -884,8 +897,8 @@ static const char *kind_name(sks_estimator_kind k)
 
 static const char *link_name(sks_link l)
 {
-    static const char *const names[] = {"none",    "proba",          "logistic",      "logistic_ovr",
-                                        "softmax", "softmax_binary", "modified_huber"};
+    static const char *const names[] = {"none",    "proba",          "logistic",       "logistic_ovr",
+                                        "softmax", "softmax_binary", "modified_huber", "half_logistic"};
     return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "unknown";
 }
 
@@ -1090,6 +1103,7 @@ static int module_exec(PyObject *module)
         {"LINK_SOFTMAX", SKS_LINK_SOFTMAX},
         {"LINK_SOFTMAX_BINARY", SKS_LINK_SOFTMAX_BINARY},
         {"LINK_MODIFIED_HUBER", SKS_LINK_MODIFIED_HUBER},
+        {"LINK_HALF_LOGISTIC", SKS_LINK_HALF_LOGISTIC},
         {"AGG_SINGLE", SKS_AGG_SINGLE},
         {"AGG_MEAN", SKS_AGG_MEAN},
         {"AGG_SUM", SKS_AGG_SUM},

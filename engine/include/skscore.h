@@ -101,14 +101,16 @@ typedef enum sks_link {
     SKS_LINK_LOGISTIC_OVR = 3,  /* multiclass: expit each, divide by row sum */
     SKS_LINK_SOFTMAX = 4,       /* multiclass: softmax(d) */
     SKS_LINK_SOFTMAX_BINARY = 5,/* binary: softmax([-d, d]) */
-    SKS_LINK_MODIFIED_HUBER = 6 /* (clip(d,-1,1)+1)/2, OvR-normalized */
+    SKS_LINK_MODIFIED_HUBER = 6,/* (clip(d,-1,1)+1)/2, OvR-normalized */
+    SKS_LINK_HALF_LOGISTIC = 7  /* binary: p = expit(2 d), proba = [1-p, p]
+                                   (gradient boosting, exponential loss) */
 } sks_link;
 
 /* How the trees of an ensemble are combined, per row and in tree order. */
 typedef enum sks_aggregation {
     SKS_AGG_SINGLE = 0, /* one tree: the leaf value itself */
     SKS_AGG_MEAN = 1,   /* forest: 0 + v1 + v2 + ... then / n_trees */
-    SKS_AGG_SUM = 2     /* 0 + v1 + v2 + ... */
+    SKS_AGG_SUM = 2     /* base + v1 + v2 + ... (base 0 unless given) */
 } sks_aggregation;
 
 /* How a node compares a feature value x with its float64 threshold t. */
@@ -156,6 +158,9 @@ typedef struct sks_desc {
     const char *label_dtype;     /* free-form dtype hint, e.g. "int64",
                                     "<U6", "object", "bool"; may be NULL */
     sks_link link;
+    int positive_at_zero;        /* binary classifiers with one score column:
+                                    a score of exactly 0 predicts class 1
+                                    (gradient boosting); else class 0 */
 
     /* Free-form user metadata: string keys and values. */
     int32_t n_metadata;
@@ -166,13 +171,21 @@ typedef struct sks_desc {
     sks_estimator_kind kind;
 
     /* SKS_EST_TREES: raw score per row = aggregation of n_values leaf
-     * values; classifiers have n_values == n_classes (SKS_LINK_PROBA),
-     * regressors n_values == n_outputs. */
+     * values; probability trees have n_values == n_classes (SKS_LINK_PROBA),
+     * regressors n_values == n_outputs, boosted classifiers one score
+     * column (binary) or n_classes. */
     int32_t n_trees;
     const sks_tree_desc *trees;
     int32_t n_values;
     sks_aggregation aggregation;
     sks_compare compare;
+    const double *base;          /* SKS_AGG_SUM: n_values starting scores
+                                    (the init estimator's); NULL: zeros */
+    const int32_t *tree_output;  /* NULL: each tree's nodes carry n_values
+                                    values. Else n_trees column indices:
+                                    tree t's nodes carry one value, added to
+                                    column tree_output[t] (boosting, one
+                                    tree per class and stage) */
 
     /* SKS_EST_LINEAR: raw[t] = sum_j x[j] * coef[t][j] + intercept[t].
      * Regressors have n_targets == n_outputs; binary classifiers 1,
@@ -277,7 +290,9 @@ typedef enum sks_output {
     SKS_OUT_PREDICT = 0,  /* regressors: n_outputs values; classifiers: the
                              class index (0..n_classes-1) as a double */
     SKS_OUT_PROBA = 1,    /* classifiers with a link: n_classes columns */
-    SKS_OUT_DECISION = 2  /* linear classifiers: n_targets columns */
+    SKS_OUT_DECISION = 2  /* classifiers scored by raw scores (linear,
+                             boosted trees): one column (binary) or
+                             n_classes */
 } sks_output;
 
 /* Columns per row of an output, or SKS_EUNSUPPORTED (with a message in the

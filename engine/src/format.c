@@ -83,8 +83,9 @@ static const char *task_name(sks_task t)
     return t == SKS_TASK_CLASSIFICATION ? "classification" : "regression";
 }
 
-static const char *const LINK_NAMES[] = {"none", "proba", "logistic", "logistic_ovr",
-                                         "softmax", "softmax_binary", "modified_huber"};
+static const char *const LINK_NAMES[] = {"none",    "proba",          "logistic",       "logistic_ovr",
+                                         "softmax", "softmax_binary", "modified_huber", "half_logistic"};
+enum { N_LINKS = sizeof(LINK_NAMES) / sizeof(LINK_NAMES[0]) };
 static const char *const AGG_NAMES[] = {"single", "mean", "sum"};
 
 static void pk_body(msgpack_packer *pk, const sks_desc *d)
@@ -120,7 +121,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
         msgpack_pack_false(pk);
 
     pk_str(pk, "output");
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 8);
     pk_str(pk, "task");
     pk_str(pk, task_name(d->task));
     pk_str(pk, "n_outputs");
@@ -155,6 +156,11 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
     pk_opt_str(pk, d->label_dtype);
     pk_str(pk, "link");
     pk_str(pk, LINK_NAMES[d->link]);
+    pk_str(pk, "positive_at_zero");
+    if (d->positive_at_zero)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
 
     pk_str(pk, "metadata");
     msgpack_pack_map(pk, (size_t)d->n_metadata);
@@ -166,7 +172,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
     pk_str(pk, "steps");
     msgpack_pack_array(pk, 1);
     if (d->kind == SKS_EST_TREES) {
-        msgpack_pack_map(pk, 5);
+        msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL));
         pk_str(pk, "kind");
         pk_str(pk, "trees");
         pk_str(pk, "aggregation");
@@ -175,6 +181,14 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
         pk_str(pk, "f32_le");
         pk_str(pk, "n_values");
         msgpack_pack_int64(pk, d->n_values);
+        if (d->base != NULL) {
+            pk_str(pk, "base");
+            pk_array(pk, "f64", d->base, (size_t)d->n_values * 8);
+        }
+        if (d->tree_output != NULL) {
+            pk_str(pk, "tree_output");
+            pk_array(pk, "i32", d->tree_output, (size_t)d->n_trees * 4);
+        }
         pk_str(pk, "trees");
         msgpack_pack_array(pk, (size_t)d->n_trees);
         for (int32_t t = 0; t < d->n_trees; t++) {
@@ -194,7 +208,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
                 pk_array(pk, "u8", tr->missing_left, n);
             }
             pk_str(pk, "value");
-            pk_array(pk, "f64", tr->value, n * (size_t)d->n_values * 8);
+            pk_array(pk, "f64", tr->value, n * (size_t)(d->tree_output != NULL ? 1 : d->n_values) * 8);
         }
     } else {
         msgpack_pack_map(pk, 6);
@@ -546,8 +560,10 @@ static int rd_output(reader *r, sks_desc *d)
             have_n = true;
         } else if (key_is(k, kn, "output_2d")) {
             rc = rd_bool(r, &d->output_2d);
+        } else if (key_is(k, kn, "positive_at_zero")) {
+            rc = rd_bool(r, &d->positive_at_zero);
         } else if (key_is(k, kn, "link")) {
-            rc = rd_enum(r, LINK_NAMES, 7, &v, "link");
+            rc = rd_enum(r, LINK_NAMES, N_LINKS, &v, "link");
             d->link = (sks_link)v;
             have_link = true;
         } else if (key_is(k, kn, "label_dtype")) {
@@ -644,7 +660,7 @@ static int rd_tree(reader *r, sks_desc *d, int32_t t, sks_tree_desc *tr)
             continue;
         }
         snprintf(what, sizeof(what), "trees[%d].%s", t, names[which]);
-        int64_t per = which == 5 ? d->n_values : 1;
+        int64_t per = which == 5 ? (d->tree_output != NULL ? 1 : d->n_values) : 1;
         if (nodes < 0) {
             /* Peek the byte length to learn the node count. */
             sks__mp peek = r->mp;
@@ -690,6 +706,7 @@ static int rd_step(reader *r, sks_desc *d)
      * puts them first, and a reader that meets arrays first refuses. */
     bool have_kind = false, have_nv = false, have_trees = false, have_nt = false;
     bool have_coef = false, have_icpt = false;
+    int64_t tree_output_at = -1, n_tree_output = 0;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         if ((rc = rd_key(r, &k, &kn)) != 0)
             break;
@@ -715,6 +732,25 @@ static int rd_step(reader *r, sks_desc *d)
         } else if (key_is(k, kn, "n_targets")) {
             rc = rd_int(r, 1, 1 << 20, &d->n_targets, "n_targets");
             have_nt = true;
+        } else if (key_is(k, kn, "base")) {
+            if (!have_nv || have_trees)
+                return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"base\" must follow n_values and precede trees");
+            rc = rd_typed(r, "f64", 8, d->n_values, (void **)&d->base, "base");
+        } else if (key_is(k, kn, "tree_output")) {
+            if (have_trees)
+                return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"tree_output\" must precede trees");
+            tree_output_at = sks__mp_offset(&r->mp);
+            /* Its length is checked against the tree count below. */
+            sks__mp peek = r->mp;
+            uint32_t two, tn, bn;
+            const char *ts;
+            const uint8_t *b;
+            int64_t count = 0;
+            if (sks__mp_array(&peek, &two) == 0 && two == 2 && sks__mp_str(&peek, &ts, &tn) == 0 &&
+                sks__mp_bin(&peek, &b, &bn) == 0)
+                count = bn / 4;
+            rc = rd_typed(r, "i32", 4, count, (void **)&d->tree_output, "tree_output");
+            n_tree_output = count;
         } else if (key_is(k, kn, "trees")) {
             if (!have_kind || d->kind != SKS_EST_TREES || !have_nv)
                 return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"trees\" must follow kind \"trees\" and n_values");
@@ -755,6 +791,9 @@ static int rd_step(reader *r, sks_desc *d)
     REQUIRE(have_kind, "kind", "steps[0]");
     if (d->kind == SKS_EST_TREES) {
         REQUIRE(have_trees, "trees", "steps[0]");
+        if (d->tree_output != NULL && n_tree_output != d->n_trees)
+            return fmt_err(r, tree_output_at, "steps[0].tree_output has %lld entries for %d trees",
+                           (long long)n_tree_output, d->n_trees);
         if (d->compare == 0)
             return fmt_err(r, at, "steps[0]: required key \"compare\" is missing");
     } else {

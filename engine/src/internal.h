@@ -47,9 +47,12 @@ typedef struct sks__forest {
     int64_t n_nodes;
     int32_t n_trees;
     int32_t *roots;  /* n_trees */
-    double *values;  /* n_slots x n_values */
+    double *values;  /* n_slots x leaf_width */
     int64_t n_slots;
-    int32_t n_values;
+    int32_t n_values;   /* raw score columns */
+    int32_t leaf_width; /* values per leaf: n_values, or 1 with tree_col */
+    int32_t *tree_col;  /* NULL, or per tree the column its leaf adds to */
+    double *base;       /* NULL, or n_values starting scores (sum) */
     sks_aggregation aggregation;
     int32_t max_depth;
 } sks__forest;
@@ -71,6 +74,7 @@ struct sks_model {
                          estimator, label_dtype, (spare) */
     char checksum[65];
     int32_t n_raw;    /* raw score columns per row */
+    bool positive_at_zero;
     sks__forest forest;
     sks__linear linear;
 };

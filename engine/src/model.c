@@ -161,7 +161,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         return rc;
     if (d->n_outputs < 1 || d->n_outputs > (1 << 20))
         return sks__fail(err, SKS_EINVALID, "n_outputs is %d, outside 1..%d", d->n_outputs, 1 << 20);
-    if ((unsigned)d->link > SKS_LINK_MODIFIED_HUBER)
+    if ((unsigned)d->link > SKS_LINK_HALF_LOGISTIC)
         return sks__fail(err, SKS_EINVALID, "unknown link %d", (int)d->link);
 
     if (d->task == SKS_TASK_CLASSIFICATION) {
@@ -199,11 +199,33 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             return sks__fail(err, SKS_EINVALID, "unknown comparison %d", (int)d->compare);
         if ((unsigned)d->aggregation > SKS_AGG_SUM || (d->aggregation == SKS_AGG_SINGLE && d->n_trees != 1))
             return sks__fail(err, SKS_EINVALID, "aggregation %d does not fit %d trees", (int)d->aggregation, d->n_trees);
-        int32_t want = clf ? d->n_classes : d->n_outputs;
+        /* Probability trees give n_classes values; raw-score (boosted)
+         * classifiers one column when binary, else n_classes. */
+        bool binary = clf && d->n_classes == 2;
+        int32_t want = !clf ? d->n_outputs
+                            : (d->link == SKS_LINK_PROBA ? d->n_classes : (binary ? 1 : d->n_classes));
         if (d->n_values != want)
             return sks__fail(err, SKS_EINVALID, "trees carry %d values per leaf, the output needs %d", d->n_values, want);
-        if (d->link != (clf ? SKS_LINK_PROBA : SKS_LINK_NONE))
-            return sks__fail(err, SKS_EINVALID, "tree %s models take link \"%s\"", clf ? "classifier" : "regressor", clf ? "proba" : "none");
+        bool ok;
+        switch (d->link) {
+        case SKS_LINK_NONE: ok = !clf; break;
+        case SKS_LINK_PROBA: ok = clf; break;
+        case SKS_LINK_LOGISTIC:
+        case SKS_LINK_HALF_LOGISTIC: ok = binary; break;
+        case SKS_LINK_SOFTMAX: ok = clf && !binary && d->n_classes > 2; break;
+        default: ok = false;
+        }
+        if (!ok)
+            return sks__fail(err, SKS_EINVALID, "link %d does not fit a tree %s with %d classes", (int)d->link,
+                             clf ? "classifier" : "regressor", d->n_classes);
+        if ((d->base != NULL || d->tree_output != NULL) && d->aggregation != SKS_AGG_SUM)
+            return sks__fail(err, SKS_EINVALID, "base scores and per-tree outputs need aggregation \"sum\"");
+        if (d->link != SKS_LINK_PROBA && d->link != SKS_LINK_NONE && d->aggregation != SKS_AGG_SUM)
+            return sks__fail(err, SKS_EINVALID, "raw-score tree classifiers need aggregation \"sum\"");
+        if (d->tree_output != NULL)
+            for (int32_t t = 0; t < d->n_trees; t++)
+                if (d->tree_output[t] < 0 || d->tree_output[t] >= d->n_values)
+                    return sks__fail(err, SKS_EINVALID, "tree_output[%d] is %d, outside 0..%d", t, d->tree_output[t], d->n_values - 1);
         for (int32_t t = 0; t < d->n_trees; t++)
             if ((rc = check_tree(d, t, err)) != 0)
                 return rc;
@@ -319,6 +341,7 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
     in->n_outputs = d->n_outputs;
     in->output_2d = d->output_2d != 0;
     in->link = d->link;
+    m->positive_at_zero = d->positive_at_zero != 0;
     in->allow_nan = d->allow_nan != 0;
     in->has_feature_names = d->feature_names != NULL;
     m->feature_names = dup_strs(d->feature_names, d->n_features, &fail);

@@ -111,9 +111,10 @@ int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols, sk
         *cols = in->n_classes;
         return 0;
     case SKS_OUT_DECISION:
-        if (!clf || in->kind != SKS_EST_LINEAR)
+        /* Classifiers that score with raw values (linear, boosted trees). */
+        if (!clf || in->link == SKS_LINK_PROBA)
             return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'decision_function'", est);
-        *cols = m->linear.n_targets;
+        *cols = m->n_raw;
         return 0;
     }
     return sks__fail(err, SKS_EARG, "unknown output kind %d", (int)what);
@@ -128,12 +129,11 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
         memcpy(out, raw, (size_t)nr * sizeof(double));
         return;
     }
-    bool trees = in->kind == SKS_EST_TREES;
     if (what == SKS_OUT_PREDICT) {
-        if (trees || nr > 1)
+        if (nr > 1 || in->link == SKS_LINK_PROBA)
             out[0] = (double)argmax(raw, nr);
         else
-            out[0] = raw[0] > 0 ? 1.0 : 0.0;
+            out[0] = (raw[0] > 0 || (raw[0] == 0 && m->positive_at_zero)) ? 1.0 : 0.0;
         return;
     }
     int32_t c = in->n_classes;
@@ -141,8 +141,9 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
     case SKS_LINK_PROBA:
         memcpy(out, raw, (size_t)c * sizeof(double));
         break;
-    case SKS_LINK_LOGISTIC: {
-        double p = expit(raw[0]);
+    case SKS_LINK_LOGISTIC:
+    case SKS_LINK_HALF_LOGISTIC: {
+        double p = expit(in->link == SKS_LINK_HALF_LOGISTIC ? 2 * raw[0] : raw[0]);
         out[0] = 1 - p;
         out[1] = p;
         break;

@@ -42,10 +42,25 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
         return sks__fail(err, SKS_EINVALID, "the forest has %lld nodes, more than 2^31 - 1", (long long)total);
     f->n_trees = d->n_trees;
     f->n_values = d->n_values;
+    f->leaf_width = d->tree_output != NULL ? 1 : d->n_values;
     f->aggregation = d->aggregation;
+    const int32_t lw = f->leaf_width;
     f->nodes = malloc((size_t)total * sizeof(sks__node));
     f->roots = malloc((size_t)d->n_trees * sizeof(int32_t));
-    f->values = malloc((size_t)slots * (size_t)d->n_values * sizeof(double));
+    f->values = malloc((size_t)slots * (size_t)lw * sizeof(double));
+    bool fail = false;
+    if (d->tree_output != NULL) {
+        f->tree_col = malloc((size_t)d->n_trees * sizeof(int32_t));
+        if (f->tree_col != NULL)
+            memcpy(f->tree_col, d->tree_output, (size_t)d->n_trees * sizeof(int32_t));
+        fail |= f->tree_col == NULL;
+    }
+    if (d->base != NULL) {
+        f->base = malloc((size_t)d->n_values * sizeof(double));
+        if (f->base != NULL)
+            memcpy(f->base, d->base, (size_t)d->n_values * sizeof(double));
+        fail |= f->base == NULL;
+    }
     int32_t max_n = 0;
     for (int32_t t = 0; t < d->n_trees; t++)
         if (d->trees[t].n_nodes > max_n)
@@ -53,7 +68,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     /* Pre-order walk: stack of (source node, depth). */
     int32_t *stack = malloc((size_t)max_n * 2 * sizeof(int32_t));
     int32_t *fix = malloc((size_t)max_n * sizeof(int32_t)); /* new index of a parent awaiting its right child */
-    if (f->nodes == NULL || f->roots == NULL || f->values == NULL || stack == NULL || fix == NULL) {
+    if (fail || f->nodes == NULL || f->roots == NULL || f->values == NULL || stack == NULL || fix == NULL) {
         free(stack);
         free(fix);
         sks__forest_dispose(f);
@@ -85,8 +100,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
                 nd->feature = 0;
                 nd->left = (int32_t)slot;
                 nd->right = me;
-                memcpy(&f->values[slot * d->n_values], &tr->value[(size_t)src * (size_t)d->n_values],
-                       (size_t)d->n_values * sizeof(double));
+                memcpy(&f->values[slot * lw], &tr->value[(size_t)src * (size_t)lw], (size_t)lw * sizeof(double));
                 slot++;
                 continue;
             }
@@ -119,6 +133,8 @@ void sks__forest_dispose(sks__forest *f)
     free(f->nodes);
     free(f->roots);
     free(f->values);
+    free(f->tree_col);
+    free(f->base);
     memset(f, 0, sizeof(*f));
 }
 
@@ -140,11 +156,12 @@ static inline int32_t next_node(const sks__node *nd, const float *row, bool has_
  * leaf adds its values to that row's sum and takes the next row, so no
  * lane idles while deeper ones finish. Every row gets this tree's value
  * before any row sees the next tree: per row, trees are summed in order. */
-static inline void tree_rows(const sks__forest *f, int32_t root, const float *x, int32_t n,
+static inline void tree_rows(const sks__forest *f, int32_t t, const float *x, int32_t n,
                              int32_t nf, bool has_nan, double *acc)
 {
     const sks__node *nodes = f->nodes;
-    const int32_t nv = f->n_values;
+    const int32_t nv = f->n_values, lw = f->leaf_width;
+    const int32_t root = f->roots[t], col = f->tree_col != NULL ? f->tree_col[t] : 0;
     int32_t idx[LANES], row[LANES];
     int32_t active = n < LANES ? n : LANES, next = active;
     for (int32_t l = 0; l < active; l++) {
@@ -159,9 +176,9 @@ static inline void tree_rows(const sks__forest *f, int32_t root, const float *x,
                 idx[l++] = nx;
                 continue;
             }
-            const double *v = &f->values[(size_t)nd->left * (size_t)nv];
-            double *a = &acc[(size_t)row[l] * (size_t)nv];
-            for (int32_t k = 0; k < nv; k++)
+            const double *v = &f->values[(size_t)nd->left * (size_t)lw];
+            double *a = &acc[(size_t)row[l] * (size_t)nv + col];
+            for (int32_t k = 0; k < lw; k++)
                 a[k] += v[k];
             if (next < n) {
                 row[l] = next++;
@@ -181,7 +198,7 @@ static void row_trees(const sks__forest *f, const float *row, bool has_nan, int3
                       double *acc)
 {
     const sks__node *nodes = f->nodes;
-    const int32_t nt = f->n_trees, nv = f->n_values;
+    const int32_t nt = f->n_trees;
     int32_t idx[LANES], tree[LANES];
     int32_t active = nt < LANES ? nt : LANES, next = active;
     for (int32_t l = 0; l < active; l++) {
@@ -207,10 +224,12 @@ static void row_trees(const sks__forest *f, const float *row, bool has_nan, int3
             }
         }
     }
+    const int32_t lw = f->leaf_width;
     for (int32_t t = 0; t < nt; t++) {
-        const double *v = &f->values[(size_t)leaf[t] * (size_t)nv];
-        for (int32_t k = 0; k < nv; k++)
-            acc[k] += v[k];
+        const double *v = &f->values[(size_t)leaf[t] * (size_t)lw];
+        double *a = acc + (f->tree_col != NULL ? f->tree_col[t] : 0);
+        for (int32_t k = 0; k < lw; k++)
+            a[k] += v[k];
     }
 }
 
@@ -220,18 +239,21 @@ void sks__forest_score(const sks__forest *f, const float *x, int32_t n, int32_t 
     const int32_t nv = f->n_values;
     memset(out, 0, (size_t)n * (size_t)nv * sizeof(double));
     if (f->aggregation == SKS_AGG_SINGLE) {
-        /* 0 + v would turn a -0.0 leaf into +0.0: copy instead. */
+        /* -0.0 + v is v, for every v (0 + v would turn -0.0 into +0.0). */
         for (int32_t i = 0; i < n * nv; i++)
             out[i] = -0.0;
-        tree_rows(f, f->roots[0], x, n, n_features, has_nan, out);
+        tree_rows(f, 0, x, n, n_features, has_nan, out);
         return;
     }
+    if (f->base != NULL)
+        for (int32_t r = 0; r < n; r++)
+            memcpy(&out[(size_t)r * (size_t)nv], f->base, (size_t)nv * sizeof(double));
     if (n < LANES / 2) {
         for (int32_t r = 0; r < n; r++)
             row_trees(f, x + (size_t)r * (size_t)n_features, has_nan, scratch, &out[(size_t)r * nv]);
     } else {
         for (int32_t t = 0; t < f->n_trees; t++)
-            tree_rows(f, f->roots[t], x, n, n_features, has_nan, out);
+            tree_rows(f, t, x, n, n_features, has_nan, out);
     }
     if (f->aggregation == SKS_AGG_MEAN) {
         double div = (double)f->n_trees;

@@ -250,7 +250,12 @@ TEST(invalid_descriptions)
     REFUSE(d.n_values = 2, "values per leaf");
     REFUSE(d.n_features = 0, "n_features");
     REFUSE(d.n_classes = 0, "n_classes");
-    REFUSE(d.link = SKS_LINK_SOFTMAX, "link");
+    REFUSE(d.link = SKS_LINK_LOGISTIC_OVR, "link");
+    REFUSE(d.link = SKS_LINK_SOFTMAX, "aggregation \"sum\"");
+    static const double base3[3] = {0, 0, 0};
+    REFUSE(d.base = base3, "aggregation \"sum\"");
+    static const int32_t bad_out[1] = {3};
+    REFUSE((d.aggregation = SKS_AGG_SUM, d.tree_output = bad_out), "tree_output[0] is 3");
     REFUSE(d.aggregation = (sks_aggregation)9, "aggregation");
     REFUSE(d.n_trees = 0, "n_trees");
     REFUSE(d.kind = (sks_estimator_kind)7, "estimator kind");

@@ -316,7 +316,100 @@ TEST(linear_regression_many_rows)
     sks_model_free(m);
 }
 
+/* Boosting: trees add one value each to their class's column, from a
+ * base score; binary uses one column and predicts class 1 at exactly 0. */
+TEST(boosted_trees)
+{
+    /* Stump on x0 at 0.5: leaves -1.25 / +0.75. */
+    int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0};
+    double th[3] = {0.5, 0, 0}, v0[3] = {0, -1.25, 0.75}, v1[3] = {0, 0.5, -0.5};
+    sks_tree_desc trees[4] = {{3, l, r, f, th, NULL, v0}, {3, l, r, f, th, NULL, v1},
+                              {3, l, r, f, th, NULL, v1}, {3, l, r, f, th, NULL, v0}};
+    static const int64_t labels[3] = {10, 20, 30};
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.n_features = 1;
+    d.task = SKS_TASK_CLASSIFICATION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_INT;
+    d.int_labels = labels;
+    d.kind = SKS_EST_TREES;
+    d.compare = SKS_CMP_F32_LE;
+    d.aggregation = SKS_AGG_SUM;
+
+    /* Binary, exponential loss: base 0.5; trees 0 and 3 in column 0. */
+    double base1[1] = {0.5};
+    int32_t out1[2] = {0, 0};
+    sks_tree_desc bin[2] = {trees[0], trees[3]};
+    d.n_classes = 2;
+    d.n_trees = 2;
+    d.trees = bin;
+    d.n_values = 1;
+    d.base = base1;
+    d.tree_output = out1;
+    d.link = SKS_LINK_HALF_LOGISTIC;
+    d.positive_at_zero = 1;
+    sks_model *m = build(&d);
+    sks_error err;
+    double x[2] = {0.0, 1.0}, raw[2], p[4], lab[2];
+    sks_matrix X = fx_rows(x, 2, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, raw, 2, 1, &err), 0, &err);
+    ASSERT_BITS(raw[0], (0.5 + -1.25) + -1.25);
+    ASSERT_BITS(raw[1], (0.5 + 0.75) + 0.75);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, p, 4, 1, &err), 0, &err);
+    ASSERT_BITS(p[1], 1.0 / (1.0 + exp(-(2 * raw[0]))));
+    ASSERT_BITS(p[0], 1 - p[1]);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, lab, 2, 1, &err), 0, &err);
+    ASSERT_BITS(lab[0], 0.0);
+    ASSERT_BITS(lab[1], 1.0);
+    sks_model_free(m);
+    /* A raw score of exactly 0 is class 1 here (class 0 for linear). */
+    double zero_base[1] = {2.5};
+    d.base = zero_base;
+    m = build(&d);
+    double xz[1] = {0.0};
+    X = fx_rows(xz, 1, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, raw, 1, 1, &err), 0, &err);
+    ASSERT_BITS(raw[0], 0.0);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, lab, 1, 1, &err), 0, &err);
+    ASSERT_BITS(lab[0], 1.0);
+    sks_model_free(m);
+
+    /* Three classes, two stages: trees (stage, class) in order. */
+    double base3[3] = {0.1, -0.2, 0.3};
+    int32_t out3[4] = {0, 1, 2, 0};
+    d.n_classes = 3;
+    d.n_trees = 4;
+    d.trees = trees;
+    d.n_values = 3;
+    d.base = base3;
+    d.tree_output = out3;
+    d.link = SKS_LINK_SOFTMAX;
+    m = build(&d);
+    /* Many rows (the row-lane path) and one row (the tree-lane path). */
+    enum { N = 40 };
+    double xs[N], outs[N * 3];
+    for (int i = 0; i < N; i++)
+        xs[i] = (i % 3) * 0.4;
+    X = fx_rows(xs, N, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, outs, N * 3, 1, &err), 0, &err);
+    for (int i = 0; i < N; i++) {
+        int left = (float)xs[i] <= 0.5;
+        double want0 = (0.1 + (left ? -1.25 : 0.75)) + (left ? -1.25 : 0.75);
+        double want1 = -0.2 + (left ? 0.5 : -0.5), want2 = 0.3 + (left ? 0.5 : -0.5);
+        ASSERT_BITS(outs[i * 3], want0);
+        ASSERT_BITS(outs[i * 3 + 1], want1);
+        ASSERT_BITS(outs[i * 3 + 2], want2);
+        double one[3];
+        sks_matrix X1 = fx_rows(&xs[i], 1, 1);
+        ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X1, one, 3, 1, &err), 0, &err);
+        ASSERT(memcmp(one, &outs[i * 3], sizeof one) == 0);
+    }
+    sks_model_free(m);
+}
+
 static const task_entry TESTS[] = {
+    TASK(boosted_trees),
     TASK(threshold_compares_in_float32),
     TASK(nan_routing_and_refusal),
     TASK(infinite_and_float32_overflow_refused),

@@ -38,7 +38,8 @@ LINEAR_REGRESSORS = (
     "SGDRegressor",
     "LinearSVR",
 )
-SUPPORTED = TREE_CLASSIFIERS + TREE_REGRESSORS + LINEAR_REGRESSORS + LINEAR_CLASSIFIERS
+BOOSTING = ("GradientBoostingClassifier", "GradientBoostingRegressor")
+SUPPORTED = TREE_CLASSIFIERS + TREE_REGRESSORS + BOOSTING + LINEAR_REGRESSORS + LINEAR_CLASSIFIERS
 
 # Where each supported class lives, to check the class itself (a subclass
 # may score differently, so it is not accepted).
@@ -51,6 +52,8 @@ _MODULES = {
             "RandomForestRegressor",
             "ExtraTreesClassifier",
             "ExtraTreesRegressor",
+            "GradientBoostingClassifier",
+            "GradientBoostingRegressor",
         )
     },
     **{
@@ -226,6 +229,61 @@ def _describe_trees(estimator: Any, name: str) -> dict[str, Any]:
     return desc
 
 
+def _describe_boosting(estimator: Any, name: str) -> dict[str, Any]:
+    """GradientBoosting*: raw = init + sum over stages and classes of
+    learning_rate * leaf value, in stage order (sklearn's predict_stages).
+
+    Leaf values are stored already multiplied by the learning rate: the
+    product sklearn forms at predict time, so the same double. The init
+    estimator's raw prediction is stored as the base score; it must be a
+    constant (the default prior/mean/quantile, or 'zero')."""
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    init = estimator.init_
+    if not (isinstance(init, str) and init == "zero") and type(init) not in (DummyClassifier, DummyRegressor):
+        raise TypeError(
+            f"skscore exports {name} with the default init or init='zero'; this one's init is "
+            f"{type(init).__name__}, whose predictions depend on X."
+        )
+    probe = np.zeros((1, int(estimator.n_features_in_)), dtype=np.float32)
+    base = np.ascontiguousarray(estimator._raw_predict_init(probe)[0], dtype=np.float64)
+    stages = estimator.estimators_  # (n_stages, K) regression trees
+    n_stages, k = stages.shape
+    lr = float(estimator.learning_rate)
+    trees = []
+    for i in range(n_stages):
+        for j in range(k):
+            t = _tree(stages[i, j].tree_, False, 1)
+            t["value"] = np.ascontiguousarray(lr * t["value"])
+            trees.append(t)
+    desc: dict[str, Any] = {
+        "kind": _c.EST_TREES,
+        "allow_nan": bool(estimator.__sklearn_tags__().input_tags.allow_nan),
+        "aggregation": _c.AGG_SUM,
+        "compare": _c.CMP_F32_LE,
+        "n_values": k,
+        "base": base,
+        "tree_output": np.tile(np.arange(k, dtype=np.int32), n_stages),
+        "trees": trees,
+    }
+    if name == "GradientBoostingClassifier":
+        desc.update(_labels(estimator))
+        n_classes = len(estimator.classes_)
+        if n_classes > 2:
+            link = _c.LINK_SOFTMAX
+        elif estimator.loss == "exponential":
+            link = _c.LINK_HALF_LOGISTIC
+        else:
+            link = _c.LINK_LOGISTIC
+        # predict: class 1 when the raw score is >= 0 (sklearn's _gb.py).
+        desc.update(task=_c.TASK_CLASSIFICATION, n_outputs=1, output_2d=False, link=link,
+                    positive_at_zero=True)
+    else:
+        desc.update(task=_c.TASK_REGRESSION, n_outputs=1, output_2d=False, link=_c.LINK_NONE,
+                    label_kind=_c.LABEL_NONE)
+    return desc
+
+
 def _logistic_link(estimator: Any, n_classes: int) -> int:
     """LogisticRegression's predict_proba, as the installed scikit-learn does it.
 
@@ -313,6 +371,8 @@ def describe(
     }
     if name in TREE_CLASSIFIERS or name in TREE_REGRESSORS:
         desc.update(_describe_trees(estimator, name))
+    elif name in BOOSTING:
+        desc.update(_describe_boosting(estimator, name))
     else:
         desc.update(_describe_linear(estimator, name))
     return desc
@@ -331,7 +391,8 @@ def export(
     ----------
     estimator
         A fitted DecisionTreeClassifier/Regressor, RandomForestClassifier/
-        Regressor, ExtraTreesClassifier/Regressor, LinearRegression, Ridge,
+        Regressor, ExtraTreesClassifier/Regressor, GradientBoostingClassifier/
+        Regressor (default or 'zero' init), LinearRegression, Ridge,
         Lasso, ElasticNet, LogisticRegression, SGDClassifier, SGDRegressor,
         LinearSVC or LinearSVR.
     path

@@ -30,6 +30,7 @@ CMP_F32_LE: int
 EST_TREES: int
 EST_LINEAR: int
 F32: int
+LINK_HALF_LOGISTIC: int
 F64: int
 
 class ModelFileError(ValueError):
