@@ -197,7 +197,7 @@ def test_zero_rows(name, fitted):
         except ValueError:
             continue
         ref = getattr(est, meth)(Xt[:1])
-        assert got.shape == (0,) + ref.shape[1:] and got.dtype == ref.dtype
+        assert got.shape == (0, *ref.shape[1:]) and got.dtype == ref.dtype
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -17,7 +17,6 @@ from sklearn.datasets import load_diabetes, load_iris  # noqa: E402
 from sklearn.ensemble import (  # noqa: E402
     ExtraTreesClassifier,
     ExtraTreesRegressor,
-    GradientBoostingClassifier,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -31,6 +30,7 @@ from sklearn.linear_model import (  # noqa: E402
     SGDClassifier,
     SGDRegressor,
 )
+from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.svm import LinearSVC, LinearSVR  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor  # noqa: E402
 
@@ -183,8 +183,8 @@ def test_inputs_and_errors(iris, tmp_path):
 
 def test_export_errors(iris, tmp_path):
     X, y = iris
-    with pytest.raises(TypeError, match=r"GradientBoostingClassifier.*supported"):
-        skscore.export(GradientBoostingClassifier(n_estimators=2).fit(X, y), tmp_path / "m.skm")
+    with pytest.raises(TypeError, match=r"KNeighborsClassifier.*supported"):
+        skscore.export(KNeighborsClassifier().fit(X, y), tmp_path / "m.skm")
     with pytest.raises(NotFittedError):
         skscore.export(LogisticRegression(), tmp_path / "m.skm")
     est = DecisionTreeClassifier().fit(X, y)
