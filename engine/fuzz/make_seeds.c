@@ -17,8 +17,28 @@ int main(int argc, char **argv)
         fx_tree_init(&t[i], 1.0);
         trees[i] = t[i].tree;
     }
-    sks_desc d[3] = {fx_classifier(trees, 1), fx_classifier(trees, 2), fx_linear(SKS_LINK_SOFTMAX)};
-    for (int i = 0; i < 3; i++) {
+    /* A boosted binary classifier: base score, one column, per-tree outputs. */
+    static const int64_t two[2] = {0, 1};
+    static const double base[1] = {0.25};
+    static const int32_t out[2] = {0, 0};
+    static double v1[5];
+    int32_t l[5] = {1, -1, 3, -1, -1}, r[5] = {2, -1, 4, -1, -1}, f[5] = {0, 0, 1, 0, 0};
+    double th[5] = {0.1, 0, 2.5, 0, 0};
+    for (int i = 0; i < 5; i++)
+        v1[i] = 0.1 * i - 0.2;
+    sks_tree_desc boosted[2] = {{5, l, r, f, th, NULL, v1}, {5, l, r, f, th, NULL, v1}};
+    sks_desc gb = fx_classifier(boosted, 2);
+    gb.label_kind = SKS_LABEL_INT;
+    gb.int_labels = two;
+    gb.n_classes = 2;
+    gb.n_values = 1;
+    gb.aggregation = SKS_AGG_SUM;
+    gb.link = SKS_LINK_LOGISTIC;
+    gb.positive_at_zero = 1;
+    gb.base = base;
+    gb.tree_output = out;
+    sks_desc d[4] = {fx_classifier(trees, 1), fx_classifier(trees, 2), fx_linear(SKS_LINK_SOFTMAX), gb};
+    for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/seed%d.skm", argv[1], i);
         if (sks_desc_save(&d[i], path, &err) != 0) {
             fprintf(stderr, "%s\n", err.message);
