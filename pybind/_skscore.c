@@ -353,7 +353,8 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
         get_str(b, dict, "estimator", &d->estimator) < 0 || get_str(b, dict, "label_dtype", &d->label_dtype) < 0)
         return -1;
 
-    if (get_int32(b, dict, "n_features", &d->n_features) < 0 || get_bool(b, dict, "allow_nan", &d->allow_nan) < 0)
+    if (get_int32(b, dict, "n_features", &d->n_features) < 0 || get_bool(b, dict, "allow_nan", &d->allow_nan) < 0 ||
+        get_bool(b, dict, "allow_inf", &d->allow_inf) < 0)
         return -1;
     if (get_str_list(b, dict, "feature_names", &b->feature_names, &n) < 0)
         return -1;
@@ -898,7 +899,8 @@ static const char *kind_name(sks_estimator_kind k)
 static const char *link_name(sks_link l)
 {
     static const char *const names[] = {"none",    "proba",          "logistic",       "logistic_ovr",
-                                        "softmax", "softmax_binary", "modified_huber", "half_logistic"};
+                                        "softmax", "softmax_binary", "modified_huber", "half_logistic",
+                                        "exp"};
     return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "unknown";
 }
 
@@ -917,7 +919,7 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
 {
     const sks_info *in = &self->info;
     return Py_BuildValue(
-        "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s}",
+        "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s,s:O}",
         "format_version", in->format_major, in->format_minor, "producer", in->producer, "producer_version",
         in->producer_version, "source", in->source, "source_version", in->source_version, "estimator",
         in->estimator, "checksum", in->checksum, "task", task_name(in->task), "kind", kind_name(in->kind),
@@ -927,7 +929,8 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
         "allow_nan", in->allow_nan ? Py_True : Py_False, "has_feature_names",
         in->has_feature_names ? Py_True : Py_False, "n_metadata", (int)in->n_metadata, "n_trees",
         (int)in->n_trees, "n_nodes", (long long)in->n_nodes, "max_depth", (int)in->max_depth, "coef_dtype",
-        dtype_name(in->coef_dtype), "intercept_dtype", dtype_name(in->intercept_dtype));
+        dtype_name(in->coef_dtype), "intercept_dtype", dtype_name(in->intercept_dtype), "allow_inf",
+        in->allow_inf ? Py_True : Py_False);
 }
 
 static PyObject *Model_get_metadata(ModelObject *self, void *Py_UNUSED(closure))
@@ -1104,6 +1107,8 @@ static int module_exec(PyObject *module)
         {"LINK_SOFTMAX_BINARY", SKS_LINK_SOFTMAX_BINARY},
         {"LINK_MODIFIED_HUBER", SKS_LINK_MODIFIED_HUBER},
         {"LINK_HALF_LOGISTIC", SKS_LINK_HALF_LOGISTIC},
+        {"LINK_EXP", SKS_LINK_EXP},
+        {"CMP_F64_LE", SKS_CMP_F64_LE},
         {"AGG_SINGLE", SKS_AGG_SINGLE},
         {"AGG_MEAN", SKS_AGG_MEAN},
         {"AGG_SUM", SKS_AGG_SUM},

@@ -102,8 +102,10 @@ typedef enum sks_link {
     SKS_LINK_SOFTMAX = 4,       /* multiclass: softmax(d) */
     SKS_LINK_SOFTMAX_BINARY = 5,/* binary: softmax([-d, d]) */
     SKS_LINK_MODIFIED_HUBER = 6,/* (clip(d,-1,1)+1)/2, OvR-normalized */
-    SKS_LINK_HALF_LOGISTIC = 7  /* binary: p = expit(2 d), proba = [1-p, p]
+    SKS_LINK_HALF_LOGISTIC = 7, /* binary: p = expit(2 d), proba = [1-p, p]
                                    (gradient boosting, exponential loss) */
+    SKS_LINK_EXP = 8            /* regressors: predict = exp(raw) (poisson,
+                                   gamma losses) */
 } sks_link;
 
 /* How the trees of an ensemble are combined, per row and in tree order. */
@@ -115,7 +117,8 @@ typedef enum sks_aggregation {
 
 /* How a node compares a feature value x with its float64 threshold t. */
 typedef enum sks_compare {
-    SKS_CMP_F32_LE = 1 /* scikit-learn trees: (float)x <= t goes left */
+    SKS_CMP_F32_LE = 1, /* scikit-learn trees: (float)x <= t goes left */
+    SKS_CMP_F64_LE = 2  /* HistGradientBoosting: x <= t in float64 */
 } sks_compare;
 
 typedef enum sks_estimator_kind {
@@ -144,6 +147,8 @@ typedef struct sks_desc {
     int32_t n_features;
     const char *const *feature_names; /* NULL, or n_features names */
     int allow_nan;               /* NaN inputs accepted (else an error) */
+    int allow_inf;               /* infinite inputs accepted (float64
+                                    comparisons only; else an error) */
 
     /* Output schema. */
     sks_task task;
@@ -250,6 +255,7 @@ typedef struct sks_info {
     const char *label_dtype;      /* "" when not given */
     sks_link link;
     int allow_nan;
+    int allow_inf;
     int has_feature_names;
     int32_t n_metadata;
     int32_t n_trees;              /* 0 for linear models */

@@ -84,7 +84,8 @@ static const char *task_name(sks_task t)
 }
 
 static const char *const LINK_NAMES[] = {"none",    "proba",          "logistic",       "logistic_ovr",
-                                         "softmax", "softmax_binary", "modified_huber", "half_logistic"};
+                                         "softmax", "softmax_binary", "modified_huber", "half_logistic",
+                                         "exp"};
 enum { N_LINKS = sizeof(LINK_NAMES) / sizeof(LINK_NAMES[0]) };
 static const char *const AGG_NAMES[] = {"single", "mean", "sum"};
 
@@ -103,7 +104,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
     pk_opt_str(pk, d->estimator);
 
     pk_str(pk, "input");
-    msgpack_pack_map(pk, 3);
+    msgpack_pack_map(pk, 4);
     pk_str(pk, "n_features");
     msgpack_pack_int64(pk, d->n_features);
     pk_str(pk, "feature_names");
@@ -116,6 +117,11 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
     }
     pk_str(pk, "allow_nan");
     if (d->allow_nan)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+    pk_str(pk, "allow_inf");
+    if (d->allow_inf)
         msgpack_pack_true(pk);
     else
         msgpack_pack_false(pk);
@@ -178,7 +184,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
         pk_str(pk, "aggregation");
         pk_str(pk, AGG_NAMES[d->aggregation]);
         pk_str(pk, "compare");
-        pk_str(pk, "f32_le");
+        pk_str(pk, d->compare == SKS_CMP_F64_LE ? "f64_le" : "f32_le");
         pk_str(pk, "n_values");
         msgpack_pack_int64(pk, d->n_values);
         if (d->base != NULL) {
@@ -525,6 +531,8 @@ static int rd_input(reader *r, sks_desc *d)
             d->feature_names = names;
         } else if (key_is(k, kn, "allow_nan")) {
             rc = rd_bool(r, &d->allow_nan);
+        } else if (key_is(k, kn, "allow_inf")) {
+            rc = rd_bool(r, &d->allow_inf);
         } else {
             rc = rd_skip(r);
         }
@@ -696,7 +704,7 @@ static int rd_tree(reader *r, sks_desc *d, int32_t t, sks_tree_desc *tr)
 static int rd_step(reader *r, sks_desc *d)
 {
     static const char *const kinds[] = {NULL, "trees", "linear"};
-    static const char *const cmps[] = {NULL, "f32_le"};
+    static const char *const cmps[] = {NULL, "f32_le", "f64_le"};
     uint32_t n;
     int64_t at = sks__mp_offset(&r->mp);
     int rc = rd_map(r, &n);
@@ -719,7 +727,7 @@ static int rd_step(reader *r, sks_desc *d)
             rc = rd_enum(r, AGG_NAMES, 3, &v, "aggregation");
             d->aggregation = (sks_aggregation)v;
         } else if (key_is(k, kn, "compare")) {
-            rc = rd_enum(r, cmps, 2, &v, "comparison");
+            rc = rd_enum(r, cmps, 3, &v, "comparison");
             d->compare = (sks_compare)v;
         } else if (key_is(k, kn, "n_values")) {
             rc = rd_int(r, 1, 1 << 20, &d->n_values, "n_values");

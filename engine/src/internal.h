@@ -39,11 +39,22 @@ typedef struct sks__node {
     int32_t right;
 } sks__node;
 
+/* The float64 layout (HistGradientBoosting: x and thresholds compared as
+ * float64), same conventions, 24 bytes. */
+typedef struct sks__node64 {
+    double thr;
+    uint32_t feature;
+    int32_t left;
+    int32_t right;
+    int32_t unused;
+} sks__node64;
+
 #define SKS__MISSING_LEFT 0x80000000u
 #define SKS__FEATURE_MASK 0x7fffffffu
 
 typedef struct sks__forest {
-    sks__node *nodes;
+    sks__node *nodes;     /* float32 comparisons, or NULL */
+    sks__node64 *nodes64; /* float64 comparisons, or NULL */
     int64_t n_nodes;
     int32_t n_trees;
     int32_t *roots;  /* n_trees */
@@ -88,9 +99,10 @@ int sks__model_build(const sks_desc *d, const char *producer_version,
 /* tree.c */
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err);
 void sks__forest_dispose(sks__forest *f);
-/* Raw scores for n rows whose float32 values sit row-major in x
- * (n x n_features); out is n x n_values; scratch holds n_trees int32. */
-void sks__forest_score(const sks__forest *f, const float *x, int32_t n,
+/* Raw scores for n rows whose values sit row-major in x (n x n_features,
+ * float32, or float64 when the forest has nodes64); out is n x n_values;
+ * scratch holds n_trees int32. */
+void sks__forest_score(const sks__forest *f, const void *x, int32_t n,
                        int32_t n_features, bool has_nan, int32_t *scratch,
                        double *out);
 

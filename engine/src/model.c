@@ -161,7 +161,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         return rc;
     if (d->n_outputs < 1 || d->n_outputs > (1 << 20))
         return sks__fail(err, SKS_EINVALID, "n_outputs is %d, outside 1..%d", d->n_outputs, 1 << 20);
-    if ((unsigned)d->link > SKS_LINK_HALF_LOGISTIC)
+    if ((unsigned)d->link > SKS_LINK_EXP)
         return sks__fail(err, SKS_EINVALID, "unknown link %d", (int)d->link);
 
     if (d->task == SKS_TASK_CLASSIFICATION) {
@@ -195,7 +195,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
     if (d->kind == SKS_EST_TREES) {
         if (d->n_trees < 1 || d->n_trees > MAX_TREES || d->trees == NULL)
             return sks__fail(err, SKS_EINVALID, "n_trees is %d, outside 1..%d", d->n_trees, MAX_TREES);
-        if (d->compare != SKS_CMP_F32_LE)
+        if (d->compare != SKS_CMP_F32_LE && d->compare != SKS_CMP_F64_LE)
             return sks__fail(err, SKS_EINVALID, "unknown comparison %d", (int)d->compare);
         if ((unsigned)d->aggregation > SKS_AGG_SUM || (d->aggregation == SKS_AGG_SINGLE && d->n_trees != 1))
             return sks__fail(err, SKS_EINVALID, "aggregation %d does not fit %d trees", (int)d->aggregation, d->n_trees);
@@ -208,7 +208,8 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             return sks__fail(err, SKS_EINVALID, "trees carry %d values per leaf, the output needs %d", d->n_values, want);
         bool ok;
         switch (d->link) {
-        case SKS_LINK_NONE: ok = !clf; break;
+        case SKS_LINK_NONE:
+        case SKS_LINK_EXP: ok = !clf; break;
         case SKS_LINK_PROBA: ok = clf; break;
         case SKS_LINK_LOGISTIC:
         case SKS_LINK_HALF_LOGISTIC: ok = binary; break;
@@ -218,6 +219,8 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         if (!ok)
             return sks__fail(err, SKS_EINVALID, "link %d does not fit a tree %s with %d classes", (int)d->link,
                              clf ? "classifier" : "regressor", d->n_classes);
+        if (d->allow_inf && d->compare != SKS_CMP_F64_LE)
+            return sks__fail(err, SKS_EINVALID, "infinite inputs need float64 comparisons");
         if ((d->base != NULL || d->tree_output != NULL) && d->aggregation != SKS_AGG_SUM)
             return sks__fail(err, SKS_EINVALID, "base scores and per-tree outputs need aggregation \"sum\"");
         if (d->link != SKS_LINK_PROBA && d->link != SKS_LINK_NONE && d->aggregation != SKS_AGG_SUM)
@@ -230,6 +233,8 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             if ((rc = check_tree(d, t, err)) != 0)
                 return rc;
     } else if (d->kind == SKS_EST_LINEAR) {
+        if (d->allow_nan || d->allow_inf)
+            return sks__fail(err, SKS_EINVALID, "linear models take finite inputs only");
         if ((d->coef_dtype != 0 && d->coef_dtype != SKS_F32 && d->coef_dtype != SKS_F64) ||
             (d->intercept_dtype != 0 && d->intercept_dtype != SKS_F32 && d->intercept_dtype != SKS_F64))
             return sks__fail(err, SKS_EINVALID, "linear model: unknown coefficient or intercept dtype (%d, %d)",
@@ -343,6 +348,7 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
     in->link = d->link;
     m->positive_at_zero = d->positive_at_zero != 0;
     in->allow_nan = d->allow_nan != 0;
+    in->allow_inf = d->allow_inf != 0;
     in->has_feature_names = d->feature_names != NULL;
     m->feature_names = dup_strs(d->feature_names, d->n_features, &fail);
     in->n_metadata = d->n_metadata;

@@ -125,6 +125,11 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
 {
     const sks_info *in = &m->info;
     int32_t nr = m->n_raw;
+    if (in->task == SKS_TASK_REGRESSION && in->link == SKS_LINK_EXP) {
+        for (int32_t k = 0; k < nr; k++)
+            out[k] = exp(raw[k]);
+        return;
+    }
     if (in->task == SKS_TASK_REGRESSION || what == SKS_OUT_DECISION) {
         memcpy(out, raw, (size_t)nr * sizeof(double));
         return;
@@ -174,7 +179,8 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
         }
         break;
     case SKS_LINK_NONE:
-        break; /* refused by sks_model_output_cols */
+    case SKS_LINK_EXP:
+        break; /* refused by sks_model_output_cols; regressors end above */
     }
 }
 
@@ -242,13 +248,13 @@ DEFINE_LOAD_ROW(load_row_f64, double)
 
 /* Row r has a NaN or infinity somewhere: find the first one sklearn would
  * refuse (a NaN the model allows is skipped). Returns false if none. */
-static bool find_bad(job *j, int64_t r, bool as_f32, bool allow_nan)
+static bool find_bad(job *j, int64_t r, bool as_f32, bool allow_nan, bool allow_inf)
 {
     for (int64_t c = 0; c < j->X->n_cols; c++) {
         double v = read_x(j->X, r, c);
         if (as_f32)
             v = (float)v;
-        if (isfinite(v) || (isnan(v) && allow_nan))
+        if (isfinite(v) || (isnan(v) && allow_nan) || (isinf(v) && allow_inf))
             continue;
         j->bad = isnan(v) ? 'n' : 'i';
         j->bad_row = r;
@@ -267,9 +273,26 @@ static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
     for (int32_t i = 0; i < n; i++) {
         float probe = load_row_f32(j->X, r0 + i, dst + (size_t)i * (size_t)nc, 1);
         if (probe != 0) { /* NaN: something was not finite */
-            if (find_bad(j, r0 + i, true, allow_nan))
+            if (find_bad(j, r0 + i, true, allow_nan, false))
                 return false;
             *has_nan = true;
+        }
+    }
+    return true;
+}
+
+/* Converts rows [r0, r0+n) to float64 row-major for float64-comparing
+ * trees, which take infinities when the model says so. */
+static bool load_f64(job *j, int64_t r0, int32_t n, double *dst, bool *has_nan)
+{
+    const int64_t nc = j->X->n_cols;
+    const sks_info *in = &j->m->info;
+    for (int32_t i = 0; i < n; i++) {
+        double probe = load_row_f64(j->X, r0 + i, dst + (size_t)i * (size_t)nc, 1);
+        if (probe != 0) {
+            if (find_bad(j, r0 + i, false, in->allow_nan, in->allow_inf))
+                return false;
+            *has_nan = true; /* NaN, or only infinities: the NaN walk is right for both */
         }
     }
     return true;
@@ -281,7 +304,7 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
     const int64_t nc = j->X->n_cols;
     for (int32_t i = 0; i < n; i++) {
         double probe = load_row_f64(j->X, r0 + i, dst + i, SKS__LIN_BLOCK);
-        if (probe != 0 && find_bad(j, r0 + i, false, false))
+        if (probe != 0 && find_bad(j, r0 + i, false, false, false))
             return false;
     }
     for (int32_t i = n; i < SKS__LIN_BLOCK; i++)
@@ -297,13 +320,14 @@ static void *run_job(void *arg)
     const int64_t nc = j->X->n_cols;
     const int32_t nr = m->n_raw;
     bool trees = m->info.kind == SKS_EST_TREES;
-    int64_t chunk = trees ? CHUNK_BYTES / (int64_t)(nc * sizeof(float)) : SKS__LIN_BLOCK;
+    bool f64 = trees && m->forest.nodes64 != NULL;
+    size_t xsize = f64 ? sizeof(double) : sizeof(float);
+    int64_t chunk = trees ? CHUNK_BYTES / (int64_t)((size_t)nc * xsize) : SKS__LIN_BLOCK;
     if (trees)
         chunk = chunk < CHUNK_MIN ? CHUNK_MIN : (chunk > CHUNK_MAX ? CHUNK_MAX : chunk);
     if (chunk > j->r1 - j->r0)
         chunk = j->r1 - j->r0;
-    size_t xbytes = trees ? (size_t)chunk * (size_t)nc * sizeof(float)
-                          : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
+    size_t xbytes = trees ? (size_t)chunk * (size_t)nc * xsize : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
     void *xbuf = malloc(xbytes);
     double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
     int32_t *scratch = trees ? malloc((size_t)m->forest.n_trees * sizeof(int32_t)) : NULL;
@@ -316,7 +340,7 @@ static void *run_job(void *arg)
         if (trees) {
             n = (int32_t)(j->r1 - r0 < chunk ? j->r1 - r0 : chunk);
             bool has_nan = false;
-            if (!load_f32(j, r0, n, xbuf, &has_nan))
+            if (!(f64 ? load_f64(j, r0, n, xbuf, &has_nan) : load_f32(j, r0, n, xbuf, &has_nan)))
                 goto done;
             sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, scratch, raw);
         } else {
@@ -428,7 +452,7 @@ int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, 
                                  (long long)jobs[t].bad_row, (long long)jobs[t].bad_col, est);
             return sks__fail(err, SKS_EVALUE,
                              "Input X contains infinity or a value too large for dtype('%s') (row %lld, column %lld).",
-                             in->kind == SKS_EST_TREES ? "float32" : "float64",
+                             in->kind == SKS_EST_TREES && m->forest.nodes64 == NULL ? "float32" : "float64",
                              (long long)jobs[t].bad_row, (long long)jobs[t].bad_col);
         }
     }

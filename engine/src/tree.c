@@ -29,6 +29,19 @@ static float f32_floor(double t)
     return f;
 }
 
+/* Writes node i of either layout. Float32 nodes hold the largest float32
+ * not above the threshold (exact for float32 x); float64 nodes hold it as
+ * is. Leaves: thr NaN, left = value slot, right = themselves. */
+static void set_node(sks__forest *f, int32_t i, double thr, uint32_t feature, int32_t left,
+                     int32_t right)
+{
+    if (f->nodes64 != NULL) {
+        f->nodes64[i] = (sks__node64){thr, feature, left, right, 0};
+    } else {
+        f->nodes[i] = (sks__node){isnan(thr) ? NAN : f32_floor(thr), feature, left, right};
+    }
+}
+
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
 {
     memset(f, 0, sizeof(*f));
@@ -45,7 +58,10 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     f->leaf_width = d->tree_output != NULL ? 1 : d->n_values;
     f->aggregation = d->aggregation;
     const int32_t lw = f->leaf_width;
-    f->nodes = malloc((size_t)total * sizeof(sks__node));
+    if (d->compare == SKS_CMP_F64_LE)
+        f->nodes64 = malloc((size_t)total * sizeof(sks__node64));
+    else
+        f->nodes = malloc((size_t)total * sizeof(sks__node));
     f->roots = malloc((size_t)d->n_trees * sizeof(int32_t));
     f->values = malloc((size_t)slots * (size_t)lw * sizeof(double));
     bool fail = false;
@@ -68,7 +84,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     /* Pre-order walk: stack of (source node, depth). */
     int32_t *stack = malloc((size_t)max_n * 2 * sizeof(int32_t));
     int32_t *fix = malloc((size_t)max_n * sizeof(int32_t)); /* new index of a parent awaiting its right child */
-    if (fail || f->nodes == NULL || f->roots == NULL || f->values == NULL || stack == NULL || fix == NULL) {
+    if (fail || (f->nodes == NULL && f->nodes64 == NULL) || f->roots == NULL || f->values == NULL || stack == NULL || fix == NULL) {
         free(stack);
         free(fix);
         sks__forest_dispose(f);
@@ -90,26 +106,24 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             top--;
             int32_t src = stack[top * 2], depth = stack[top * 2 + 1], parent = fix[top];
             int32_t me = next++;
-            if (parent >= 0)
-                f->nodes[parent].right = me;
+            if (parent >= 0) {
+                if (f->nodes64 != NULL)
+                    f->nodes64[parent].right = me;
+                else
+                    f->nodes[parent].right = me;
+            }
             if (depth > f->max_depth)
                 f->max_depth = depth;
-            sks__node *nd = &f->nodes[me];
             if (tr->left[src] == -1) {
-                nd->thr = NAN;
-                nd->feature = 0;
-                nd->left = (int32_t)slot;
-                nd->right = me;
+                set_node(f, me, NAN, 0, (int32_t)slot, me);
                 memcpy(&f->values[slot * lw], &tr->value[(size_t)src * (size_t)lw], (size_t)lw * sizeof(double));
                 slot++;
                 continue;
             }
-            nd->thr = f32_floor(tr->threshold[src]);
-            nd->feature = (uint32_t)tr->feature[src];
+            uint32_t feature = (uint32_t)tr->feature[src];
             if (tr->missing_left != NULL && tr->missing_left[src])
-                nd->feature |= SKS__MISSING_LEFT;
-            nd->left = me + 1;
-            nd->right = -1;
+                feature |= SKS__MISSING_LEFT;
+            set_node(f, me, tr->threshold[src], feature, me + 1, -1);
             /* Right first on the stack, so the left subtree comes next. */
             stack[top * 2] = tr->right[src];
             stack[top * 2 + 1] = depth + 1;
@@ -131,6 +145,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
 void sks__forest_dispose(sks__forest *f)
 {
     free(f->nodes);
+    free(f->nodes64);
     free(f->roots);
     free(f->values);
     free(f->tree_col);
@@ -142,90 +157,108 @@ void sks__forest_dispose(sks__forest *f)
  * latency, few enough to keep the lane state in registers and L1. */
 enum { LANES = 16 };
 
-/* The next node for x at nd: leaves return their own index. */
-static inline int32_t next_node(const sks__node *nd, const float *row, bool has_nan)
-{
-    float x = row[nd->feature & SKS__FEATURE_MASK];
-    int32_t go_left = x <= nd->thr;
-    if (has_nan)
-        go_left |= (x != x) & (int32_t)(nd->feature >> 31);
-    return go_left ? nd->left : nd->right;
-}
+/*
+ * The kernels, generated for both node layouts: sks__node with float32
+ * rows (scikit-learn trees) and sks__node64 with float64 rows
+ * (HistGradientBoosting). NODES is the forest's array for that layout.
+ *
+ * next_node: the next node for row at nd; leaves return their own index.
+ *
+ * tree_rows: one tree over rows [0, n): each lane walks a row; a lane that
+ * reaches a leaf adds its values to that row's sum and takes the next row,
+ * so no lane idles while deeper ones finish. Every row gets this tree's
+ * value before any row sees the next tree: per row, trees are summed in
+ * order.
+ *
+ * row_trees: one row through every tree: lanes are trees; leaves are noted
+ * per tree and summed afterwards in tree order. leaf holds n_trees slots.
+ */
+#define DEFINE_KERNELS(SUFFIX, NODE, T, NODES)                                                 \
+    static inline int32_t next_node_##SUFFIX(const NODE *nd, const T *row, bool has_nan)      \
+    {                                                                                          \
+        T x = row[nd->feature & SKS__FEATURE_MASK];                                            \
+        int32_t go_left = x <= nd->thr;                                                        \
+        if (has_nan)                                                                           \
+            go_left |= (x != x) & (int32_t)(nd->feature >> 31);                                \
+        return go_left ? nd->left : nd->right;                                                 \
+    }                                                                                          \
+                                                                                               \
+    static void tree_rows_##SUFFIX(const sks__forest *f, int32_t t, const T *x, int32_t n,     \
+                                   int32_t nf, bool has_nan, double *acc)                      \
+    {                                                                                          \
+        const NODE *nodes = f->NODES;                                                          \
+        const int32_t nv = f->n_values, lw = f->leaf_width;                                    \
+        const int32_t root = f->roots[t], col = f->tree_col != NULL ? f->tree_col[t] : 0;      \
+        int32_t idx[LANES], row[LANES];                                                        \
+        int32_t active = n < LANES ? n : LANES, next = active;                                 \
+        for (int32_t l = 0; l < active; l++) {                                                 \
+            idx[l] = root;                                                                     \
+            row[l] = l;                                                                        \
+        }                                                                                      \
+        while (active > 0) {                                                                   \
+            for (int32_t l = 0; l < active;) {                                                 \
+                const NODE *nd = &nodes[idx[l]];                                               \
+                int32_t nx = next_node_##SUFFIX(nd, x + (size_t)row[l] * (size_t)nf, has_nan); \
+                if (nx != idx[l]) {                                                            \
+                    idx[l++] = nx;                                                             \
+                    continue;                                                                  \
+                }                                                                              \
+                const double *v = &f->values[(size_t)nd->left * (size_t)lw];                   \
+                double *a = &acc[(size_t)row[l] * (size_t)nv + col];                           \
+                for (int32_t k = 0; k < lw; k++)                                               \
+                    a[k] += v[k];                                                              \
+                if (next < n) {                                                                \
+                    row[l] = next++;                                                           \
+                    idx[l++] = root;                                                           \
+                } else {                                                                       \
+                    active--;                                                                  \
+                    row[l] = row[active];                                                      \
+                    idx[l] = idx[active];                                                      \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+                                                                                               \
+    static void row_trees_##SUFFIX(const sks__forest *f, const T *row, bool has_nan,           \
+                                   int32_t *leaf)                                              \
+    {                                                                                          \
+        const NODE *nodes = f->NODES;                                                          \
+        const int32_t nt = f->n_trees;                                                         \
+        int32_t idx[LANES], tree[LANES];                                                       \
+        int32_t active = nt < LANES ? nt : LANES, next = active;                               \
+        for (int32_t l = 0; l < active; l++) {                                                 \
+            idx[l] = f->roots[l];                                                              \
+            tree[l] = l;                                                                       \
+        }                                                                                      \
+        while (active > 0) {                                                                   \
+            for (int32_t l = 0; l < active;) {                                                 \
+                const NODE *nd = &nodes[idx[l]];                                               \
+                int32_t nx = next_node_##SUFFIX(nd, row, has_nan);                             \
+                if (nx != idx[l]) {                                                            \
+                    idx[l++] = nx;                                                             \
+                    continue;                                                                  \
+                }                                                                              \
+                leaf[tree[l]] = nd->left;                                                      \
+                if (next < nt) {                                                               \
+                    tree[l] = next;                                                            \
+                    idx[l++] = f->roots[next++];                                               \
+                } else {                                                                       \
+                    active--;                                                                  \
+                    tree[l] = tree[active];                                                    \
+                    idx[l] = idx[active];                                                      \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }
 
-/* One tree over rows [0, n): each lane walks a row; a lane that reaches a
- * leaf adds its values to that row's sum and takes the next row, so no
- * lane idles while deeper ones finish. Every row gets this tree's value
- * before any row sees the next tree: per row, trees are summed in order. */
-static inline void tree_rows(const sks__forest *f, int32_t t, const float *x, int32_t n,
-                             int32_t nf, bool has_nan, double *acc)
-{
-    const sks__node *nodes = f->nodes;
-    const int32_t nv = f->n_values, lw = f->leaf_width;
-    const int32_t root = f->roots[t], col = f->tree_col != NULL ? f->tree_col[t] : 0;
-    int32_t idx[LANES], row[LANES];
-    int32_t active = n < LANES ? n : LANES, next = active;
-    for (int32_t l = 0; l < active; l++) {
-        idx[l] = root;
-        row[l] = l;
-    }
-    while (active > 0) {
-        for (int32_t l = 0; l < active;) {
-            const sks__node *nd = &nodes[idx[l]];
-            int32_t nx = next_node(nd, x + (size_t)row[l] * (size_t)nf, has_nan);
-            if (nx != idx[l]) {
-                idx[l++] = nx;
-                continue;
-            }
-            const double *v = &f->values[(size_t)nd->left * (size_t)lw];
-            double *a = &acc[(size_t)row[l] * (size_t)nv + col];
-            for (int32_t k = 0; k < lw; k++)
-                a[k] += v[k];
-            if (next < n) {
-                row[l] = next++;
-                idx[l++] = root;
-            } else {
-                active--;
-                row[l] = row[active];
-                idx[l] = idx[active];
-            }
-        }
-    }
-}
+DEFINE_KERNELS(f32, sks__node, float, nodes)
+DEFINE_KERNELS(f64, sks__node64, double, nodes64)
 
-/* One row through every tree: lanes are trees; leaves are noted per tree
- * and summed afterwards in tree order. leaf holds n_trees slots. */
-static void row_trees(const sks__forest *f, const float *row, bool has_nan, int32_t *leaf,
-                      double *acc)
+/* Adds the noted leaves to one row's sums, in tree order. */
+static void add_leaves(const sks__forest *f, const int32_t *leaf, double *acc)
 {
-    const sks__node *nodes = f->nodes;
-    const int32_t nt = f->n_trees;
-    int32_t idx[LANES], tree[LANES];
-    int32_t active = nt < LANES ? nt : LANES, next = active;
-    for (int32_t l = 0; l < active; l++) {
-        idx[l] = f->roots[l];
-        tree[l] = l;
-    }
-    while (active > 0) {
-        for (int32_t l = 0; l < active;) {
-            const sks__node *nd = &nodes[idx[l]];
-            int32_t nx = next_node(nd, row, has_nan);
-            if (nx != idx[l]) {
-                idx[l++] = nx;
-                continue;
-            }
-            leaf[tree[l]] = nd->left;
-            if (next < nt) {
-                tree[l] = next;
-                idx[l++] = f->roots[next++];
-            } else {
-                active--;
-                tree[l] = tree[active];
-                idx[l] = idx[active];
-            }
-        }
-    }
     const int32_t lw = f->leaf_width;
-    for (int32_t t = 0; t < nt; t++) {
+    for (int32_t t = 0; t < f->n_trees; t++) {
         const double *v = &f->values[(size_t)leaf[t] * (size_t)lw];
         double *a = acc + (f->tree_col != NULL ? f->tree_col[t] : 0);
         for (int32_t k = 0; k < lw; k++)
@@ -233,27 +266,43 @@ static void row_trees(const sks__forest *f, const float *row, bool has_nan, int3
     }
 }
 
-void sks__forest_score(const sks__forest *f, const float *x, int32_t n, int32_t n_features,
+void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n_features,
                        bool has_nan, int32_t *scratch, double *out)
 {
     const int32_t nv = f->n_values;
+    const bool f64 = f->nodes64 != NULL;
+    const float *x32 = x;
+    const double *x64 = x;
     memset(out, 0, (size_t)n * (size_t)nv * sizeof(double));
     if (f->aggregation == SKS_AGG_SINGLE) {
         /* -0.0 + v is v, for every v (0 + v would turn -0.0 into +0.0). */
         for (int32_t i = 0; i < n * nv; i++)
             out[i] = -0.0;
-        tree_rows(f, 0, x, n, n_features, has_nan, out);
+        if (f64)
+            tree_rows_f64(f, 0, x64, n, n_features, has_nan, out);
+        else
+            tree_rows_f32(f, 0, x32, n, n_features, has_nan, out);
         return;
     }
     if (f->base != NULL)
         for (int32_t r = 0; r < n; r++)
             memcpy(&out[(size_t)r * (size_t)nv], f->base, (size_t)nv * sizeof(double));
     if (n < LANES / 2) {
-        for (int32_t r = 0; r < n; r++)
-            row_trees(f, x + (size_t)r * (size_t)n_features, has_nan, scratch, &out[(size_t)r * nv]);
+        for (int32_t r = 0; r < n; r++) {
+            size_t at = (size_t)r * (size_t)n_features;
+            if (f64)
+                row_trees_f64(f, x64 + at, has_nan, scratch);
+            else
+                row_trees_f32(f, x32 + at, has_nan, scratch);
+            add_leaves(f, scratch, &out[(size_t)r * nv]);
+        }
     } else {
-        for (int32_t t = 0; t < f->n_trees; t++)
-            tree_rows(f, t, x, n, n_features, has_nan, out);
+        for (int32_t t = 0; t < f->n_trees; t++) {
+            if (f64)
+                tree_rows_f64(f, t, x64, n, n_features, has_nan, out);
+            else
+                tree_rows_f32(f, t, x32, n, n_features, has_nan, out);
+        }
     }
     if (f->aggregation == SKS_AGG_MEAN) {
         double div = (double)f->n_trees;

@@ -408,8 +408,42 @@ TEST(boosted_trees)
     sks_model_free(m);
 }
 
+/* HistGradientBoosting: float64 comparisons (0.1 <= 0.1 goes left, where
+ * float32 would go right), infinities taken when the model allows them. */
+TEST(float64_comparisons)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    d.compare = SKS_CMP_F64_LE;
+    d.allow_inf = 1;
+    sks_model *m = build(&d);
+    sks_error err;
+    double x[] = {0.1, 0.0, 0.1000000015, INFINITY, -INFINITY, 0.0, NAN, 1.0}, out[4];
+    sks_matrix X = fx_rows(x, 4, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 4, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], 0.0); /* 0.1 <= 0.1 in float64: left */
+    ASSERT_BITS(out[1], 2.0); /* right, then inf > 2.5: right */
+    ASSERT_BITS(out[2], 0.0); /* -inf: left */
+    ASSERT_BITS(out[3], 0.0); /* NaN goes left at the root */
+    sks_model_free(m);
+    d.allow_inf = 0;
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 4, 1, &err), SKS_EVALUE, &err);
+    ASSERT_INT(err.row, ==, 1);
+    ASSERT(strstr(err.message, "float64") != NULL);
+    sks_model_free(m);
+    /* Infinities need float64 comparisons. */
+    d.compare = SKS_CMP_F32_LE;
+    d.allow_inf = 1;
+    void *buf;
+    size_t len;
+    ASSERT_RC(sks_desc_serialize(&d, &buf, &len, &err), SKS_EINVALID, &err);
+}
+
 static const task_entry TESTS[] = {
     TASK(boosted_trees),
+    TASK(float64_comparisons),
     TASK(threshold_compares_in_float32),
     TASK(nan_routing_and_refusal),
     TASK(infinite_and_float32_overflow_refused),

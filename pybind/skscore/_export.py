@@ -39,7 +39,10 @@ LINEAR_REGRESSORS = (
     "LinearSVR",
 )
 BOOSTING = ("GradientBoostingClassifier", "GradientBoostingRegressor")
-SUPPORTED = TREE_CLASSIFIERS + TREE_REGRESSORS + BOOSTING + LINEAR_REGRESSORS + LINEAR_CLASSIFIERS
+HIST_BOOSTING = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
+SUPPORTED = (
+    TREE_CLASSIFIERS + TREE_REGRESSORS + BOOSTING + HIST_BOOSTING + LINEAR_REGRESSORS + LINEAR_CLASSIFIERS
+)
 
 # Where each supported class lives, to check the class itself (a subclass
 # may score differently, so it is not accepted).
@@ -69,6 +72,7 @@ _MODULES = {
         )
     },
     **{name: "sklearn.svm" for name in ("LinearSVC", "LinearSVR")},
+    **{name: "sklearn.ensemble" for name in HIST_BOOSTING},
 }
 
 
@@ -284,6 +288,62 @@ def _describe_boosting(estimator: Any, name: str) -> dict[str, Any]:
     return desc
 
 
+def _describe_hist_boosting(estimator: Any, name: str) -> dict[str, Any]:
+    """HistGradientBoosting*: float64 comparisons (no float32 cast), NaN
+    sent by missing_go_to_left, leaf values that already include the
+    learning rate; raw = (0 + baseline) + trees in iteration order, as
+    _raw_predict does. Categorical splits are not supported yet."""
+    if estimator._preprocessor is not None or any(
+        p.nodes["is_categorical"].any() for it in estimator._predictors for p in it
+    ):
+        raise TypeError(
+            f"skscore cannot export {name} with categorical features yet "
+            "(numeric features only)."
+        )
+    k = int(estimator.n_trees_per_iteration_)
+    base = np.zeros(k) + np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
+    trees = []
+    for iteration in estimator._predictors:
+        for predictor in iteration:
+            nodes = predictor.nodes
+            leaf = nodes["is_leaf"].astype(bool)
+            left = np.where(leaf, -1, nodes["left"]).astype(np.int32)
+            right = np.where(leaf, -1, nodes["right"]).astype(np.int32)
+            trees.append({
+                "left": np.ascontiguousarray(left),
+                "right": np.ascontiguousarray(right),
+                "feature": np.ascontiguousarray(np.where(leaf, 0, nodes["feature_idx"]), dtype=np.int32),
+                "threshold": np.ascontiguousarray(np.where(leaf, 0.0, nodes["num_threshold"]),
+                                                  dtype=np.float64),
+                "missing_left": np.ascontiguousarray(nodes["missing_go_to_left"], dtype=np.uint8),
+                "value": np.ascontiguousarray(nodes["value"], dtype=np.float64).reshape(-1, 1),
+            })
+    desc: dict[str, Any] = {
+        "kind": _c.EST_TREES,
+        "allow_nan": True,
+        "allow_inf": True,  # validate_data(ensure_all_finite=False)
+        "aggregation": _c.AGG_SUM,
+        "compare": _c.CMP_F64_LE,
+        "n_values": k,
+        "base": np.ascontiguousarray(base),
+        "tree_output": np.tile(np.arange(k, dtype=np.int32), len(estimator._predictors)),
+        "trees": trees,
+    }
+    if name == "HistGradientBoostingClassifier":
+        desc.update(_labels(estimator))
+        link = _c.LINK_SOFTMAX if k > 1 else _c.LINK_LOGISTIC
+        # predict: class 1 when the raw score is > 0 (not >= 0, unlike GradientBoosting).
+        desc.update(task=_c.TASK_CLASSIFICATION, n_outputs=1, output_2d=False, link=link)
+    else:
+        loss = estimator.loss
+        link = _c.LINK_EXP if loss in ("poisson", "gamma") else _c.LINK_NONE
+        if loss not in ("squared_error", "absolute_error", "quantile", "poisson", "gamma"):
+            raise TypeError(f"skscore cannot export {name} with loss={loss!r} yet.")
+        desc.update(task=_c.TASK_REGRESSION, n_outputs=1, output_2d=False, link=link,
+                    label_kind=_c.LABEL_NONE)
+    return desc
+
+
 def _logistic_link(estimator: Any, n_classes: int) -> int:
     """LogisticRegression's predict_proba, as the installed scikit-learn does it.
 
@@ -373,6 +433,8 @@ def describe(
         desc.update(_describe_trees(estimator, name))
     elif name in BOOSTING:
         desc.update(_describe_boosting(estimator, name))
+    elif name in HIST_BOOSTING:
+        desc.update(_describe_hist_boosting(estimator, name))
     else:
         desc.update(_describe_linear(estimator, name))
     return desc

@@ -31,6 +31,8 @@ EST_TREES: int
 EST_LINEAR: int
 F32: int
 LINK_HALF_LOGISTIC: int
+LINK_EXP: int
+CMP_F64_LE: int
 F64: int
 
 class ModelFileError(ValueError):

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._export import BOOSTING, LINEAR_CLASSIFIERS, LINEAR_REGRESSORS
+from ._export import BOOSTING, HIST_BOOSTING, LINEAR_CLASSIFIERS, LINEAR_REGRESSORS
 from ._input import as_array
 from ._load import load
 
@@ -249,9 +249,10 @@ def validate(
     the sum of magnitudes, far inside the tolerance. Class labels must
     always agree exactly.
 
-    Gradient boosting: raw scores (``decision_function``) and labels must
-    agree exactly; multiclass ``predict_proba`` goes through ``exp``, so it
-    is held to ``rtol=1e-12``, ``atol=1e-15``.
+    Gradient boosting (and HistGradientBoosting): raw scores
+    (``decision_function``) and labels must agree exactly; multiclass
+    ``predict_proba`` and poisson/gamma regressors' ``predict`` go through
+    ``exp``, so they are held to ``rtol=1e-12``, ``atol=1e-15``.
 
     A linear model fitted on float32 data and given float32 ``X`` is
     computed by scikit-learn in float32 (``sgemm``), so its error is
@@ -294,9 +295,12 @@ def validate(
     use_rtol = rtol if rtol is not None else (default_rtol if linear else 0.0)
     use_atol = atol if atol is not None else (default_atol * scale if linear else 0.0)
     is_classifier = model.info()["task"] == "classification"
-    # Boosted trees: raw scores are exact; multiclass probabilities go
-    # through exp, where NumPy's SIMD exp and libm's differ in the last bit.
-    boosted_softmax = name in BOOSTING and model.info()["link"] == "softmax"
+    # Boosted trees: raw scores are exact; multiclass probabilities and
+    # poisson/gamma predictions go through exp, where NumPy's SIMD exp and
+    # libm's differ in the last bit.
+    exp_output = None
+    if name in BOOSTING or name in HIST_BOOSTING:
+        exp_output = {"softmax": "predict_proba", "exp": "predict"}.get(model.info()["link"])
 
     report = ValidationReport(
         path=os.fspath(path),
@@ -332,7 +336,7 @@ def validate(
             continue
         if out == "predict" and is_classifier:
             check, worst = _compare_labels(out, expected, got, n_worst)
-        elif boosted_softmax and out == "predict_proba" and rtol is None and atol is None:
+        elif out == exp_output and rtol is None and atol is None:
             check, worst = _compare_values(out, expected, got, EXP_RTOL, EXP_ATOL, n_worst)
         else:
             check, worst = _compare_values(out, expected, got, use_rtol, use_atol, n_worst)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.ensemble import (ExtraTreesClassifier,
-                              HistGradientBoostingRegressor, RandomForestClassifier,
+                              AdaBoostClassifier, RandomForestClassifier,
                               RandomForestRegressor)
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -180,9 +180,9 @@ def test_metadata_must_be_strings(model_path, good):
 @pytest.mark.parametrize("make", [
     lambda X, y: KNeighborsClassifier().fit(X, y),
     lambda X, y: SVC().fit(X, y),
-    lambda X, y: HistGradientBoostingRegressor(max_iter=3).fit(X, y),
+    lambda X, y: AdaBoostClassifier(n_estimators=3).fit(X, y),
     lambda X, y: make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y),
-], ids=["knn", "svc", "hgbr", "pipeline"])
+], ids=["knn", "svc", "adaboost", "pipeline"])
 def test_unsupported_estimators_raise_type_error(make, model_path):
     from conftest import dataset
     d = dataset("iris")
