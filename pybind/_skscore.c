@@ -142,6 +142,7 @@ static PyObject *raise_engine_error(module_state *st, int rc, const sks_error *e
 typedef struct {
     sks_desc d;
     sks_tree_desc *trees;
+    sks_step_desc *steps;
     const char **feature_names, **labels, **meta_keys, **meta_values;
     PyObject *keep; /* list: every object d points into stays alive */
 } desc_buf;
@@ -149,6 +150,7 @@ typedef struct {
 static void desc_buf_dispose(desc_buf *b)
 {
     PyMem_Free(b->trees);
+    PyMem_Free(b->steps);
     PyMem_Free((void *)b->feature_names);
     PyMem_Free((void *)b->labels);
     PyMem_Free((void *)b->meta_keys);
@@ -434,6 +436,44 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
         d->n_metadata = (int32_t)n;
         d->metadata_keys = b->meta_keys;
         d->metadata_values = b->meta_values;
+    }
+
+    /* Preprocessing steps: a list of {"op": int, "values": float64[n_features]}. */
+    if (get_item(b, dict, "steps", 0, &v) < 0)
+        return -1;
+    if (v != NULL) {
+        PyObject *seq = PySequence_Fast(v, "model description: steps must be a list");
+        if (seq == NULL)
+            return -1;
+        int rc = PyList_Append(b->keep, seq);
+        Py_DECREF(seq);
+        if (rc < 0)
+            return -1;
+        Py_ssize_t ns = PySequence_Fast_GET_SIZE(seq);
+        if (ns > 1024)
+            return bad_size("steps", ns, 1024);
+        if ((b->steps = PyMem_Calloc(ns > 0 ? (size_t)ns : 1, sizeof *b->steps)) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < ns; i++) {
+            PyObject *st = PySequence_Fast_GET_ITEM(seq, i);
+            npy_intp nv;
+            if (!PyDict_Check(st)) {
+                PyErr_SetString(PyExc_TypeError, "model description: each step must be a dict");
+                return -1;
+            }
+            if (get_int32(b, st, "op", &x) < 0 ||
+                get_array(b, st, "values", 1, NPY_FLOAT64, 1, &nv, (const void **)&b->steps[i].values) < 0)
+                return -1;
+            if (nv != d->n_features)
+                return bad_size("step values", nv, d->n_features);
+            b->steps[i].op = (sks_op)x;
+            if (get_bool(b, st, "cast_values", &b->steps[i].cast_values) < 0)
+                return -1;
+        }
+        d->n_steps = (int32_t)ns;
+        d->steps = b->steps;
     }
 
     if (get_int32(b, dict, "kind", &x) < 0)
@@ -919,7 +959,7 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
 {
     const sks_info *in = &self->info;
     return Py_BuildValue(
-        "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s,s:O}",
+        "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s,s:O,s:i}",
         "format_version", in->format_major, in->format_minor, "producer", in->producer, "producer_version",
         in->producer_version, "source", in->source, "source_version", in->source_version, "estimator",
         in->estimator, "checksum", in->checksum, "task", task_name(in->task), "kind", kind_name(in->kind),
@@ -930,7 +970,7 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
         in->has_feature_names ? Py_True : Py_False, "n_metadata", (int)in->n_metadata, "n_trees",
         (int)in->n_trees, "n_nodes", (long long)in->n_nodes, "max_depth", (int)in->max_depth, "coef_dtype",
         dtype_name(in->coef_dtype), "intercept_dtype", dtype_name(in->intercept_dtype), "allow_inf",
-        in->allow_inf ? Py_True : Py_False);
+        in->allow_inf ? Py_True : Py_False, "n_steps", (int)in->n_steps);
 }
 
 static PyObject *Model_get_metadata(ModelObject *self, void *Py_UNUSED(closure))
@@ -1108,6 +1148,11 @@ static int module_exec(PyObject *module)
         {"LINK_MODIFIED_HUBER", SKS_LINK_MODIFIED_HUBER},
         {"LINK_HALF_LOGISTIC", SKS_LINK_HALF_LOGISTIC},
         {"LINK_EXP", SKS_LINK_EXP},
+        {"OP_SUB", SKS_OP_SUB},
+        {"OP_DIV", SKS_OP_DIV},
+        {"OP_MUL", SKS_OP_MUL},
+        {"OP_ADD", SKS_OP_ADD},
+        {"OP_FILL_NAN", SKS_OP_FILL_NAN},
         {"CMP_F64_LE", SKS_CMP_F64_LE},
         {"AGG_SINGLE", SKS_AGG_SINGLE},
         {"AGG_MEAN", SKS_AGG_MEAN},

@@ -137,6 +137,26 @@ typedef struct sks_tree_desc {
     const double *value;         /* n_nodes x n_values, row-major */
 } sks_tree_desc;
 
+/* A preprocessing step: one elementwise operation per feature, applied in
+ * order before the estimator, the way scikit-learn's scalers and imputers
+ * do it in place: x[j] = x[j] OP v[j] in float64, rounded to float32 after
+ * each step when X is float32 (scikit-learn keeps float32 X float32). */
+typedef enum sks_op {
+    SKS_OP_SUB = 1,     /* x - v   (StandardScaler mean, RobustScaler center) */
+    SKS_OP_DIV = 2,     /* x / v   (scale_) */
+    SKS_OP_MUL = 3,     /* x * v   (MinMaxScaler scale_) */
+    SKS_OP_ADD = 4,     /* x + v   (MinMaxScaler min_) */
+    SKS_OP_FILL_NAN = 5 /* v where x is NaN (SimpleImputer statistics_) */
+} sks_op;
+
+typedef struct sks_step_desc {
+    sks_op op;
+    const double *values; /* n_features */
+    int cast_values;      /* float32 X: values rounded to float32 first, as
+                             StandardScaler does (the other scalers keep
+                             them float64) */
+} sks_step_desc;
+
 typedef struct sks_desc {
     /* Provenance. */
     const char *source;          /* e.g. "scikit-learn" */
@@ -171,6 +191,13 @@ typedef struct sks_desc {
     int32_t n_metadata;
     const char *const *metadata_keys;
     const char *const *metadata_values;
+
+    /* Preprocessing steps (a Pipeline's transformers), in order; may be 0.
+     * With steps, NaN inputs reach the steps (imputers fill them) and only
+     * what is left after them is checked against allow_nan; infinite
+     * inputs are refused. */
+    int32_t n_steps;
+    const sks_step_desc *steps;
 
     /* The estimator. */
     sks_estimator_kind kind;
@@ -261,6 +288,7 @@ typedef struct sks_info {
     int32_t n_trees;              /* 0 for linear models */
     int64_t n_nodes;              /* all trees */
     int32_t max_depth;            /* deepest leaf, root at depth 0 */
+    int32_t n_steps;              /* preprocessing steps */
     int coef_dtype;               /* linear: SKS_F32 or SKS_F64; else 0 */
     int intercept_dtype;          /* linear: SKS_F32 or SKS_F64; else 0 */
 } sks_info;

@@ -176,7 +176,22 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
     }
 
     pk_str(pk, "steps");
-    msgpack_pack_array(pk, 1);
+    msgpack_pack_array(pk, (size_t)d->n_steps + 1);
+    static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
+    for (int32_t i = 0; i < d->n_steps; i++) {
+        msgpack_pack_map(pk, 4);
+        pk_str(pk, "kind");
+        pk_str(pk, "elementwise");
+        pk_str(pk, "cast_values");
+        if (d->steps[i].cast_values)
+            msgpack_pack_true(pk);
+        else
+            msgpack_pack_false(pk);
+        pk_str(pk, "op");
+        pk_str(pk, ops[d->steps[i].op]);
+        pk_str(pk, "values");
+        pk_array(pk, "f64", d->steps[i].values, (size_t)d->n_features * 8);
+    }
     if (d->kind == SKS_EST_TREES) {
         msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL));
         pk_str(pk, "kind");
@@ -811,6 +826,43 @@ static int rd_step(reader *r, sks_desc *d)
     return 0;
 }
 
+/* A preprocessing step: {"kind": "elementwise", "op": ..., "values": f64[n_features]}. */
+static int rd_prep_step(reader *r, const sks_desc *d, int32_t i, sks_step_desc *st)
+{
+    static const char *const kinds[] = {NULL, "elementwise"};
+    static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
+    uint32_t n;
+    int64_t at = sks__mp_offset(&r->mp);
+    int rc = rd_map(r, &n);
+    const char *k;
+    uint32_t kn;
+    int kind = 0, op = 0;
+    char what[48];
+    st->cast_values = 0;
+    snprintf(what, sizeof(what), "steps[%d].values", i);
+    st->values = NULL;
+    for (uint32_t j = 0; rc == 0 && j < n; j++) {
+        if ((rc = rd_key(r, &k, &kn)) != 0)
+            break;
+        if (key_is(k, kn, "kind"))
+            rc = rd_enum(r, kinds, 2, &kind, "preprocessing step kind");
+        else if (key_is(k, kn, "op"))
+            rc = rd_enum(r, ops, 6, &op, "preprocessing operation");
+        else if (key_is(k, kn, "values"))
+            rc = rd_typed(r, "f64", 8, d->n_features, (void **)&st->values, what);
+        else if (key_is(k, kn, "cast_values"))
+            rc = rd_bool(r, &st->cast_values);
+        else
+            rc = rd_skip(r);
+    }
+    if (rc != 0)
+        return rc;
+    if (kind == 0 || op == 0 || st->values == NULL)
+        return fmt_err(r, at, "steps[%d]: a preprocessing step needs kind, op and values", i);
+    st->op = (sks_op)op;
+    return 0;
+}
+
 static int rd_body(reader *r, sks_desc *d, const char **producer_version)
 {
     uint32_t n;
@@ -844,8 +896,19 @@ static int rd_body(reader *r, sks_desc *d, const char **producer_version)
             int64_t at = sks__mp_offset(&r->mp);
             if ((rc = rd_array(r, &ns)) != 0)
                 break;
-            if (ns != 1)
-                return fmt_err(r, at, "format 1.0 has exactly one step (an estimator), found %u", ns);
+            if (ns < 1 || ns > 1025)
+                return fmt_err(r, at, "steps: 1 to 1025 steps (preprocessing, then the estimator), found %u", ns);
+            if (ns > 1) {
+                sks_step_desc *steps = arena_alloc(&r->mem, (size_t)(ns - 1) * sizeof(*steps));
+                if (steps == NULL)
+                    return oom(r);
+                d->steps = steps;
+                d->n_steps = (int32_t)(ns - 1);
+                for (uint32_t i = 0; rc == 0 && i + 1 < ns; i++)
+                    rc = rd_prep_step(r, d, (int32_t)i, &steps[i]);
+                if (rc != 0)
+                    break;
+            }
             rc = rd_step(r, d);
             have_steps = true;
         } else {

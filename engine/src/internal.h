@@ -88,6 +88,9 @@ struct sks_model {
     bool positive_at_zero;
     sks__forest forest;
     sks__linear linear;
+    sks_op *step_ops;      /* n_steps */
+    bool *step_cast;       /* n_steps: float32 X rounds the values first */
+    double *step_values;   /* n_steps x n_features */
 };
 
 /* model.c */

@@ -191,6 +191,13 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         return sks__fail(err, SKS_EINVALID, "unknown task %d", (int)d->task);
     }
 
+    if (d->n_steps < 0 || d->n_steps > 1024 || (d->n_steps > 0 && d->steps == NULL))
+        return sks__fail(err, SKS_EINVALID, "n_steps is %d, outside 0..1024", d->n_steps);
+    for (int32_t i = 0; i < d->n_steps; i++) {
+        if (d->steps[i].op < SKS_OP_SUB || d->steps[i].op > SKS_OP_FILL_NAN || d->steps[i].values == NULL)
+            return sks__fail(err, SKS_EINVALID, "steps[%d]: unknown operation %d or no values", i, (int)d->steps[i].op);
+    }
+
     bool clf = d->task == SKS_TASK_CLASSIFICATION;
     if (d->kind == SKS_EST_TREES) {
         if (d->n_trees < 1 || d->n_trees > MAX_TREES || d->trees == NULL)
@@ -233,7 +240,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             if ((rc = check_tree(d, t, err)) != 0)
                 return rc;
     } else if (d->kind == SKS_EST_LINEAR) {
-        if (d->allow_nan || d->allow_inf)
+        if (d->allow_inf || (d->allow_nan && d->n_steps == 0))
             return sks__fail(err, SKS_EINVALID, "linear models take finite inputs only");
         if ((d->coef_dtype != 0 && d->coef_dtype != SKS_F32 && d->coef_dtype != SKS_F64) ||
             (d->intercept_dtype != 0 && d->intercept_dtype != SKS_F32 && d->intercept_dtype != SKS_F64))
@@ -369,6 +376,22 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
         sks_model_free(m);
         return sks__fail(err, SKS_ENOMEM, "out of memory");
     }
+    if (d->n_steps > 0) {
+        size_t nf = (size_t)d->n_features;
+        m->step_ops = malloc((size_t)d->n_steps * sizeof(sks_op));
+        m->step_cast = malloc((size_t)d->n_steps * sizeof(bool));
+        m->step_values = malloc((size_t)d->n_steps * nf * sizeof(double));
+        if (m->step_ops == NULL || m->step_cast == NULL || m->step_values == NULL) {
+            sks_model_free(m);
+            return sks__fail(err, SKS_ENOMEM, "out of memory");
+        }
+        for (int32_t i = 0; i < d->n_steps; i++) {
+            m->step_ops[i] = d->steps[i].op;
+            m->step_cast[i] = d->steps[i].cast_values != 0;
+            memcpy(&m->step_values[(size_t)i * nf], d->steps[i].values, nf * sizeof(double));
+        }
+        in->n_steps = d->n_steps;
+    }
     if (d->kind == SKS_EST_TREES) {
         rc = sks__forest_compile(d, &m->forest, err);
         if (rc != 0) {
@@ -429,6 +452,9 @@ void sks_model_free(sks_model *m)
     sks__forest_dispose(&m->forest);
     free(m->linear.coef);
     free(m->linear.intercept);
+    free(m->step_ops);
+    free(m->step_cast);
+    free(m->step_values);
     free(m);
 }
 

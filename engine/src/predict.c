@@ -195,6 +195,7 @@ typedef struct job {
     int bad; /* 0, 'n' NaN, 'i' infinity/too large */
     int64_t bad_row, bad_col;
     bool nomem;
+    double *prep; /* n_cols scratch for models with preprocessing steps */
 } job;
 
 static inline double read_x(const sks_matrix *X, int64_t r, int64_t c)
@@ -264,12 +265,101 @@ static bool find_bad(job *j, int64_t r, bool as_f32, bool allow_nan, bool allow_
     return false;
 }
 
+static bool set_bad(job *j, int kind, int64_t r, int64_t c)
+{
+    j->bad = kind;
+    j->bad_row = r;
+    j->bad_col = c;
+    return false;
+}
+
+/* Models with preprocessing steps: row r through the steps into j->prep,
+ * as scikit-learn's scalers and imputers compute in place (float64, and
+ * rounded back to float32 after each step when X is float32). Infinite
+ * inputs are refused, as the transformers' check_array does; NaN flows on
+ * (imputers fill it; the estimator's check comes after). */
+static bool prep_row(job *j, int64_t r)
+{
+    const sks_model *m = j->m;
+    const int64_t nc = j->X->n_cols;
+    const bool f32 = j->X->dtype == SKS_F32;
+    double *x = j->prep;
+    for (int64_t c = 0; c < nc; c++) {
+        x[c] = read_x(j->X, r, c);
+        if (isinf(x[c]))
+            return set_bad(j, 'I', r, c);
+    }
+    for (int32_t s = 0; s < m->info.n_steps; s++) {
+        const double *v = &m->step_values[(size_t)s * (size_t)nc];
+        const bool cast = f32 && m->step_cast[s];
+        /* (double)(float)v: the value in X's dtype. With float32 operands,
+         * one float64 operation rounded to float32 equals the float32
+         * operation (53 >= 2 * 24 + 2 bits), so x OP v below matches
+         * NumPy's float32 loop as well as its float64-then-cast one. */
+#define V(c) (cast ? (double)(float)v[c] : v[c])
+        switch (m->step_ops[s]) {
+        case SKS_OP_SUB:
+            for (int64_t c = 0; c < nc; c++)
+                x[c] = x[c] - V(c);
+            break;
+        case SKS_OP_DIV:
+            for (int64_t c = 0; c < nc; c++)
+                x[c] = x[c] / V(c);
+            break;
+        case SKS_OP_MUL:
+            for (int64_t c = 0; c < nc; c++)
+                x[c] = x[c] * V(c);
+            break;
+        case SKS_OP_ADD:
+            for (int64_t c = 0; c < nc; c++)
+                x[c] = x[c] + V(c);
+            break;
+        case SKS_OP_FILL_NAN:
+            for (int64_t c = 0; c < nc; c++)
+                if (isnan(x[c]))
+                    x[c] = V(c);
+            break;
+        }
+#undef V
+        if (f32)
+            for (int64_t c = 0; c < nc; c++)
+                x[c] = (float)x[c];
+    }
+    return true;
+}
+
+/* After the steps: the estimator's own input check on j->prep, converted
+ * to T at dst (step apart). */
+#define DEFINE_STORE_PREP(name, T)                                                         \
+    static bool name(job *j, int64_t r, T *dst, int64_t step, bool *has_nan)              \
+    {                                                                                      \
+        const sks_info *in = &j->m->info;                                                  \
+        for (int64_t c = 0; c < j->X->n_cols; c++) {                                       \
+            T x = (T)j->prep[c];                                                           \
+            dst[c * step] = x;                                                             \
+            if (isnan(x) && !in->allow_nan)                                                \
+                return set_bad(j, 'n', r, c);                                              \
+            if (isinf(x) && !in->allow_inf)                                                \
+                return set_bad(j, 'i', r, c);                                              \
+            *has_nan |= !isfinite(x);                                                      \
+        }                                                                                  \
+        return true;                                                                       \
+    }
+DEFINE_STORE_PREP(store_prep_f32, float)
+DEFINE_STORE_PREP(store_prep_f64, double)
+
 /* Converts rows [r0, r0+n) to float32 row-major, checking as sklearn's
  * check_array(dtype=float32) does. Returns false at the first bad value. */
 static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
 {
     const int64_t nc = j->X->n_cols;
     const bool allow_nan = j->m->info.allow_nan;
+    if (j->prep != NULL) {
+        for (int32_t i = 0; i < n; i++)
+            if (!prep_row(j, r0 + i) || !store_prep_f32(j, r0 + i, dst + (size_t)i * (size_t)nc, 1, has_nan))
+                return false;
+        return true;
+    }
     for (int32_t i = 0; i < n; i++) {
         float probe = load_row_f32(j->X, r0 + i, dst + (size_t)i * (size_t)nc, 1);
         if (probe != 0) { /* NaN: something was not finite */
@@ -287,6 +377,12 @@ static bool load_f64(job *j, int64_t r0, int32_t n, double *dst, bool *has_nan)
 {
     const int64_t nc = j->X->n_cols;
     const sks_info *in = &j->m->info;
+    if (j->prep != NULL) {
+        for (int32_t i = 0; i < n; i++)
+            if (!prep_row(j, r0 + i) || !store_prep_f64(j, r0 + i, dst + (size_t)i * (size_t)nc, 1, has_nan))
+                return false;
+        return true;
+    }
     for (int32_t i = 0; i < n; i++) {
         double probe = load_row_f64(j->X, r0 + i, dst + (size_t)i * (size_t)nc, 1);
         if (probe != 0) {
@@ -302,7 +398,13 @@ static bool load_f64(job *j, int64_t r0, int32_t n, double *dst, bool *has_nan)
 static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
 {
     const int64_t nc = j->X->n_cols;
+    bool ignored = false;
     for (int32_t i = 0; i < n; i++) {
+        if (j->prep != NULL) {
+            if (!prep_row(j, r0 + i) || !store_prep_f64(j, r0 + i, dst + i, SKS__LIN_BLOCK, &ignored))
+                return false;
+            continue;
+        }
         double probe = load_row_f64(j->X, r0 + i, dst + i, SKS__LIN_BLOCK);
         if (probe != 0 && find_bad(j, r0 + i, false, false, false))
             return false;
@@ -331,7 +433,9 @@ static void *run_job(void *arg)
     void *xbuf = malloc(xbytes);
     double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
     int32_t *scratch = trees ? malloc((size_t)m->forest.n_trees * sizeof(int32_t)) : NULL;
-    if (xbuf == NULL || raw == NULL || (trees && scratch == NULL)) {
+    if (m->info.n_steps > 0)
+        j->prep = malloc((size_t)nc * sizeof(double));
+    if (xbuf == NULL || raw == NULL || (trees && scratch == NULL) || (m->info.n_steps > 0 && j->prep == NULL)) {
         j->nomem = true;
         goto done;
     }
@@ -357,6 +461,7 @@ done:
     free(xbuf);
     free(raw);
     free(scratch);
+    free(j->prep);
     return NULL;
 }
 
@@ -446,6 +551,10 @@ int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, 
                 err->row = jobs[t].bad_row;
                 err->column = jobs[t].bad_col;
             }
+            if (jobs[t].bad == 'I')
+                return sks__fail(err, SKS_EVALUE,
+                                 "Input X contains infinity or a value too large for dtype('float64') (row %lld, column %lld).",
+                                 (long long)jobs[t].bad_row, (long long)jobs[t].bad_col);
             if (jobs[t].bad == 'n')
                 return sks__fail(err, SKS_EVALUE,
                                  "Input X contains NaN (row %lld, column %lld). %s does not accept missing values encoded as NaN natively.",

@@ -344,6 +344,52 @@ def _describe_hist_boosting(estimator: Any, name: str) -> dict[str, Any]:
     return desc
 
 
+def _prep_steps(transformer: Any) -> list[dict[str, Any]]:
+    """A fitted scaler or imputer as elementwise steps, in the order its
+    transform applies them in place (so float32 X rounds where it does)."""
+    name = type(transformer).__name__
+
+    def step(op: int, values: Any, cast: bool = False) -> dict[str, Any]:
+        return {"op": op, "values": np.ascontiguousarray(values, dtype=np.float64), "cast_values": cast}
+
+    if name == "StandardScaler":
+        # transform casts mean_ and scale_ to X's dtype (float32 X: float32).
+        out = []
+        if transformer.with_mean:
+            out.append(step(_c.OP_SUB, transformer.mean_, True))
+        if transformer.with_std:
+            out.append(step(_c.OP_DIV, transformer.scale_, True))
+        return out
+    if name == "MinMaxScaler":
+        if transformer.clip:
+            raise TypeError("skscore cannot export MinMaxScaler(clip=True) yet")
+        return [step(_c.OP_MUL, transformer.scale_), step(_c.OP_ADD, transformer.min_)]
+    if name == "MaxAbsScaler":
+        return [step(_c.OP_DIV, transformer.scale_)]
+    if name == "RobustScaler":
+        out = []
+        if transformer.with_centering:
+            out.append(step(_c.OP_SUB, transformer.center_))
+        if transformer.with_scaling:
+            out.append(step(_c.OP_DIV, transformer.scale_))
+        return out
+    if name == "SimpleImputer":
+        stats = np.asarray(transformer.statistics_, dtype=np.float64)
+        missing = transformer.missing_values
+        if not (isinstance(missing, float) and np.isnan(missing)) or transformer.add_indicator:
+            raise TypeError(
+                "skscore exports SimpleImputer with missing_values=np.nan and no add_indicator (yet)"
+            )
+        if np.isnan(stats).any() and not getattr(transformer, "keep_empty_features", False):
+            raise TypeError("skscore cannot export a SimpleImputer that drops all-missing features yet")
+        return [step(_c.OP_FILL_NAN, stats, True)]
+    raise TypeError(
+        f"skscore cannot export a Pipeline step {name}: supported preprocessing is "
+        "StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler, SimpleImputer, "
+        "followed by one supported estimator."
+    )
+
+
 def _logistic_link(estimator: Any, n_classes: int) -> int:
     """LogisticRegression's predict_proba, as the installed scikit-learn does it.
 
@@ -416,6 +462,18 @@ def describe(
 ) -> dict[str, Any]:
     """Return the neutral description of a fitted estimator (the fields of the
     engine's ``sks_desc``) that :func:`export` hands to the engine."""
+    steps: list[dict[str, Any]] = []
+    pipeline = None
+    if type(estimator).__name__ == "Pipeline" and type(estimator).__module__.startswith("sklearn."):
+        pipeline = estimator
+        _check_fitted(pipeline)
+        for _, transformer in pipeline.steps[:-1]:
+            if transformer is None or transformer == "passthrough":
+                continue
+            steps.extend(_prep_steps(transformer))
+        estimator = pipeline.steps[-1][1]
+        if estimator is None or estimator == "passthrough":
+            raise TypeError("skscore needs a Pipeline that ends in an estimator")
     name = _supported_class_name(estimator)
     _check_fitted(estimator)
     import sklearn
@@ -429,6 +487,12 @@ def describe(
         "metadata": _metadata(metadata),
         "label_dtype": None,
     }
+    if pipeline is not None:
+        # The pipeline's input is the first step's (names, count).
+        desc["n_features"] = int(pipeline.n_features_in_)
+        desc["feature_names"] = _feature_names(pipeline, feature_names)
+        desc["estimator"] = "Pipeline"
+        desc["steps"] = steps
     if name in TREE_CLASSIFIERS or name in TREE_REGRESSORS:
         desc.update(_describe_trees(estimator, name))
     elif name in BOOSTING:

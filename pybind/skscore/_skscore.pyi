@@ -32,6 +32,11 @@ EST_LINEAR: int
 F32: int
 LINK_HALF_LOGISTIC: int
 LINK_EXP: int
+OP_SUB: int
+OP_DIV: int
+OP_MUL: int
+OP_ADD: int
+OP_FILL_NAN: int
 CMP_F64_LE: int
 F64: int
 

@@ -282,12 +282,16 @@ def validate(
     """
     model = load(path)
     name = type(estimator).__name__
-    linear = name in LINEAR_CLASSIFIERS or name in LINEAR_REGRESSORS
+    # A Pipeline's tolerance is its final estimator's, on transformed rows.
+    is_pipeline = name == "Pipeline" and hasattr(estimator, "steps")
+    final = estimator.steps[-1][1] if is_pipeline else estimator
+    final_name = type(final).__name__
+    linear = final_name in LINEAR_CLASSIFIERS or final_name in LINEAR_REGRESSORS
     scale = 1.0
     default_rtol, default_atol = LINEAR_RTOL, LINEAR_ATOL
     if linear:
         array = as_array(model, X)
-        scale = _linear_scale(estimator, array)
+        scale = _linear_scale(final, estimator[:-1].transform(array) if is_pipeline else array)
         if model.info()["coef_dtype"] == "float32" and array.dtype == np.float32:
             # scikit-learn sums in float32 here (sgemm); the engine sums in
             # float64 and rounds once.
@@ -299,7 +303,7 @@ def validate(
     # poisson/gamma predictions go through exp, where NumPy's SIMD exp and
     # libm's differ in the last bit.
     exp_output = None
-    if name in BOOSTING or name in HIST_BOOSTING:
+    if final_name in BOOSTING or final_name in HIST_BOOSTING:
         exp_output = {"softmax": "predict_proba", "exp": "predict"}.get(model.info()["link"])
 
     report = ValidationReport(
