@@ -386,7 +386,7 @@ def _prep_steps(transformer: Any) -> list[dict[str, Any]]:
     raise TypeError(
         f"skscore cannot export a Pipeline step {name}: supported preprocessing is "
         "StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler, SimpleImputer, "
-        "followed by one supported estimator."
+        f"followed by one of {', '.join(SUPPORTED)}."
     )
 
 

@@ -12,6 +12,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+try:  # the same examples on every run: CI must not depend on the draw
+    from hypothesis import settings as _hyp_settings
+
+    _hyp_settings.register_profile("skscore", derandomize=True)
+    _hyp_settings.load_profile("skscore")
+except ImportError:  # pragma: no cover
+    pass
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: longer parity runs (deselect with -m 'not slow')")

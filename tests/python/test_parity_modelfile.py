@@ -18,7 +18,7 @@ from sklearn.ensemble import (ExtraTreesClassifier,
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -181,7 +181,7 @@ def test_metadata_must_be_strings(model_path, good):
     lambda X, y: KNeighborsClassifier().fit(X, y),
     lambda X, y: SVC().fit(X, y),
     lambda X, y: AdaBoostClassifier(n_estimators=3).fit(X, y),
-    lambda X, y: make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y),
+    lambda X, y: make_pipeline(PolynomialFeatures(), LogisticRegression()).fit(X, y),
 ], ids=["knn", "svc", "adaboost", "pipeline"])
 def test_unsupported_estimators_raise_type_error(make, model_path):
     from conftest import dataset
