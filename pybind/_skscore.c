@@ -48,7 +48,7 @@ typedef struct {
     sks_info info;           /* its strings belong to model */
     PyObject *classes;       /* ndarray of labels, or NULL (regressors) */
     PyObject *feature_names; /* ndarray of str (object), or NULL */
-    int has_proba, has_decision;
+    int has_proba, has_decision, has_score_samples;
 } ModelObject;
 
 /* ------------------------------------------------------------------ errors */
@@ -374,6 +374,18 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
     d->link = (sks_link)x;
     if (get_bool(b, dict, "positive_at_zero", &d->positive_at_zero) < 0)
         return -1;
+    {
+        npy_intp np_ = 2;
+        const double *lp = NULL;
+        if (get_array(b, dict, "link_params", 0, NPY_FLOAT64, 1, &np_, (const void **)&lp) < 0)
+            return -1;
+        if (lp != NULL) {
+            if (np_ != 2)
+                return bad_size("link_params", np_, 2);
+            d->link_params[0] = lp[0];
+            d->link_params[1] = lp[1];
+        }
+    }
 
     if (get_int32(b, dict, "label_kind", &x) < 0)
         return -1;
@@ -676,6 +688,7 @@ static PyObject *model_wrap(module_state *st, sks_model *m)
     sks_model_info(m, &self->info);
     self->has_proba = sks_model_output_cols(m, SKS_OUT_PROBA, &cols, &err) == 0;
     self->has_decision = sks_model_output_cols(m, SKS_OUT_DECISION, &cols, &err) == 0;
+    self->has_score_samples = sks_model_output_cols(m, SKS_OUT_SCORE_SAMPLES, &cols, &err) == 0;
     if (self->info.task == SKS_TASK_CLASSIFICATION && (self->classes = make_classes(self)) == NULL)
         goto error;
     if (self->info.has_feature_names && (self->feature_names = make_feature_names(self)) == NULL)
@@ -766,7 +779,7 @@ static PyArrayObject *as_input(module_state *st, ModelObject *self, PyObject *X)
     return (PyArrayObject *)a;
 }
 
-static const char *const output_method[] = {"predict", "predict_proba", "decision_function"};
+static const char *const output_method[] = {"predict", "predict_proba", "decision_function", "score_samples"};
 
 static int parse_score_args(sks_output what, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                             PyObject **X, int *n_threads)
@@ -842,7 +855,7 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
     int ndim = 2;
     if (what == SKS_OUT_PREDICT)
         ndim = (self->info.task == SKS_TASK_REGRESSION && self->info.output_2d) ? 2 : 1;
-    else if (what == SKS_OUT_DECISION && cols == 1)
+    else if ((what == SKS_OUT_DECISION || what == SKS_OUT_SCORE_SAMPLES) && cols == 1)
         ndim = 1;
     npy_intp dims[2] = {n, (npy_intp)cols};
     if ((out = (PyArrayObject *)PyArray_SimpleNew(ndim, dims, NPY_FLOAT64)) == NULL)
@@ -905,6 +918,11 @@ static PyObject *Model_decision_function(ModelObject *self, PyObject *const *arg
     return score(self, SKS_OUT_DECISION, args, nargs, kw);
 }
 
+static PyObject *Model_score_samples(ModelObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
+{
+    return score(self, SKS_OUT_SCORE_SAMPLES, args, nargs, kw);
+}
+
 /* Like scikit-learn's available_if: a model without probabilities has no
  * predict_proba attribute at all, so hasattr() tells. */
 static PyObject *Model_getattro(ModelObject *self, PyObject *name)
@@ -915,6 +933,8 @@ static PyObject *Model_getattro(ModelObject *self, PyObject *name)
             what = SKS_OUT_PROBA;
         else if (!self->has_decision && PyUnicode_CompareWithASCIIString(name, "decision_function") == 0)
             what = SKS_OUT_DECISION;
+        else if (!self->has_score_samples && PyUnicode_CompareWithASCIIString(name, "score_samples") == 0)
+            what = SKS_OUT_SCORE_SAMPLES;
         if (what != SKS_OUT_PREDICT) {
             module_state *st = PyType_GetModuleState(Py_TYPE(self));
             int64_t cols;
@@ -940,7 +960,7 @@ static const char *link_name(sks_link l)
 {
     static const char *const names[] = {"none",    "proba",          "logistic",       "logistic_ovr",
                                         "softmax", "softmax_binary", "modified_huber", "half_logistic",
-                                        "exp"};
+                                        "exp",     "isolation"};
     return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "unknown";
 }
 
@@ -1063,6 +1083,10 @@ PyDoc_STRVAR(Model_decision_function_doc,
              "decision_function($self, X, *, n_threads=0)\n--\n\n"
              "Raw scores of a linear classifier for X: shape (n_samples,) for binary models, "
              "(n_samples, n_classes) otherwise. Tree models have none (AttributeError)." SCORE_DOC_TAIL);
+PyDoc_STRVAR(Model_score_samples_doc,
+             "score_samples($self, X, *, n_threads=0)\n--\n\n"
+             "Anomaly scores of an IsolationForest for X, shape (n_samples,): the lower, the more "
+             "abnormal. Other models have none (AttributeError)." SCORE_DOC_TAIL);
 PyDoc_STRVAR(Model_info_doc, "info($self, /)\n--\n\n"
                              "A dict describing the model file: format version, producer, provenance "
                              "(source library, its version, estimator), SHA-256 checksum, task, "
@@ -1074,6 +1098,8 @@ static PyMethodDef Model_methods[] = {
      Model_predict_proba_doc},
     {"decision_function", (PyCFunction)(void (*)(void))Model_decision_function, METH_FASTCALL | METH_KEYWORDS,
      Model_decision_function_doc},
+    {"score_samples", (PyCFunction)(void (*)(void))Model_score_samples, METH_FASTCALL | METH_KEYWORDS,
+     Model_score_samples_doc},
     {"info", (PyCFunction)Model_info, METH_NOARGS, Model_info_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -1148,6 +1174,7 @@ static int module_exec(PyObject *module)
         {"LINK_MODIFIED_HUBER", SKS_LINK_MODIFIED_HUBER},
         {"LINK_HALF_LOGISTIC", SKS_LINK_HALF_LOGISTIC},
         {"LINK_EXP", SKS_LINK_EXP},
+        {"LINK_ISOLATION", SKS_LINK_ISOLATION},
         {"OP_SUB", SKS_OP_SUB},
         {"OP_DIV", SKS_OP_DIV},
         {"OP_MUL", SKS_OP_MUL},

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         x[0] = 0.5;
         x[in.n_features] = -1e30;
         sks_matrix X = {x, SKS_F64, 3, in.n_features, (int64_t)in.n_features * 8, 8};
-        for (int what = 0; what < 3; what++) {
+        for (int what = 0; what <= SKS_OUT_SCORE_SAMPLES; what++) {
             int64_t cols;
             if (sks_model_output_cols(m, (sks_output)what, &cols, &err) != 0)
                 continue;

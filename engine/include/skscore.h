@@ -104,8 +104,13 @@ typedef enum sks_link {
     SKS_LINK_MODIFIED_HUBER = 6,/* (clip(d,-1,1)+1)/2, OvR-normalized */
     SKS_LINK_HALF_LOGISTIC = 7, /* binary: p = expit(2 d), proba = [1-p, p]
                                    (gradient boosting, exponential loss) */
-    SKS_LINK_EXP = 8            /* regressors: predict = exp(raw) (poisson,
+    SKS_LINK_EXP = 8,           /* regressors: predict = exp(raw) (poisson,
                                    gamma losses) */
+    SKS_LINK_ISOLATION = 9      /* IsolationForest: raw = summed path
+                                   lengths d; score_samples = -2^(-d / p0)
+                                   (-0.5 when p0 == 0); decision = score -
+                                   p1; predict: class 0 (-1) when decision
+                                   < 0, else class 1 (1) */
 } sks_link;
 
 /* How the trees of an ensemble are combined, per row and in tree order. */
@@ -183,6 +188,7 @@ typedef struct sks_desc {
     const char *label_dtype;     /* free-form dtype hint, e.g. "int64",
                                     "<U6", "object", "bool"; may be NULL */
     sks_link link;
+    double link_params[2];       /* SKS_LINK_ISOLATION: denominator, offset */
     int positive_at_zero;        /* binary classifiers with one score column:
                                     a score of exactly 0 predicts class 1
                                     (gradient boosting); else class 0 */
@@ -324,9 +330,10 @@ typedef enum sks_output {
     SKS_OUT_PREDICT = 0,  /* regressors: n_outputs values; classifiers: the
                              class index (0..n_classes-1) as a double */
     SKS_OUT_PROBA = 1,    /* classifiers with a link: n_classes columns */
-    SKS_OUT_DECISION = 2  /* classifiers scored by raw scores (linear,
-                             boosted trees): one column (binary) or
-                             n_classes */
+    SKS_OUT_DECISION = 2, /* classifiers scored by raw scores (linear,
+                             boosted trees, isolation forests): one column
+                             (binary) or n_classes */
+    SKS_OUT_SCORE_SAMPLES = 3 /* isolation forests: one column */
 } sks_output;
 
 /* Columns per row of an output, or SKS_EUNSUPPORTED (with a message in the

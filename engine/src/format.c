@@ -85,7 +85,7 @@ static const char *task_name(sks_task t)
 
 static const char *const LINK_NAMES[] = {"none",    "proba",          "logistic",       "logistic_ovr",
                                          "softmax", "softmax_binary", "modified_huber", "half_logistic",
-                                         "exp"};
+                                         "exp",     "isolation"};
 enum { N_LINKS = sizeof(LINK_NAMES) / sizeof(LINK_NAMES[0]) };
 static const char *const AGG_NAMES[] = {"single", "mean", "sum"};
 
@@ -127,7 +127,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
         msgpack_pack_false(pk);
 
     pk_str(pk, "output");
-    msgpack_pack_map(pk, 8);
+    msgpack_pack_map(pk, 9);
     pk_str(pk, "task");
     pk_str(pk, task_name(d->task));
     pk_str(pk, "n_outputs");
@@ -162,6 +162,8 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
     pk_opt_str(pk, d->label_dtype);
     pk_str(pk, "link");
     pk_str(pk, LINK_NAMES[d->link]);
+    pk_str(pk, "link_params");
+    pk_array(pk, "f64", d->link_params, sizeof(d->link_params));
     pk_str(pk, "positive_at_zero");
     if (d->positive_at_zero)
         msgpack_pack_true(pk);
@@ -583,6 +585,11 @@ static int rd_output(reader *r, sks_desc *d)
             have_n = true;
         } else if (key_is(k, kn, "output_2d")) {
             rc = rd_bool(r, &d->output_2d);
+        } else if (key_is(k, kn, "link_params")) {
+            double *lp;
+            rc = rd_typed(r, "f64", 8, 2, (void **)&lp, "output.link_params");
+            if (rc == 0)
+                memcpy(d->link_params, lp, sizeof(d->link_params));
         } else if (key_is(k, kn, "positive_at_zero")) {
             rc = rd_bool(r, &d->positive_at_zero);
         } else if (key_is(k, kn, "link")) {

@@ -85,6 +85,7 @@ struct sks_model {
                          estimator, label_dtype, (spare) */
     char checksum[65];
     int32_t n_raw;    /* raw score columns per row */
+    double link_params[2];
     bool positive_at_zero;
     sks__forest forest;
     sks__linear linear;

@@ -161,7 +161,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         return rc;
     if (d->n_outputs < 1 || d->n_outputs > (1 << 20))
         return sks__fail(err, SKS_EINVALID, "n_outputs is %d, outside 1..%d", d->n_outputs, 1 << 20);
-    if ((unsigned)d->link > SKS_LINK_EXP)
+    if ((unsigned)d->link > SKS_LINK_ISOLATION)
         return sks__fail(err, SKS_EINVALID, "unknown link %d", (int)d->link);
 
     if (d->task == SKS_TASK_CLASSIFICATION) {
@@ -221,13 +221,15 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         case SKS_LINK_LOGISTIC:
         case SKS_LINK_HALF_LOGISTIC: ok = binary; break;
         case SKS_LINK_SOFTMAX: ok = clf && !binary && d->n_classes > 2; break;
+        case SKS_LINK_ISOLATION:
+            ok = binary && d->aggregation == SKS_AGG_SUM && isfinite(d->link_params[0]) &&
+                 isfinite(d->link_params[1]);
+            break;
         default: ok = false;
         }
         if (!ok)
             return sks__fail(err, SKS_EINVALID, "link %d does not fit a tree %s with %d classes", (int)d->link,
                              clf ? "classifier" : "regressor", d->n_classes);
-        if (d->allow_inf && d->compare != SKS_CMP_F64_LE)
-            return sks__fail(err, SKS_EINVALID, "infinite inputs need float64 comparisons");
         if ((d->base != NULL || d->tree_output != NULL) && d->aggregation != SKS_AGG_SUM)
             return sks__fail(err, SKS_EINVALID, "base scores and per-tree outputs need aggregation \"sum\"");
         if (d->link != SKS_LINK_PROBA && d->link != SKS_LINK_NONE && d->aggregation != SKS_AGG_SUM)
@@ -353,6 +355,7 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
     in->n_outputs = d->n_outputs;
     in->output_2d = d->output_2d != 0;
     in->link = d->link;
+    memcpy(m->link_params, d->link_params, sizeof(m->link_params));
     m->positive_at_zero = d->positive_at_zero != 0;
     in->allow_nan = d->allow_nan != 0;
     in->allow_inf = d->allow_inf != 0;

@@ -106,7 +106,7 @@ int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols, sk
         *cols = clf ? 1 : in->n_outputs;
         return 0;
     case SKS_OUT_PROBA:
-        if (!clf || in->link == SKS_LINK_NONE)
+        if (!clf || in->link == SKS_LINK_NONE || in->link == SKS_LINK_ISOLATION)
             return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'predict_proba'", est);
         *cols = in->n_classes;
         return 0;
@@ -115,6 +115,11 @@ int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols, sk
         if (!clf || in->link == SKS_LINK_PROBA)
             return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'decision_function'", est);
         *cols = m->n_raw;
+        return 0;
+    case SKS_OUT_SCORE_SAMPLES:
+        if (in->link != SKS_LINK_ISOLATION)
+            return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'score_samples'", est);
+        *cols = 1;
         return 0;
     }
     return sks__fail(err, SKS_EARG, "unknown output kind %d", (int)what);
@@ -125,6 +130,17 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
 {
     const sks_info *in = &m->info;
     int32_t nr = m->n_raw;
+    if (in->link == SKS_LINK_ISOLATION) {
+        /* sklearn: score_samples = -(2 ** -(depths / denominator)), with
+         * 1 for the exponent's fraction when the denominator is 0. */
+        double den = m->link_params[0];
+        double score = -pow(2.0, -(den != 0 ? raw[0] / den : 1.0));
+        double decision = score - m->link_params[1];
+        out[0] = what == SKS_OUT_SCORE_SAMPLES ? score
+               : what == SKS_OUT_DECISION      ? decision
+                                               : (decision < 0 ? 0.0 : 1.0);
+        return;
+    }
     if (in->task == SKS_TASK_REGRESSION && in->link == SKS_LINK_EXP) {
         for (int32_t k = 0; k < nr; k++)
             out[k] = exp(raw[k]);
@@ -180,6 +196,7 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
         break;
     case SKS_LINK_NONE:
     case SKS_LINK_EXP:
+    case SKS_LINK_ISOLATION:
         break; /* refused by sks_model_output_cols; regressors end above */
     }
 }
@@ -363,9 +380,9 @@ static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
     for (int32_t i = 0; i < n; i++) {
         float probe = load_row_f32(j->X, r0 + i, dst + (size_t)i * (size_t)nc, 1);
         if (probe != 0) { /* NaN: something was not finite */
-            if (find_bad(j, r0 + i, true, allow_nan, false))
+            if (find_bad(j, r0 + i, true, allow_nan, j->m->info.allow_inf))
                 return false;
-            *has_nan = true;
+            *has_nan = true; /* NaN, or only allowed infinities */
         }
     }
     return true;

@@ -433,17 +433,65 @@ TEST(float64_comparisons)
     ASSERT_INT(err.row, ==, 1);
     ASSERT(strstr(err.message, "float64") != NULL);
     sks_model_free(m);
-    /* Infinities need float64 comparisons. */
+    /* Float32 comparisons take infinities too (IsolationForest): the
+     * float32 floor of a threshold keeps them on the right side. */
     d.compare = SKS_CMP_F32_LE;
     d.allow_inf = 1;
-    void *buf;
-    size_t len;
-    ASSERT_RC(sks_desc_serialize(&d, &buf, &len, &err), SKS_EINVALID, &err);
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 4, 1, &err), 0, &err);
+    ASSERT_BITS(out[1], 2.0);
+    ASSERT_BITS(out[2], 0.0);
+    sks_model_free(m);
+}
+
+/* IsolationForest: summed path lengths -> score_samples, decision, -1/1. */
+TEST(isolation_link)
+{
+    int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0};
+    double th[3] = {0.5, 0, 0}, v[3] = {0, 1.5, 7.25};
+    sks_tree_desc trees[2] = {{3, l, r, f, th, NULL, v}, {3, l, r, f, th, NULL, v}};
+    static const int64_t labels[2] = {-1, 1};
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.n_features = 1;
+    d.allow_nan = 1;
+    d.allow_inf = 1;
+    d.task = SKS_TASK_CLASSIFICATION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_INT;
+    d.n_classes = 2;
+    d.int_labels = labels;
+    d.link = SKS_LINK_ISOLATION;
+    d.link_params[0] = 2 * 5.0;
+    d.link_params[1] = -0.5;
+    d.kind = SKS_EST_TREES;
+    d.n_trees = 2;
+    d.trees = trees;
+    d.n_values = 1;
+    d.aggregation = SKS_AGG_SUM;
+    d.compare = SKS_CMP_F32_LE;
+    sks_model *m = build(&d);
+    sks_error err;
+    double x[2] = {0.0, 1.0}, s[2], dec[2], lab[2];
+    sks_matrix X = fx_rows(x, 2, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_SCORE_SAMPLES, &X, s, 2, 1, &err), 0, &err);
+    ASSERT_BITS(s[0], -pow(2.0, -((0.0 + 1.5 + 1.5) / 10.0)));
+    ASSERT_BITS(s[1], -pow(2.0, -((0.0 + 7.25 + 7.25) / 10.0)));
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, dec, 2, 1, &err), 0, &err);
+    ASSERT_BITS(dec[0], s[0] + 0.5);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, lab, 2, 1, &err), 0, &err);
+    ASSERT_BITS(lab[0], dec[0] < 0 ? 0.0 : 1.0);
+    ASSERT_BITS(lab[1], dec[1] < 0 ? 0.0 : 1.0);
+    ASSERT(lab[0] != lab[1]);
+    double p[4];
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, p, 4, 1, &err), SKS_EUNSUPPORTED, &err);
+    sks_model_free(m);
 }
 
 static const task_entry TESTS[] = {
     TASK(boosted_trees),
     TASK(float64_comparisons),
+    TASK(isolation_link),
     TASK(threshold_compares_in_float32),
     TASK(nan_routing_and_refusal),
     TASK(infinite_and_float32_overflow_refused),

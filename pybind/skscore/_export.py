@@ -40,8 +40,15 @@ LINEAR_REGRESSORS = (
 )
 BOOSTING = ("GradientBoostingClassifier", "GradientBoostingRegressor")
 HIST_BOOSTING = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
+OUTLIERS = ("IsolationForest",)
 SUPPORTED = (
-    TREE_CLASSIFIERS + TREE_REGRESSORS + BOOSTING + HIST_BOOSTING + LINEAR_REGRESSORS + LINEAR_CLASSIFIERS
+    TREE_CLASSIFIERS
+    + TREE_REGRESSORS
+    + BOOSTING
+    + HIST_BOOSTING
+    + OUTLIERS
+    + LINEAR_REGRESSORS
+    + LINEAR_CLASSIFIERS
 )
 
 # Where each supported class lives, to check the class itself (a subclass
@@ -72,7 +79,7 @@ _MODULES = {
         )
     },
     **{name: "sklearn.svm" for name in ("LinearSVC", "LinearSVR")},
-    **{name: "sklearn.ensemble" for name in HIST_BOOSTING},
+    **{name: "sklearn.ensemble" for name in HIST_BOOSTING + OUTLIERS},
 }
 
 
@@ -390,6 +397,44 @@ def _prep_steps(transformer: Any) -> list[dict[str, Any]]:
     )
 
 
+def _describe_isolation_forest(estimator: Any) -> dict[str, Any]:
+    """IsolationForest: per tree, a leaf's value is sklearn's
+    decision_path_length + average_path_length - 1.0 (the same float64
+    operations); trees read their own feature subset, mapped back to X's
+    columns here. The engine sums them in tree order and applies
+    -2 ** -(depths / denominator), minus offset_ for decision_function."""
+    from sklearn.ensemble._iforest import _average_path_length
+
+    trees = []
+    for tree, features, dpl, apl in zip(estimator.estimators_, estimator.estimators_features_,
+                                        estimator._decision_path_lengths,
+                                        estimator._average_path_length_per_tree):
+        t = _tree(tree.tree_, False, 1)
+        leaf = t["left"] == -1
+        t["feature"] = np.ascontiguousarray(
+            np.where(leaf, 0, np.asarray(features)[t["feature"]]), dtype=np.int32)
+        t["value"] = np.ascontiguousarray((dpl + apl - 1.0).reshape(-1, 1), dtype=np.float64)
+        trees.append(t)
+    denominator = float(len(estimator.estimators_) * _average_path_length([estimator._max_samples])[0])
+    return {
+        "kind": _c.EST_TREES,
+        "allow_nan": bool(estimator.__sklearn_tags__().input_tags.allow_nan),
+        "allow_inf": True,  # score_samples validates with ensure_all_finite=False
+        "aggregation": _c.AGG_SUM,
+        "compare": _c.CMP_F32_LE,
+        "n_values": 1,
+        "trees": trees,
+        "task": _c.TASK_CLASSIFICATION,
+        "n_outputs": 1,
+        "output_2d": False,
+        "label_kind": _c.LABEL_INT,
+        "labels": np.array([-1, 1], dtype=np.int64),
+        "label_dtype": "int64",
+        "link": _c.LINK_ISOLATION,
+        "link_params": np.array([denominator, float(estimator.offset_)], dtype=np.float64),
+    }
+
+
 def _logistic_link(estimator: Any, n_classes: int) -> int:
     """LogisticRegression's predict_proba, as the installed scikit-learn does it.
 
@@ -499,6 +544,8 @@ def describe(
         desc.update(_describe_boosting(estimator, name))
     elif name in HIST_BOOSTING:
         desc.update(_describe_hist_boosting(estimator, name))
+    elif name in OUTLIERS:
+        desc.update(_describe_isolation_forest(estimator))
     else:
         desc.update(_describe_linear(estimator, name))
     return desc

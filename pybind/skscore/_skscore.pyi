@@ -32,6 +32,7 @@ EST_LINEAR: int
 F32: int
 LINK_HALF_LOGISTIC: int
 LINK_EXP: int
+LINK_ISOLATION: int
 OP_SUB: int
 OP_DIV: int
 OP_MUL: int
@@ -71,6 +72,7 @@ class Model:
     def decision_function(
         self, X: Any, *, n_threads: int | None = 0
     ) -> npt.NDArray[np.float64]: ...
+    def score_samples(self, X: Any, *, n_threads: int | None = 0) -> npt.NDArray[np.float64]: ...
     def info(self) -> dict[str, Any]: ...
 
 def _save(desc: dict[str, Any], path: str | os.PathLike[str], /) -> None: ...
