@@ -58,8 +58,9 @@ def helper_binary(name: str) -> Path:
 class Gateway:
     """A running skscore-gateway; stderr (JSON log lines) is collected."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None, timeout: float = 10.0):
-        cmd = [str(gateway_binary()), "--host", "127.0.0.1", "--port", "0", *args]
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, timeout: float = 10.0,
+                 binary: Path | None = None):
+        cmd = [str(binary or gateway_binary()), "--host", "127.0.0.1", "--port", "0", *args]
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=full_env)
@@ -130,8 +131,9 @@ def start_gateway():
     """Factory for tests that need their own gateway (signals, reload)."""
     started: list[Gateway] = []
 
-    def start(args: list[str], env: dict[str, str] | None = None) -> Gateway:
-        gw = Gateway(args, env)
+    def start(args: list[str], env: dict[str, str] | None = None, binary: Path | None = None,
+              timeout: float = 10.0) -> Gateway:
+        gw = Gateway(args, env, timeout=timeout, binary=binary)
         started.append(gw)
         return gw
 
