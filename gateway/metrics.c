@@ -187,6 +187,15 @@ void gw_metrics_render(gw_buf *out)
         gw_buf_printf(out, "\",format=\"%d.%d\",path=\"", gm->info.format_major, gm->info.format_minor);
         label_str(out, gw_registry_path(m));
         gw_buf_puts(out, "\"} 1\n");
+        gw_model_release(gm);
+    }
+    /* A family's samples must be contiguous, with its own HELP/TYPE. */
+    gw_buf_puts(out, "# HELP skscore_model_loaded_timestamp_seconds When the serving model file was loaded, unix "
+                     "time.\n# TYPE skscore_model_loaded_timestamp_seconds gauge\n");
+    for (int m = 0; m < n_models; m++) {
+        gw_model *gm = gw_model_acquire(m);
+        if (gm == NULL)
+            continue;
         gw_buf_puts(out, "skscore_model_loaded_timestamp_seconds{model=\"");
         label_str(out, gm->name);
         gw_buf_printf(out, "\"} %.3f\n", gm->loaded_at);
