@@ -32,24 +32,60 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && strip --strip-unneeded -o /skscore-gateway /build/gateway/skscore-gateway \
  && /skscore-gateway --version
 
-# ---- runtime: slim Debian, the runtime libraries, one binary -------------
-FROM debian:bookworm-slim
-# libh2o-evloop0.13 brings libssl3, libwslay1 and zlib1g; libmsgpackc2 is
-# the msgpack-c runtime. A fixed numeric UID/GID (10001) so Kubernetes'
-# runAsNonRoot can check it and volumes can be chowned to it.
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libh2o-evloop0.13 libmsgpackc2 \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
- && groupadd --system --gid 10001 skscore \
- && useradd --system --uid 10001 --gid 10001 --no-create-home \
-      --home-dir /nonexistent --shell /usr/sbin/nologin skscore \
- && mkdir /models
-COPY --from=build /skscore-gateway /usr/local/bin/skscore-gateway
-# Nothing is written at run time (request bodies over 32 MiB would spool to
-# /tmp: mount a tmpfs/emptyDir there), so the root filesystem can be
-# read-only. The gateway is PID 1: it handles SIGTERM itself (readiness goes
-# false, in-flight requests finish, exit 0) and starts no children to reap.
+# ---- rootfs: exactly what the binary needs, assembled from Debian's files --
+# The shared libraries the dynamic loader resolves for the binary (ldd),
+# each copied at its own path with its chain of SONAME symlinks, plus the
+# loader; the /lib and /lib64 usrmerge symlinks as in Debian; the Debian
+# copyright file and dpkg status entry of every package a shipped file comes
+# from (the status entries, in distroless' /var/lib/dpkg/status.d layout, let
+# image scanners such as Trivy or Grype see the Debian packages and their
+# versions); /etc/passwd and /etc/group with the fixed UID/GID 10001; an
+# empty /tmp (1777) and /models. Fails if a library is not found or belongs
+# to no package, and if the binary cannot start from the assembled tree.
+RUN set -eu; \
+    R=/rootfs; mkdir -p $R/usr/local/bin $R/etc $R/tmp $R/models $R/var/lib/dpkg/status.d; \
+    chmod 1777 $R/tmp; \
+    cp -a /skscore-gateway $R/usr/local/bin/skscore-gateway; \
+    for l in lib lib64; do if [ -L /$l ]; then cp -a /$l $R/; fi; done; \
+    if ldd /skscore-gateway | grep -q 'not found'; then ldd /skscore-gateway; exit 1; fi; \
+    : >/tmp/pkgs; \
+    for p in $(ldd /skscore-gateway | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do \
+      d=$(readlink -f "$(dirname "$p")"); n=$(basename "$p"); \
+      while :; do \
+        mkdir -p "$R$d"; cp -a "$d/$n" "$R$d/"; \
+        [ -L "$d/$n" ] || break; \
+        t=$(readlink "$d/$n"); \
+        case "$t" in /*) d=$(readlink -f "$(dirname "$t")"); n=$(basename "$t");; */*) exit 1;; *) n=$t;; esac; \
+      done; \
+      f="$d/$n"; \
+      pkg=$(dpkg-query -S "$f" 2>/dev/null || dpkg-query -S "${f#/usr}"); \
+      echo "${pkg%%:*}" >>/tmp/pkgs; \
+    done; \
+    for pkg in $(sort -u /tmp/pkgs); do \
+      mkdir -p $R/usr/share/doc/$pkg; \
+      cp /usr/share/doc/$pkg/copyright $R/usr/share/doc/$pkg/copyright; \
+      dpkg-query -s $pkg >$R/var/lib/dpkg/status.d/$pkg; \
+    done; \
+    cp -L /etc/os-release $R/etc/os-release; \
+    printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nskscore:x:10001:10001:skscore:/nonexistent:/usr/sbin/nologin\n' >$R/etc/passwd; \
+    printf 'root:x:0:\nskscore:x:10001:\n' >$R/etc/group; \
+    printf 'passwd: files\ngroup: files\nhosts: files dns\n' >$R/etc/nsswitch.conf; \
+    chroot $R /usr/local/bin/skscore-gateway --version; \
+    echo "shipped packages: $(sort -u /tmp/pkgs | tr '\n' ' ')"; \
+    find $R \( -type f -o -type l \) | sort
+
+# ---- runtime: no distribution base, only the rootfs above ------------------
+# ~10 MB: the binary, glibc, OpenSSL, libh2o-evloop, libwslay, zlib. No shell,
+# no package manager (docs/DEPLOY.md says how to debug it). UID/GID 10001 is
+# numeric so Kubernetes' runAsNonRoot can check it and volumes can be
+# chowned to it.
+FROM scratch
+COPY --from=build /rootfs/ /
+# Nothing is written at run time (the gateway keeps request bodies in
+# memory; /tmp is there, empty, for an emptyDir/tmpfs mount), so the root
+# filesystem can be read-only. The gateway is PID 1: it handles SIGTERM
+# itself (readiness goes false, in-flight requests finish, exit 0) and starts
+# no children to reap.
 USER 10001:10001
 WORKDIR /models
 EXPOSE 8080
@@ -63,5 +99,4 @@ LABEL org.opencontainers.image.title="skscore-gateway" \
       org.opencontainers.image.description="Scores scikit-learn models exported to .skm files over HTTP/1.1 and HTTP/2 (seed /predict, KServe V1, Open Inference Protocol V2)" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.source="${SOURCE}" \
-      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
+      org.opencontainers.image.source="${SOURCE}"
