@@ -74,6 +74,19 @@ RUN set -eu; \
     echo "shipped packages: $(sort -u /tmp/pkgs | tr '\n' ' ')"; \
     find $R \( -type f -o -type l \) | sort
 
+# The version, revision and source, as a file: podman/buildah's layer cache
+# ignores build-arg values in LABEL steps, so a rebuild at a new revision
+# whose layers are all cached would keep the old labels. A RUN's cache key
+# does include them; copying its output into the image just before LABEL
+# makes the labels follow the build args (and the file says which commit an
+# image came from without reading its config).
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/skscore/skscore
+RUN mkdir -p /rootfs-info/usr/share/skscore-gateway \
+ && printf 'version=%s\nrevision=%s\nsource=%s\n' "${VERSION}" "${REVISION}" "${SOURCE}" \
+      >/rootfs-info/usr/share/skscore-gateway/image-info
+
 # ---- runtime: no distribution base, only the rootfs above ------------------
 # ~10 MB: the binary, glibc, OpenSSL, libh2o-evloop, libwslay, zlib. No shell,
 # no package manager (docs/DEPLOY.md says how to debug it). UID/GID 10001 is
@@ -91,6 +104,7 @@ WORKDIR /models
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/skscore-gateway"]
+COPY --from=build /rootfs-info/ /
 # Last, so a new revision does not invalidate the cached layers above.
 ARG VERSION=0.1.0
 ARG REVISION=unknown

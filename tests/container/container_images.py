@@ -119,11 +119,20 @@ def build_image() -> str:
     podman(*common, "-t", IMAGE, str(ROOT), timeout=BUILD_TIMEOUT)
     podman(*common, "--target", "build", "-t", BUILD_IMAGE, str(ROOT), timeout=BUILD_TIMEOUT)
     _built[IMAGE] = time.monotonic() - t0
+    _revision[IMAGE] = rev or "unknown"
     return IMAGE
+
+
+_revision: dict[str, str] = {}
 
 
 def build_seconds() -> float:
     return _built.get(IMAGE, 0.0)
+
+
+def built_revision() -> str:
+    """The REVISION build arg the session's build_image() passed."""
+    return _revision[IMAGE]
 
 
 def make_models(outdir: Path) -> Path:

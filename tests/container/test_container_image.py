@@ -26,6 +26,7 @@ from container_images import (
     UID,
     build_image,
     build_seconds,
+    built_revision,
     curl,
     free_port,
     make_models,
@@ -131,7 +132,10 @@ def test_image_metadata(image):
     labels = cfg["Labels"]
     for key in ("version", "revision", "source", "title"):
         assert labels.get(f"org.opencontainers.image.{key}"), key
-    assert labels["org.opencontainers.image.revision"] != "unknown"
+    # The labels follow the build args even when every layer comes from the
+    # cache (podman's cache ignores build-arg values in LABEL steps; the
+    # Dockerfile copies them in as a file just before LABEL).
+    assert labels["org.opencontainers.image.revision"] == built_revision() != "unknown"
     assert "MODEL_PATH" not in " ".join(cfg.get("Env") or []), (
         "the base image must not name a model"
     )
@@ -158,7 +162,7 @@ def image_files(image: str) -> tuple[dict[str, tarfile.TarInfo], dict[str, str]]
         texts = {
             path: tar.extractfile(m).read().decode()
             for path, m in members.items()
-            if path in ("etc/passwd", "etc/group")
+            if path in ("etc/passwd", "etc/group", "usr/share/skscore-gateway/image-info")
         }
     return members, texts
 
@@ -220,6 +224,7 @@ def test_image_holds_only_runtime_pieces(image):
         "etc/group",
         "etc/nsswitch.conf",
         "etc/os-release",
+        "usr/share/skscore-gateway/image-info",
         # podman's export adds the mount points it manages.
         "etc/hosts",
         "etc/hostname",
@@ -235,6 +240,7 @@ def test_image_holds_only_runtime_pieces(image):
         members["tmp"].mode
     )
     assert members["models"].isdir()
+    assert f"revision={built_revision()}\n" in texts["usr/share/skscore-gateway/image-info"]
 
 
 def test_image_size(image, record_property):
