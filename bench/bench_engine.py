@@ -629,7 +629,11 @@ def blas_info():
 
         parts = []
         for i in threadpool_info():
-            parts.append(f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')} kernel, {i.get('num_threads')} threads)")
+            if i.get("user_api") != "blas":
+                continue
+            fp = i.get("filepath", "")
+            owner = next((p for p in ("numpy", "scipy") if f"/{p}.libs/" in fp or f"/{p}/" in fp), os.path.basename(fp))
+            parts.append(f"{owner}'s {i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')} kernel, {i.get('num_threads')} threads)")
         return "; ".join(parts) or "none found"
     except Exception as e:  # pragma: no cover
         return f"unknown ({e})"
@@ -795,7 +799,7 @@ Measured {date}{' (quick smoke run: short time bounds)' if args.quick else ''}.
 
 - **Machine**: {machine}. Shared with other work while measuring, so the
   figures are noisy (a few tens of percent between runs is usual here);
-  engines are interleaved in {rounds} rounds per configuration so that load
+  engines are interleaved in {rounds} round(s) per configuration so that load
   drift hits them alike.
 - **Versions**: {vers_s}.
 - **BLAS** (scikit-learn's LogisticRegression): {blas}{f'; the run unset {unset} (they select an older, slower OpenBLAS kernel)' if unset else ''}.
