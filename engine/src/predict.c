@@ -532,7 +532,9 @@ int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, 
     double row_cost = in->kind == SKS_EST_TREES
                           ? (double)in->n_trees * (in->max_depth / 2.0 + 1.0)
                           : (double)in->n_features * (double)m->linear.n_targets;
-    int64_t min_rows = (int64_t)(200000.0 / (row_cost + 1.0)) + 1;
+    /* ~20,000 units (node visits or multiply-adds, a few ns each) repay
+     * starting a thread (20-50 us). */
+    int64_t min_rows = (int64_t)(20000.0 / (row_cost + 1.0)) + 1;
     int64_t useful = X->n_rows / min_rows;
     int nt = 1;
     if (useful > 1 && n_threads != 1) {
