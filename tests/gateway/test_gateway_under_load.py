@@ -9,8 +9,16 @@ deadline. h2load's per-request log only has the requests that were answered
 httpx over HTTP/2) log the send time and outcome of every request: each one
 sent before the signal must have been answered 200. After the signal, a
 client may lose a request it sends on a new connection that sat in the
-listener's backlog when the listener closed (the kernel resets those); for
-h2load that is at most one request per connection (started - done).
+listener's backlog when the listener closed (the kernel resets those), or
+on a reconnect to the closed listener. HTTP/2 adds one more case: h2o's
+first GOAWAY (last stream 2^31-1) tells the client to open no new streams,
+and nghttp2 then closes the requests h2load had queued but not yet written
+with REFUSED_STREAM; h2load logs those with start time 0 (never sent). How
+many requests h2load abandons after the signal depends on its reconnect
+timing (under CPU contention, dozens over HTTP/1.1), so the test bounds
+what matters instead: no request sent before the signal is lost (Python
+clients, exact per request), every answer h2load got is a 200, and every
+request h2load logged unanswered was sent after the signal or never sent.
 
 Reload: model files are swapped by atomic rename, several times, between two
 models, a truncated file and a file of garbage, while h2load runs back to
@@ -164,17 +172,20 @@ def test_sigterm_under_load(start_gateway, model_dir, body_file, tmp_path, proto
     assert t_exit - t_sig < 10.5  # the drain deadline (not a speed assertion)
     msgs = [r.get("msg") for r in gw.logs]
     assert msgs.index("draining") < msgs.index("stopped")
-    # at most one request per connection cut off, on a connection opened after the signal (see above)
-    assert result["started"] - result["done"] <= 4, result["raw"]
-    assert result["4xx"] == result["5xx"] == 0 and result["succeeded"] == result["done"], result["raw"]
+    assert result["4xx"] == result["5xx"] == 0, result["raw"]
     rows = read_h2load_log(log)
     assert len(rows) == result["done"]
+    unanswered = [r for r in rows if not 100 <= r[1] <= 599]
+    assert len(unanswered) == result["done"] - result["succeeded"], result["raw"]
+    # start time 0: h2load never wrote the request; otherwise it was sent after the signal
+    assert all(r[0] == 0 or r[0] / 1e6 >= t_sig for r in unanswered), (t_sig, unanswered)
+    rows = [r for r in rows if 100 <= r[1] <= 599]
     assert {s for _, s, _ in rows} == {200}
     before = [r for r in rows if r[0] / 1e6 < t_sig]
     after = [r for r in rows if r[0] / 1e6 >= t_sig]
     assert before and after, (len(before), len(after))  # load ran across the signal
-    # whatever h2load could not send went to a closed listener: never started
-    assert result["total"] == n and result["errored"] == n - result["done"], result["raw"]
+    # every request h2load did not get a 200 for is counted as errored, none timed out
+    assert result["total"] == n and result["errored"] == n - result["succeeded"] and result["timeout"] == 0, result["raw"]
 
 
 def test_hot_reload_under_load(start_gateway, model_dir, body_file, tmp_path):
