@@ -611,6 +611,13 @@ void gw_w_str(gw_writer *w, const char *s, size_t n)
 
 void gw_w_cstr(gw_writer *w, const char *s) { gw_w_str(w, s, strlen(s)); }
 
+void gw_w_encoded(gw_writer *w, const void *p, size_t n)
+{
+    if (!w->msgpack)
+        sep(w);
+    gw_buf_put(&w->buf, p, n);
+}
+
 void gw_w_double(gw_writer *w, double x)
 {
     if (w->msgpack) {

@@ -145,6 +145,7 @@ void gw_w_int(gw_writer *w, int64_t x);
 void gw_w_bool(gw_writer *w, int b);
 void gw_w_null(gw_writer *w);
 void gw_w_bin(gw_writer *w, const void *p, size_t n); /* JSON: not allowed */
+void gw_w_encoded(gw_writer *w, const void *p, size_t n); /* one value, already in w's encoding */
 /* codec_msgpack.c provides the msgpack half of these. */
 void gw_mp_map(gw_buf *b, uint32_t n);
 void gw_mp_arr(gw_buf *b, uint32_t n);
@@ -166,6 +167,10 @@ typedef struct gw_model {
     sks_info info;
     int is_bool;       /* integer labels of dtype bool -> true/false */
     int64_t cols_predict, cols_proba, cols_decision; /* -1: unsupported */
+    /* Class labels pre-encoded, [0] JSON and [1] msgpack: label i is
+     * bytes label_off[i] .. label_off[i + 1] of label_enc[e]. */
+    gw_buf label_enc[2];
+    uint32_t *label_off[2];
     uint32_t fn_mask;  /* feature-name hash table (open addressing) */
     int32_t *fn_table; /* -1 = empty slot */
     uint64_t generation;
@@ -227,6 +232,10 @@ typedef struct gw_scores {
     int64_t n_rows;
 } gw_scores;
 int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw_err *e);
+/* Event loops in the process (server.c sets it; 1 elsewhere). A request
+ * may score with as many engine threads as there are loops not scoring at
+ * that moment; the engine itself splits only batches worth splitting. */
+extern int gw_loop_count;
 void gw_write_label(gw_writer *w, const gw_model *m, double v);
 void gw_answer_predict(gw_writer *w, const gw_model *m, const gw_batch *b, const gw_scores *s, int v1);
 

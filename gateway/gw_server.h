@@ -26,6 +26,9 @@ typedef struct gw_route_opts {
 /* Blocks until drained; returns the process exit code. */
 int gw_server_run(const gw_server_opts *o);
 void gw_routes_init(const gw_route_opts *o);
+/* Appends the server's own gauges (connections per event loop). */
+struct gw_buf;
+void gw_server_render_metrics(struct gw_buf *out);
 
 struct st_h2o_handler_t;
 struct st_h2o_req_t;

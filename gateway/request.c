@@ -15,6 +15,7 @@
  * No h2o here.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -287,6 +288,8 @@ int gw_parse_predict(const gw_val *root, const gw_model *m, int v1, const char *
                               : "expected \"features\" (one row), \"instances\" (rows) or \"block\" (msgpack rows)");
 }
 
+static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, int threads, gw_err *e);
+
 static int engine_status(int code)
 {
     switch (code) {
@@ -301,7 +304,18 @@ static int engine_status(int code)
     }
 }
 
+int gw_loop_count = 1;
+static _Atomic int scoring; /* loops inside gw_score now */
+
 int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw_err *e)
+{
+    int threads = gw_loop_count - atomic_fetch_add(&scoring, 1);
+    int rc = score(m, b, a, s, threads < 1 ? 1 : threads, e);
+    atomic_fetch_sub(&scoring, 1);
+    return rc;
+}
+
+static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, int threads, gw_err *e)
 {
     static const sks_output what[3] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION};
     double **dst[3] = {&s->predict, &s->proba, &s->decision};
@@ -319,7 +333,7 @@ int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw
         double *out = gw_arena_alloc(a, (n ? n : 1) * sizeof(double));
         if (out == NULL)
             return gw_errf(e, 500, "out of memory");
-        rc = sks_model_predict(m->m, what[i], &b->X, out, n, 1, &err);
+        rc = sks_model_predict(m->m, what[i], &b->X, out, n, threads, &err);
         if (rc != 0)
             return gw_errf(e, engine_status(rc), "%s", err.message[0] ? err.message : sks_strerror(rc));
         *dst[i] = out;
@@ -334,6 +348,11 @@ void gw_write_label(gw_writer *w, const gw_model *m, double v)
         return;
     }
     int32_t i = (int32_t)v;
+    const uint32_t *off = m->label_off[w->msgpack != 0];
+    if (off != NULL && i >= 0 && i < m->info.n_classes) {
+        gw_w_encoded(w, m->label_enc[w->msgpack != 0].p + off[i], off[i + 1] - off[i]);
+        return;
+    }
     switch (m->info.label_kind) {
     case SKS_LABEL_STR:
         gw_w_cstr(w, sks_model_label_str(m->m, i));

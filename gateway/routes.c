@@ -470,6 +470,7 @@ static int dispatch(call *c)
         gw_buf b;
         gw_buf_init(&b);
         gw_metrics_render(&b);
+        gw_server_render_metrics(&b);
         send_body(c, 200, "text/plain; version=0.0.4; charset=utf-8", b.p ? b.p : "", b.len);
         gw_buf_dispose(&b);
         return 200;

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -46,8 +47,18 @@ typedef struct loop_thread {
     h2o_accept_ctx_t accept_ctx;
     h2o_socket_t *listener;
     h2o_multithread_receiver_t wake;
-    int nconns;
+    h2o_multithread_receiver_t handoff; /* connections accepted by another loop */
+    /* Connections this loop owns or has been handed and not yet adopted.
+     * Raised under mu by whichever loop accepts; lowered by this loop. */
+    _Atomic int nconns;
+    pthread_mutex_t mu;
+    int open; /* under mu: 0 once this loop has drained and stops taking handoffs */
 } loop_thread;
+
+typedef struct handoff_msg {
+    h2o_multithread_message_t super;
+    int fd;
+} handoff_msg;
 
 static h2o_globalconf_t config;
 static loop_thread *threads;
@@ -65,7 +76,48 @@ static uint64_t now_ms(void)
 static void on_conn_close(void *data)
 {
     loop_thread *t = data;
-    t->nconns--;
+    atomic_fetch_sub(&t->nconns, 1);
+}
+
+/* Starts serving an accepted connection on t's loop (t->nconns already
+ * counts it). */
+static void adopt(loop_thread *t, int fd)
+{
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    h2o_socket_t *sock = h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
+    sock->on_close.cb = on_conn_close;
+    sock->on_close.data = t;
+    h2o_accept(&t->accept_ctx, sock);
+}
+
+/* The open loop with the fewest connections, self on ties; counts the new
+ * connection in it. Every loop's copy of the listener wakes on a new
+ * connection and the first awake one takes it, so without this one loop
+ * (often the idle one at startup) ends up owning every long-lived
+ * connection while the other cores sit idle. */
+static loop_thread *claim_loop(loop_thread *self)
+{
+    loop_thread *best = self;
+    int best_n = atomic_load(&self->nconns);
+    for (int i = 0; i < n_threads && !atomic_load(&closing); i++) {
+        int n = atomic_load(&threads[i].nconns);
+        if (n < best_n) {
+            best = &threads[i];
+            best_n = n;
+        }
+    }
+    if (best != self) {
+        pthread_mutex_lock(&best->mu);
+        int ok = best->open;
+        if (ok)
+            atomic_fetch_add(&best->nconns, 1);
+        pthread_mutex_unlock(&best->mu);
+        if (ok)
+            return best;
+    }
+    atomic_fetch_add(&self->nconns, 1);
+    return self;
 }
 
 static void on_accept(h2o_socket_t *listener, const char *err)
@@ -75,13 +127,34 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         return;
     /* A few per wakeup, so the other loops get their share. */
     for (int i = 0; i < 16; i++) {
-        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-        if (sock == NULL)
+        int fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
             break;
-        t->nconns++;
-        sock->on_close.cb = on_conn_close;
-        sock->on_close.data = t;
-        h2o_accept(&t->accept_ctx, sock);
+        loop_thread *to = claim_loop(t);
+        if (to == t) {
+            adopt(t, fd);
+            continue;
+        }
+        handoff_msg *m = calloc(1, sizeof *m);
+        if (m == NULL) { /* cannot hand it over: serve it here */
+            atomic_fetch_sub(&to->nconns, 1);
+            atomic_fetch_add(&t->nconns, 1);
+            adopt(t, fd);
+            continue;
+        }
+        m->fd = fd;
+        h2o_multithread_send_message(&to->handoff, &m->super);
+    }
+}
+
+static void on_handoff(h2o_multithread_receiver_t *r, h2o_linklist_t *messages)
+{
+    loop_thread *t = H2O_STRUCT_FROM_MEMBER(loop_thread, handoff, r);
+    while (!h2o_linklist_is_empty(messages)) {
+        handoff_msg *m = H2O_STRUCT_FROM_MEMBER(handoff_msg, super.link, messages->next);
+        h2o_linklist_unlink(&m->super.link);
+        adopt(t, m->fd);
+        free(m);
     }
 }
 
@@ -96,6 +169,7 @@ static void *loop_main(void *arg)
     loop_thread *t = arg;
     h2o_context_init(&t->ctx, h2o_evloop_create(), &config);
     h2o_multithread_register_receiver(t->ctx.queue, &t->wake, on_wake);
+    h2o_multithread_register_receiver(t->ctx.queue, &t->handoff, on_handoff);
     t->accept_ctx.ctx = &t->ctx;
     t->accept_ctx.hosts = config.hosts;
     t->listener = h2o_evloop_socket_create(t->ctx.loop, t->fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -118,11 +192,23 @@ static void *loop_main(void *arg)
     if (t->ctx.http1.req_timeout.timeout > (uint64_t)opts->idle_drain_ms)
         t->ctx.http1.req_timeout.timeout = (uint64_t)opts->idle_drain_ms;
     uint64_t deadline = now_ms() + (uint64_t)opts->drain_ms;
-    while (t->nconns > 0 && now_ms() < deadline)
+    for (;;) {
+        /* A connection handed over by a loop still accepting is counted
+         * before it is sent, so a zero count under mu means none is on its
+         * way, and closing the door under mu means none will be. */
+        pthread_mutex_lock(&t->mu);
+        int left = atomic_load(&t->nconns);
+        if (left == 0 || now_ms() >= deadline)
+            t->open = 0;
+        pthread_mutex_unlock(&t->mu);
+        if (!t->open)
+            break;
         h2o_evloop_run(t->ctx.loop, 50);
-    if (t->nconns > 0)
+    }
+    int left = atomic_load(&t->nconns);
+    if (left > 0)
         gw_log(GW_LOG_WARN, "drain deadline passed with connections open", "\"thread\":%d,\"connections\":%d",
-               t->idx, t->nconns);
+               t->idx, left);
     return NULL;
 }
 
@@ -192,6 +278,14 @@ static SSL_CTX *make_tls(const char *cert, const char *key)
     return ctx;
 }
 
+void gw_server_render_metrics(gw_buf *out)
+{
+    gw_buf_puts(out, "# HELP skscore_loop_connections Open connections per event loop (new connections go to the "
+                     "loop with the fewest).\n# TYPE skscore_loop_connections gauge\n");
+    for (int i = 0; i < n_threads; i++)
+        gw_buf_printf(out, "skscore_loop_connections{loop=\"%d\"} %d\n", i, atomic_load(&threads[i].nconns));
+}
+
 static void wake_all(void)
 {
     for (int i = 0; i < n_threads; i++)
@@ -235,12 +329,15 @@ int gw_server_run(const gw_server_opts *o)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     n_threads = o->threads;
+    gw_loop_count = n_threads;
     threads = calloc((size_t)n_threads, sizeof *threads);
     pthread_barrier_init(&started, NULL, (unsigned)n_threads + 1);
     for (int i = 0; i < n_threads; i++) {
         threads[i].idx = i;
         threads[i].fd = i == 0 ? fd : dup(fd);
         threads[i].accept_ctx.ssl_ctx = ssl;
+        threads[i].open = 1;
+        pthread_mutex_init(&threads[i].mu, NULL);
         if (threads[i].fd < 0 || pthread_create(&threads[i].tid, NULL, loop_main, &threads[i]) != 0) {
             gw_log(GW_LOG_ERROR, "cannot start a loop thread", "\"error\":\"%s\"", strerror(errno));
             return 1;
