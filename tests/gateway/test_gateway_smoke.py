@@ -37,7 +37,7 @@ def test_batches_named_rows_and_outputs(gateway):
     status, body, _ = curl(*JSON, "-d", json.dumps({"instances": [named, named]}), gateway.url + "/predict")
     assert status == 200 and json.loads(body) == {"predictions": ["versicolor", "versicolor"]}
     # rows are all arrays or all objects
-    assert curl(*JSON, "-d", json.dumps({"instances": rows + [named]}), gateway.url + "/predict")[0] == 400
+    assert curl(*JSON, "-d", json.dumps({"instances": [*rows, named]}), gateway.url + "/predict")[0] == 400
     assert doc["classes"] == ["setosa", "versicolor", "virginica"]
     assert doc["probabilities"][0] == [1.0, 0.0, 0.0]
     status, body, _ = curl(*JSON, "-d", '{"features": [1, 2, 3, 4]}',
