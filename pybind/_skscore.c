@@ -960,7 +960,7 @@ static const char *link_name(sks_link l)
 {
     static const char *const names[] = {"none",    "proba",          "logistic",       "logistic_ovr",
                                         "softmax", "softmax_binary", "modified_huber", "half_logistic",
-                                        "exp",     "isolation"};
+                                        "exp",     "isolation",      "softmax_seq"};
     return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "unknown";
 }
 
@@ -1171,6 +1171,7 @@ static int module_exec(PyObject *module)
         {"LINK_LOGISTIC_OVR", SKS_LINK_LOGISTIC_OVR},
         {"LINK_SOFTMAX", SKS_LINK_SOFTMAX},
         {"LINK_SOFTMAX_BINARY", SKS_LINK_SOFTMAX_BINARY},
+        {"LINK_SOFTMAX_SEQ", SKS_LINK_SOFTMAX_SEQ},
         {"LINK_MODIFIED_HUBER", SKS_LINK_MODIFIED_HUBER},
         {"LINK_HALF_LOGISTIC", SKS_LINK_HALF_LOGISTIC},
         {"LINK_EXP", SKS_LINK_EXP},

@@ -106,11 +106,14 @@ typedef enum sks_link {
                                    (gradient boosting, exponential loss) */
     SKS_LINK_EXP = 8,           /* regressors: predict = exp(raw) (poisson,
                                    gamma losses) */
-    SKS_LINK_ISOLATION = 9      /* IsolationForest: raw = summed path
+    SKS_LINK_ISOLATION = 9,     /* IsolationForest: raw = summed path
                                    lengths d; score_samples = -2^(-d / p0)
                                    (-0.5 when p0 == 0); decision = score -
                                    p1; predict: class 0 (-1) when decision
                                    < 0, else class 1 (1) */
+    SKS_LINK_SOFTMAX_SEQ = 10   /* multiclass: softmax(d) with the classes
+                                   summed left to right (LightGBM's order),
+                                   not pairwise */
 } sks_link;
 
 /* How the trees of an ensemble are combined, per row and in tree order. */

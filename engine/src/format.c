@@ -85,7 +85,7 @@ static const char *task_name(sks_task t)
 
 static const char *const LINK_NAMES[] = {"none",    "proba",          "logistic",       "logistic_ovr",
                                          "softmax", "softmax_binary", "modified_huber", "half_logistic",
-                                         "exp",     "isolation"};
+                                         "exp",     "isolation",      "softmax_seq"};
 enum { N_LINKS = sizeof(LINK_NAMES) / sizeof(LINK_NAMES[0]) };
 static const char *const AGG_NAMES[] = {"single", "mean", "sum"};
 

@@ -161,7 +161,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         return rc;
     if (d->n_outputs < 1 || d->n_outputs > (1 << 20))
         return sks__fail(err, SKS_EINVALID, "n_outputs is %d, outside 1..%d", d->n_outputs, 1 << 20);
-    if ((unsigned)d->link > SKS_LINK_ISOLATION)
+    if ((unsigned)d->link > SKS_LINK_SOFTMAX_SEQ)
         return sks__fail(err, SKS_EINVALID, "unknown link %d", (int)d->link);
 
     if (d->task == SKS_TASK_CLASSIFICATION) {
@@ -220,7 +220,8 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         case SKS_LINK_PROBA: ok = clf; break;
         case SKS_LINK_LOGISTIC:
         case SKS_LINK_HALF_LOGISTIC: ok = binary; break;
-        case SKS_LINK_SOFTMAX: ok = clf && !binary && d->n_classes > 2; break;
+        case SKS_LINK_SOFTMAX:
+        case SKS_LINK_SOFTMAX_SEQ: ok = clf && !binary && d->n_classes > 2; break;
         case SKS_LINK_ISOLATION:
             ok = binary && d->aggregation == SKS_AGG_SUM && isfinite(d->link_params[0]) &&
                  isfinite(d->link_params[1]);

@@ -83,7 +83,7 @@ static void ovr_normalize(double *p, int32_t c)
 }
 
 /* utils.extmath.softmax: subtract the max, exp, divide by the sum. */
-static void softmax(double *p, int32_t c)
+static void softmax(double *p, int32_t c, bool sequential)
 {
     double m = p[0];
     for (int32_t k = 1; k < c; k++)
@@ -91,7 +91,12 @@ static void softmax(double *p, int32_t c)
             m = p[k];
     for (int32_t k = 0; k < c; k++)
         p[k] = exp(p[k] - m);
-    double s = np_sum(p, c);
+    double s = 0;
+    if (sequential)
+        for (int32_t k = 0; k < c; k++)
+            s += p[k];
+    else
+        s = np_sum(p, c);
     for (int32_t k = 0; k < c; k++)
         p[k] /= s;
 }
@@ -175,13 +180,14 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
         ovr_normalize(out, c);
         break;
     case SKS_LINK_SOFTMAX:
+    case SKS_LINK_SOFTMAX_SEQ:
         memcpy(out, raw, (size_t)c * sizeof(double));
-        softmax(out, c);
+        softmax(out, c, in->link == SKS_LINK_SOFTMAX_SEQ);
         break;
     case SKS_LINK_SOFTMAX_BINARY:
         out[0] = -raw[0];
         out[1] = raw[0];
-        softmax(out, 2);
+        softmax(out, 2, false);
         break;
     case SKS_LINK_MODIFIED_HUBER:
         if (c == 2) {
