@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _lightgbm
 from . import _skscore as _c
 
 TREE_CLASSIFIERS = (
@@ -96,7 +97,8 @@ def _supported_class_name(estimator: Any) -> str:
             return name
     raise TypeError(
         f"skscore cannot export {cls.__module__}.{cls.__qualname__}: supported "
-        f"estimators are {', '.join(SUPPORTED)} (scikit-learn >= 1.4)."
+        f"estimators are {', '.join(SUPPORTED)} (scikit-learn >= 1.4), and LightGBM's "
+        "LGBMClassifier, LGBMRegressor and Booster."
     )
 
 
@@ -499,6 +501,16 @@ def _describe_linear(estimator: Any, name: str) -> dict[str, Any]:
     return desc
 
 
+class _Width:
+    """n_features_in_ / feature_names_in_ of a model that has no sklearn
+    attributes (a LightGBM Booster), for _feature_names."""
+
+    def __init__(self, n: int, names: list[str] | None):
+        self.n_features_in_ = n
+        if names is not None:
+            self.feature_names_in_ = names
+
+
 def describe(
     estimator: Any,
     *,
@@ -519,6 +531,16 @@ def describe(
         estimator = pipeline.steps[-1][1]
         if estimator is None or estimator == "passthrough":
             raise TypeError("skscore needs a Pipeline that ends in an estimator")
+    if _lightgbm.is_lightgbm(estimator):
+        desc = _lightgbm.describe(estimator, None)
+        names = desc["feature_names"]
+        if feature_names is not None or pipeline is not None:
+            holder = pipeline if pipeline is not None else _Width(desc["n_features"], names)
+            names = _feature_names(holder, feature_names)
+        desc.update(feature_names=names, metadata=_metadata(metadata))
+        if pipeline is not None:
+            desc.update(n_features=int(pipeline.n_features_in_), estimator="Pipeline", steps=steps)
+        return desc
     name = _supported_class_name(estimator)
     _check_fitted(estimator)
     import sklearn
@@ -567,7 +589,9 @@ def export(
         Regressor, ExtraTreesClassifier/Regressor, GradientBoostingClassifier/
         Regressor (default or 'zero' init), LinearRegression, Ridge,
         Lasso, ElasticNet, LogisticRegression, SGDClassifier, SGDRegressor,
-        LinearSVC or LinearSVR.
+        LinearSVC or LinearSVR; HistGradientBoosting, IsolationForest, a
+        Pipeline of scalers/imputers ending in one of these; or LightGBM's
+        LGBMClassifier, LGBMRegressor or Booster (numeric features).
     path
         Where to write the model file (``str`` or path-like; ``.skm`` by
         convention). The file is written beside it and renamed into place,

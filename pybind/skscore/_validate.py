@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _lightgbm
 from ._export import BOOSTING, HIST_BOOSTING, LINEAR_CLASSIFIERS, LINEAR_REGRESSORS, OUTLIERS
 from ._input import as_array
 from ._load import load
@@ -257,6 +258,11 @@ def validate(
     ``predict_proba`` and poisson/gamma regressors' ``predict`` go through
     ``exp``, so they are held to ``rtol=1e-12``, ``atol=1e-15``.
 
+    LightGBM (LGBMClassifier, LGBMRegressor, Booster): the same as gradient
+    boosting; raw scores are LightGBM's ``predict(X, raw_score=True)``. A
+    Booster has no labels: its ``predict`` is compared with the model's
+    ``predict_proba`` (classifiers) or ``predict`` (regressors).
+
     A linear model fitted on float32 data and given float32 ``X`` is
     computed by scikit-learn in float32 (``sgemm``), so its error is
     float32's: the defaults are then ``rtol=1e-5``, ``atol=1e-5 * scale``.
@@ -306,8 +312,8 @@ def validate(
     # poisson/gamma predictions go through exp, where NumPy's SIMD exp and
     # libm's differ in the last bit.
     exp_outputs: tuple[str, ...] = ()
-    if final_name in BOOSTING or final_name in HIST_BOOSTING:
-        exp_outputs = {"softmax": ("predict_proba",), "exp": ("predict",)}.get(model.info()["link"], ())
+    if final_name in BOOSTING or final_name in HIST_BOOSTING or _lightgbm.is_lightgbm(final):
+        exp_outputs = {"softmax": ("predict_proba",), "softmax_seq": ("predict_proba",), "exp": ("predict",)}.get(model.info()["link"], ())
     elif final_name in OUTLIERS:  # 2 ** x: NumPy's SIMD power vs libm's pow
         exp_outputs = ("score_samples", "decision_function")
 
@@ -318,10 +324,20 @@ def validate(
         n_rows=0,
         scale=scale,
     )
+    if _lightgbm.is_lightgbm(estimator):
+        name = f"lightgbm.{name}"
+        report.estimator = name
     if model.estimator != name:
         report.problems.append(f"the file holds a {model.estimator}, the estimator is a {name}")
+    if _lightgbm.is_lightgbm(final):
+        # LightGBM has no decision_function: raw scores are predict(raw_score=True)
+        fns = _lightgbm.expected_outputs(final)
+        if is_pipeline:
+            fns = {k: (lambda X, f=f: f(estimator[:-1].transform(X))) for k, f in fns.items()}
+    else:
+        fns = {out: getattr(estimator, out) for out in OUTPUTS if hasattr(estimator, out)}
     for out in OUTPUTS:
-        has_est, has_model = hasattr(estimator, out), hasattr(model, out)
+        has_est, has_model = out in fns, hasattr(model, out)
         if not has_est and not has_model:
             continue
         if has_est != has_model:
@@ -332,7 +348,7 @@ def validate(
                 f"{'the model file' if has_est else 'the estimator'} does not",
             )
             continue
-        expected = np.asarray(getattr(estimator, out)(X))
+        expected = np.asarray(fns[out](X))
         got = getattr(model, out)(X)
         report.n_rows = int(got.shape[0])
         if expected.shape != got.shape:

@@ -49,6 +49,19 @@ def _models():
         "svc": (LinearSVC(random_state=0, max_iter=5000).fit(X, S), False),
         "sgd_int": (SGDClassifier(random_state=0, loss="log_loss").fit(X, Y + 10), False),
         "ridge": (Ridge(alpha=0.5).fit(X, t), False),
+        **_lightgbm_models(t),
+    }
+
+
+def _lightgbm_models(t) -> dict:
+    try:
+        import lightgbm as lgb
+    except ImportError:  # optional: LightGBM models are exported when it is installed
+        return {}
+    return {
+        "lgbm_str": (lgb.LGBMClassifier(n_estimators=20, min_child_samples=3, verbose=-1).fit(X, S), True),
+        "lgbm_bin": (lgb.LGBMClassifier(n_estimators=20, min_child_samples=3, verbose=-1).fit(X, Y == 1), True),
+        "lgbm_reg": (lgb.LGBMRegressor(n_estimators=20, min_child_samples=3, verbose=-1).fit(X, t), True),
     }
 
 
@@ -160,7 +173,8 @@ def test_predict_routes(gw, name):
     status, body, _ = c.request("GET", f"/v1/models/{name}")
     meta = json.loads(body)
     assert status == 200 and meta["name"] == name and meta["ready"] is True and meta["n_features"] == 4
-    assert meta["feature_names"] == NAMES and meta["estimator"] == type(est).__name__
+    lgbm = type(est).__module__.startswith("lightgbm")  # files name them lightgbm.LGBMClassifier, ...
+    assert meta["feature_names"] == NAMES and meta["estimator"] == ("lightgbm." if lgbm else "") + type(est).__name__
     assert sorted(meta["outputs"]) == sorted(outs)
 
 
