@@ -166,7 +166,7 @@ typedef struct gw_model {
     sks_model *m;
     sks_info info;
     int is_bool;       /* integer labels of dtype bool -> true/false */
-    int64_t cols_predict, cols_proba, cols_decision; /* -1: unsupported */
+    int64_t cols_predict, cols_proba, cols_decision, cols_scores; /* -1: unsupported */
     /* Class labels pre-encoded, [0] JSON and [1] msgpack: label i is
      * bytes label_off[i] .. label_off[i + 1] of label_enc[e]. */
     gw_buf label_enc[2];
@@ -197,8 +197,10 @@ int32_t gw_model_feature(const gw_model *m, const char *name, size_t len);
 
 /* ------------------------------------------------ requests and answers */
 
-enum { GW_OUT_PREDICT = 1, GW_OUT_PROBA = 2, GW_OUT_DECISION = 4 };
-/* "predict", "predict_proba", "decision_function" -> bit, 0 if unknown. */
+enum { GW_OUT_PREDICT = 1, GW_OUT_PROBA = 2, GW_OUT_DECISION = 4, GW_OUT_SCORES = 8 };
+#define GW_OUTPUT_NAMES "predict, predict_proba, decision_function or score_samples"
+/* "predict", "predict_proba", "decision_function", "score_samples" -> bit,
+ * 0 if unknown. */
 unsigned gw_output_bit(const char *s, size_t n);
 const char *gw_output_name(unsigned bit);
 
@@ -228,7 +230,7 @@ int gw_parse_predict(const gw_val *root, const gw_model *m, int v1, const char *
 
 /* Scores b into per-output arrays and writes the answer document. */
 typedef struct gw_scores {
-    double *predict, *proba, *decision;
+    double *predict, *proba, *decision, *scores; /* scores: score_samples */
     int64_t n_rows;
 } gw_scores;
 int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw_err *e);

@@ -210,6 +210,7 @@ static gw_model *load(int idx, sks_error *err)
     m->cols_predict = out_cols(m->m, SKS_OUT_PREDICT);
     m->cols_proba = out_cols(m->m, SKS_OUT_PROBA);
     m->cols_decision = out_cols(m->m, SKS_OUT_DECISION);
+    m->cols_scores = out_cols(m->m, SKS_OUT_SCORE_SAMPLES);
     if (encode_labels(m) != 0) {
         model_free(m);
         err->code = SKS_ENOMEM;

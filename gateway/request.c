@@ -31,11 +31,11 @@ int gw_errf(gw_err *e, int status, const char *fmt, ...)
     return -1;
 }
 
-static const char *const out_names[] = {"predict", "predict_proba", "decision_function"};
+static const char *const out_names[] = {"predict", "predict_proba", "decision_function", "score_samples"};
 
 unsigned gw_output_bit(const char *s, size_t n)
 {
-    for (unsigned i = 0; i < 3; i++)
+    for (unsigned i = 0; i < 4; i++)
         if (strlen(out_names[i]) == n && memcmp(out_names[i], s, n) == 0)
             return 1u << i;
     return 0;
@@ -43,7 +43,10 @@ unsigned gw_output_bit(const char *s, size_t n)
 
 const char *gw_output_name(unsigned bit)
 {
-    return bit == GW_OUT_PREDICT ? out_names[0] : bit == GW_OUT_PROBA ? out_names[1] : out_names[2];
+    for (unsigned i = 0; i < 4; i++)
+        if (bit == 1u << i)
+            return out_names[i];
+    return "?";
 }
 
 /* Quoted, shortened copy of a key for error messages. */
@@ -61,7 +64,7 @@ static int parse_outputs(const gw_val *v, const char *q, size_t qn, unsigned *ou
         if (v->type == GW_STR) {
             bits = gw_output_bit(v->u.s, v->n);
             if (bits == 0)
-                return gw_errf(e, 400, "unknown output \"%.*s\"; expected predict, predict_proba or decision_function",
+                return gw_errf(e, 400, "unknown output \"%.*s\"; expected " GW_OUTPUT_NAMES,
                                (int)(v->n > 64 ? 64 : v->n), v->u.s);
         } else if (v->type == GW_ARR) {
             for (uint32_t i = 0; i < v->n; i++) {
@@ -71,7 +74,7 @@ static int parse_outputs(const gw_val *v, const char *q, size_t qn, unsigned *ou
                 unsigned b = gw_output_bit(s->u.s, s->n);
                 if (b == 0)
                     return gw_errf(e, 400,
-                                   "unknown output \"%.*s\"; expected predict, predict_proba or decision_function",
+                                   "unknown output \"%.*s\"; expected " GW_OUTPUT_NAMES,
                                    (int)(s->n > 64 ? 64 : s->n), s->u.s);
                 bits |= b;
             }
@@ -88,8 +91,7 @@ static int parse_outputs(const gw_val *v, const char *q, size_t qn, unsigned *ou
                 unsigned b = gw_output_bit(q + i, j - i);
                 if (b == 0)
                     return gw_errf(e, 400,
-                                   "unknown output \"%.*s\" in ?outputs=; expected predict, predict_proba or "
-                                   "decision_function",
+                                   "unknown output \"%.*s\" in ?outputs=; expected " GW_OUTPUT_NAMES,
                                    (int)(j - i > 64 ? 64 : j - i), q + i);
                 bits |= b;
             }
@@ -317,11 +319,11 @@ int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw
 
 static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, int threads, gw_err *e)
 {
-    static const sks_output what[3] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION};
-    double **dst[3] = {&s->predict, &s->proba, &s->decision};
+    static const sks_output what[4] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION, SKS_OUT_SCORE_SAMPLES};
+    double **dst[4] = {&s->predict, &s->proba, &s->decision, &s->scores};
     memset(s, 0, sizeof *s);
     s->n_rows = b->X.n_rows;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (!(b->outputs & (1u << i)))
             continue;
         sks_error err = {0};
@@ -409,6 +411,7 @@ void gw_answer_predict(gw_writer *w, const gw_model *m, const gw_batch *b, const
     keys += !!s->predict;
     keys += s->proba ? 2 : 0;
     keys += !!s->decision;
+    keys += !!s->scores;
     gw_w_map(w, keys);
     if (s->predict) {
         int64_t cols = m->cols_predict;
@@ -445,6 +448,17 @@ void gw_answer_predict(gw_writer *w, const gw_model *m, const gw_batch *b, const
             gw_w_arr(w, (uint32_t)n);
             for (int64_t r = 0; r < n; r++)
                 write_row(w, s->decision + r * cols, cols, 1);
+            gw_w_end(w);
+        }
+    }
+    if (s->scores) {
+        gw_w_key(w, "score_samples");
+        if (b->single) {
+            gw_w_double(w, s->scores[0]);
+        } else {
+            gw_w_arr(w, (uint32_t)n);
+            for (int64_t r = 0; r < n; r++)
+                gw_w_double(w, s->scores[r]);
             gw_w_end(w);
         }
     }

@@ -404,6 +404,8 @@ static int model_status(call *c, int idx, int v2)
             gw_w_cstr(&w, "predict_proba");
         if (m->cols_decision > 0)
             gw_w_cstr(&w, "decision_function");
+        if (m->cols_scores > 0)
+            gw_w_cstr(&w, "score_samples");
         gw_w_end(&w);
         gw_w_key(&w, "checksum");
         gw_w_cstr(&w, m->info.checksum);

@@ -385,7 +385,7 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
     b.X.col_stride = sizeof(double);
 
     /* Requested outputs, in request order. */
-    unsigned order[3] = {GW_OUT_PREDICT, 0, 0}, binary[3] = {0, 0, 0};
+    unsigned order[4] = {GW_OUT_PREDICT, 0, 0, 0}, binary[4] = {0, 0, 0, 0};
     int n_out = 1;
     int all_binary = params != NULL && is_true(gw_obj_get(params, "binary_data_output"));
     if (outputs != NULL) {
@@ -400,7 +400,7 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
                 return gw_errf(e, 400, "outputs[%u] needs a \"name\"", i);
             unsigned bit = gw_output_bit(on->u.s, on->n);
             if (bit == 0)
-                return gw_errf(e, 400, "unknown output \"%.*s\"; expected predict, predict_proba or decision_function",
+                return gw_errf(e, 400, "unknown output \"%.*s\"; expected " GW_OUTPUT_NAMES,
                                (int)(on->n > 64 ? 64 : on->n), on->u.s);
             if (b.outputs & bit)
                 continue;
@@ -432,8 +432,14 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
     gw_w_arr(&w, (uint32_t)n_out);
     for (int i = 0; i < n_out; i++) {
         unsigned bit = order[i];
-        const double *vals = bit == GW_OUT_PREDICT ? s.predict : bit == GW_OUT_PROBA ? s.proba : s.decision;
-        int64_t c = bit == GW_OUT_PREDICT ? m->cols_predict : bit == GW_OUT_PROBA ? m->cols_proba : m->cols_decision;
+        const double *vals = bit == GW_OUT_PREDICT ? s.predict
+                             : bit == GW_OUT_PROBA ? s.proba
+                             : bit == GW_OUT_DECISION ? s.decision
+                                                      : s.scores;
+        int64_t c = bit == GW_OUT_PREDICT ? m->cols_predict
+                    : bit == GW_OUT_PROBA ? m->cols_proba
+                    : bit == GW_OUT_DECISION ? m->cols_decision
+                                             : m->cols_scores;
         int bin_out = binary[i] || all_binary;
         write_output(&w, &ans->bin, m, bit, vals, rows, c, bin_out);
         ans->has_bin |= bin_out;
@@ -471,12 +477,12 @@ void gw_v2_model_metadata(gw_writer *w, const gw_model *m)
     gw_w_end(w);
     gw_w_end(w);
     gw_w_end(w);
-    int n_out = 1 + (m->cols_proba > 0) + (m->cols_decision > 0);
+    int n_out = 1 + (m->cols_proba > 0) + (m->cols_decision > 0) + (m->cols_scores > 0);
     gw_w_key(w, "outputs");
     gw_w_arr(w, (uint32_t)n_out);
-    unsigned bits[3] = {GW_OUT_PREDICT, GW_OUT_PROBA, GW_OUT_DECISION};
-    int64_t cols[3] = {m->cols_predict, m->cols_proba, m->cols_decision};
-    for (int i = 0; i < 3; i++) {
+    unsigned bits[4] = {GW_OUT_PREDICT, GW_OUT_PROBA, GW_OUT_DECISION, GW_OUT_SCORES};
+    int64_t cols[4] = {m->cols_predict, m->cols_proba, m->cols_decision, m->cols_scores};
+    for (int i = 0; i < 4; i++) {
         if (cols[i] <= 0)
             continue;
         int clf = i == 0 && m->info.task == SKS_TASK_CLASSIFICATION;

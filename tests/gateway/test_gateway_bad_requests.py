@@ -108,6 +108,9 @@ case("rows-nan-linear", "POST", "/models/logreg/predict", J, '{"features": [1, 2
 case("rows-null-linear", "POST", "/models/reg/predict", J, '{"features": [1, 2, 3, null]}', 422)
 case("rows-proba-regressor", "POST", "/models/reg/predict", J,
      json.dumps({"features": GOOD_ROW, "outputs": ["predict_proba"]}), 422)
+case("rows-scores-classifier", "POST", "/predict", J,
+     json.dumps({"features": GOOD_ROW, "outputs": ["score_samples"]}), 422)
+case("rows-scores-query", "POST", "/predict?outputs=score_samples", J, json.dumps({"features": GOOD_ROW}), 422)
 case("rows-v1-count", "POST", "/v1/models/iris:predict", J, json.dumps({"instances": [[1, 2, 3]]}), 422)
 
 # ---- limits: 413

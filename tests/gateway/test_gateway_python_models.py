@@ -22,7 +22,12 @@ pytest.importorskip("sklearn")
 msgpack = pytest.importorskip("msgpack")
 
 from sklearn.datasets import load_iris  # noqa: E402
-from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier, RandomForestRegressor  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    ExtraTreesClassifier,
+    IsolationForest,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor  # noqa: E402
@@ -49,6 +54,8 @@ def _models():
         "svc": (LinearSVC(random_state=0, max_iter=5000).fit(X, S), False),
         "sgd_int": (SGDClassifier(random_state=0, loss="log_loss").fit(X, Y + 10), False),
         "ridge": (Ridge(alpha=0.5).fit(X, t), False),
+        # score_samples and decision_function go through 2 ** x (NumPy's pow vs libm's)
+        "iso": (IsolationForest(n_estimators=30, random_state=0).fit(X), False),
         **_lightgbm_models(t),
     }
 
@@ -93,6 +100,8 @@ def outputs_of(est) -> list[str]:
             out.append("predict_proba")
     if hasattr(est, "decision_function"):
         out.append("decision_function")
+    if hasattr(est, "score_samples"):
+        out.append("score_samples")
     return out
 
 
@@ -101,6 +110,8 @@ def expected(est, A: np.ndarray, what: str):
         return est.predict(A).tolist()
     if what == "predict_proba":
         return est.predict_proba(A)
+    if what == "score_samples":
+        return est.score_samples(A)
     return est.decision_function(A)
 
 
@@ -125,7 +136,8 @@ def check_values(got, want, exact: bool, what: str):
         np.testing.assert_allclose(g_arr, w_arr, rtol=1e-9, atol=1e-12)
 
 
-KEY = {"predict": "predictions", "predict_proba": "probabilities", "decision_function": "decision_function"}
+KEY = {"predict": "predictions", "predict_proba": "probabilities", "decision_function": "decision_function",
+       "score_samples": "score_samples"}
 
 
 @pytest.mark.parametrize("name", list(MODELS))
