@@ -1,0 +1,76 @@
+"""Every model in the zoo (scripts/model_zoo.py) served by one gateway:
+msgpack raw blocks (NaN included) in, each output the model has out,
+compared with what the estimator itself gave, within the tolerance
+skscore.validate recorded for it (exact for trees)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import Gateway
+from gw_util import Client
+
+msgpack = pytest.importorskip("msgpack")
+pytest.importorskip("sklearn")
+pytest.importorskip("skscore")
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = {"predict": "predictions", "predict_proba": "probabilities", "decision_function": "decision_function",
+       "score_samples": "score_samples"}
+
+
+@pytest.fixture(scope="module")
+def zoo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("zoo")
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "model_zoo.py"), str(out)], capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    manifest = json.loads((out / "zoo.json").read_text())
+    gw = Gateway(["--threads", "2", "--reload-interval", "0", "--max-rows", "100000"]
+                 + [f"--model={m['name']}={out / (m['name'] + '.skm')}" for m in manifest])
+    yield out, manifest, gw
+    assert gw.stop() == 0
+
+
+def test_zoo_over_http(zoo):
+    out, manifest, gw = zoo
+    c = Client(gw.url)
+    problems = []
+    for m in manifest:
+        data = np.load(out / f"{m['name']}.npz", allow_pickle=True)
+        X = np.ascontiguousarray(data["X"], dtype=np.float64)
+        outs = list(m["outputs"])
+        body = msgpack.packb({"block": X.tobytes(), "dtype": "float64", "shape": list(X.shape), "outputs": outs})
+        status, raw, _ = c.request("POST", f"/models/{m['name']}/predict", body,
+                                   {"Content-Type": "application/msgpack"})
+        if status != 200:
+            problems.append(f"{m['name']}: {status} {raw[:200]!r}")
+            continue
+        doc = msgpack.unpackb(raw)
+        for name, tol in m["outputs"].items():
+            want = data[name]
+            got = doc[KEY[name]]
+            if want.dtype == object:
+                if list(want.ravel()) != got or any(type(g) is not type(w) and not isinstance(w, np.generic)
+                                                    for g, w in zip(got, want.ravel())):
+                    problems.append(f"{m['name']}.{name}: labels differ")
+                continue
+            g = np.asarray([np.nan if v is None else v for v in np.ravel(got)] if not isinstance(got[0], list)
+                           else [[np.nan if v is None else v for v in row] for row in got], dtype=np.float64)
+            if name == "predict" and want.dtype.kind in "iub":  # int or bool labels
+                if g.shape != want.shape or not np.array_equal(g, want.astype(np.float64)):
+                    problems.append(f"{m['name']}.{name}: labels differ")
+                continue
+            if g.shape != want.shape:
+                problems.append(f"{m['name']}.{name}: shape {g.shape} != {want.shape}")
+            elif not np.allclose(g, want, rtol=tol["rtol"], atol=tol["atol"], equal_nan=True):
+                problems.append(f"{m['name']}.{name}: max |diff| {np.nanmax(np.abs(g - want)):.3g} beyond {tol}")
+            elif tol["rtol"] == tol["atol"] == 0 and not np.array_equal(g, want, equal_nan=True):
+                problems.append(f"{m['name']}.{name}: not bit-identical")
+    c.close()
+    assert not problems, problems
