@@ -57,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "gateway"))
 
-from gw_util import SeedApp, h2load, read_h2load_log  # noqa: E402
+from gw_util import SeedApp, h2load, read_h2load_log, stop_process  # noqa: E402
 
 
 def find_binary(name: str, override: str | None) -> Path:
@@ -107,13 +107,7 @@ class Proc:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, 30)
 
 
 def percentile(sorted_vals: list[float], q: float) -> float:

@@ -239,6 +239,8 @@ int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw
  * that moment; the engine itself splits only batches worth splitting. */
 extern int gw_loop_count;
 void gw_write_label(gw_writer *w, const gw_model *m, double v);
+/* Fills m->label_enc/label_off (classifiers); 0, or -1 out of memory. */
+int gw_encode_labels(gw_model *m);
 void gw_answer_predict(gw_writer *w, const gw_model *m, const gw_batch *b, const gw_scores *s, int v1);
 
 /* Open Inference Protocol (V2) infer: json is the JSON header, bin the

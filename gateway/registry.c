@@ -139,53 +139,6 @@ static int64_t out_cols(const sks_model *m, sks_output what)
     return sks_model_output_cols(m, what, &cols, NULL) == 0 ? cols : -1;
 }
 
-/* Each class label as JSON and as msgpack, so answers copy bytes instead of
- * encoding the same few labels for every row. 0, or -1 out of memory. */
-static int encode_labels(gw_model *m)
-{
-    int32_t n = m->info.n_classes;
-    if (m->info.task != SKS_TASK_CLASSIFICATION || n <= 0)
-        return 0;
-    for (int e = 0; e < 2; e++) {
-        gw_writer w;
-        gw_w_init(&w, e);
-        uint32_t *off = malloc(((size_t)n + 1) * sizeof *off);
-        if (off == NULL) {
-            gw_w_dispose(&w);
-            return -1;
-        }
-        off[0] = 0;
-        for (int32_t i = 0; i < n; i++) {
-            /* top level: no separators in JSON */
-            switch (m->info.label_kind) {
-            case SKS_LABEL_STR:
-                gw_w_cstr(&w, sks_model_label_str(m->m, i));
-                break;
-            case SKS_LABEL_INT:
-                if (m->is_bool)
-                    gw_w_bool(&w, sks_model_label_int(m->m, i) != 0);
-                else
-                    gw_w_int(&w, sks_model_label_int(m->m, i));
-                break;
-            case SKS_LABEL_FLOAT:
-                gw_w_double(&w, sks_model_label_float(m->m, i));
-                break;
-            default:
-                gw_w_double(&w, (double)i);
-            }
-            off[i + 1] = (uint32_t)w.buf.len;
-        }
-        if (w.buf.oom) {
-            free(off);
-            gw_w_dispose(&w);
-            return -1;
-        }
-        m->label_enc[e] = w.buf; /* owned by m now */
-        m->label_off[e] = off;
-    }
-    return 0;
-}
-
 /* Loads e->path into a new generation; NULL with err filled on failure. */
 static gw_model *load(int idx, sks_error *err)
 {
@@ -211,7 +164,7 @@ static gw_model *load(int idx, sks_error *err)
     m->cols_proba = out_cols(m->m, SKS_OUT_PROBA);
     m->cols_decision = out_cols(m->m, SKS_OUT_DECISION);
     m->cols_scores = out_cols(m->m, SKS_OUT_SCORE_SAMPLES);
-    if (encode_labels(m) != 0) {
+    if (gw_encode_labels(m) != 0) {
         model_free(m);
         err->code = SKS_ENOMEM;
         snprintf(err->message, sizeof err->message, "out of memory");

@@ -16,6 +16,7 @@
  */
 #include <math.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -343,18 +344,9 @@ static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s
     return 0;
 }
 
-void gw_write_label(gw_writer *w, const gw_model *m, double v)
+/* Class i's label with the JSON/msgpack type predict gives it in Python. */
+static void write_class(gw_writer *w, const gw_model *m, int32_t i)
 {
-    if (m->info.task != SKS_TASK_CLASSIFICATION) {
-        gw_w_double(w, v);
-        return;
-    }
-    int32_t i = (int32_t)v;
-    const uint32_t *off = m->label_off[w->msgpack != 0];
-    if (off != NULL && i >= 0 && i < m->info.n_classes) {
-        gw_w_encoded(w, m->label_enc[w->msgpack != 0].p + off[i], off[i + 1] - off[i]);
-        return;
-    }
     switch (m->info.label_kind) {
     case SKS_LABEL_STR:
         gw_w_cstr(w, sks_model_label_str(m->m, i));
@@ -369,8 +361,51 @@ void gw_write_label(gw_writer *w, const gw_model *m, double v)
         gw_w_double(w, sks_model_label_float(m->m, i));
         break;
     default:
-        gw_w_double(w, v);
+        gw_w_double(w, (double)i);
     }
+}
+
+int gw_encode_labels(gw_model *m)
+{
+    int32_t n = m->info.n_classes;
+    if (m->info.task != SKS_TASK_CLASSIFICATION || n <= 0)
+        return 0;
+    for (int e = 0; e < 2; e++) {
+        gw_writer w;
+        gw_w_init(&w, e);
+        uint32_t *off = malloc(((size_t)n + 1) * sizeof *off);
+        if (off == NULL) {
+            gw_w_dispose(&w);
+            return -1;
+        }
+        off[0] = 0;
+        for (int32_t i = 0; i < n; i++) {
+            write_class(&w, m, i); /* top level: no separators in JSON */
+            off[i + 1] = (uint32_t)w.buf.len;
+        }
+        if (w.buf.oom) {
+            free(off);
+            gw_w_dispose(&w);
+            return -1;
+        }
+        m->label_enc[e] = w.buf; /* owned by m now */
+        m->label_off[e] = off;
+    }
+    return 0;
+}
+
+void gw_write_label(gw_writer *w, const gw_model *m, double v)
+{
+    if (m->info.task != SKS_TASK_CLASSIFICATION) {
+        gw_w_double(w, v);
+        return;
+    }
+    int32_t i = (int32_t)v;
+    const uint32_t *off = m->label_off[w->msgpack != 0];
+    if (off != NULL && i >= 0 && i < m->info.n_classes)
+        gw_w_encoded(w, m->label_enc[w->msgpack != 0].p + off[i], off[i + 1] - off[i]);
+    else
+        write_class(w, m, i);
 }
 
 static void write_row(gw_writer *w, const double *x, int64_t cols, int scalar_if_one)

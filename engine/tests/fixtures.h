@@ -95,6 +95,24 @@ static inline sks_desc fx_linear(sks_link link)
     return d;
 }
 
+/* A summed tree ensemble over one feature with integer labels (boosting,
+ * IsolationForest); callers set the trees, outputs and link. */
+static inline sks_desc fx_summed_trees(const int64_t *labels, int32_t n_classes, sks_compare compare)
+{
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.n_features = 1;
+    d.task = SKS_TASK_CLASSIFICATION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_INT;
+    d.n_classes = n_classes;
+    d.int_labels = labels;
+    d.kind = SKS_EST_TREES;
+    d.compare = compare;
+    d.aggregation = SKS_AGG_SUM;
+    return d;
+}
+
 static inline sks_matrix fx_rows(const double *x, int64_t n_rows, int64_t n_cols)
 {
     return (sks_matrix){x, SKS_F64, n_rows, n_cols, n_cols * 8, 8};

@@ -108,19 +108,18 @@ def _check_fitted(estimator: Any) -> None:
     check_is_fitted(estimator)
 
 
-def _feature_names(estimator: Any, feature_names: Sequence[str] | None) -> list[str] | None:
-    n_features = int(estimator.n_features_in_)
+def _feature_names(
+    owner: str, n_features: int, fitted: Sequence[Any] | None, feature_names: Sequence[str] | None
+) -> list[str] | None:
+    """The names to store: the ones given (checked), else the model's own
+    (``fitted``: feature_names_in_, or None)."""
     if feature_names is None:
-        names = getattr(estimator, "feature_names_in_", None)
-        return None if names is None else [str(n) for n in names]
+        return None if fitted is None else [str(n) for n in fitted]
     if isinstance(feature_names, str):
         raise TypeError("feature_names must be a sequence of str, not a str")
     names = list(feature_names)
     if len(names) != n_features:
-        raise ValueError(
-            f"feature_names has {len(names)} names, but {type(estimator).__name__} "
-            f"has {n_features} features."
-        )
+        raise ValueError(f"feature_names has {len(names)} names, but {owner} has {n_features} features.")
     for name in names:
         if not isinstance(name, str):
             raise TypeError(f"feature_names must all be str, got {type(name).__name__}: {name!r}")
@@ -501,14 +500,10 @@ def _describe_linear(estimator: Any, name: str) -> dict[str, Any]:
     return desc
 
 
-class _Width:
-    """n_features_in_ / feature_names_in_ of a model that has no sklearn
-    attributes (a LightGBM Booster), for _feature_names."""
-
-    def __init__(self, n: int, names: list[str] | None):
-        self.n_features_in_ = n
-        if names is not None:
-            self.feature_names_in_ = names
+def _names_of(estimator: Any, feature_names: Sequence[str] | None) -> list[str] | None:
+    """_feature_names for a scikit-learn estimator or Pipeline."""
+    return _feature_names(type(estimator).__name__, int(estimator.n_features_in_),
+                          getattr(estimator, "feature_names_in_", None), feature_names)
 
 
 def describe(
@@ -532,11 +527,11 @@ def describe(
         if estimator is None or estimator == "passthrough":
             raise TypeError("skscore needs a Pipeline that ends in an estimator")
     if _lightgbm.is_lightgbm(estimator):
-        desc = _lightgbm.describe(estimator, None)
-        names = desc["feature_names"]
-        if feature_names is not None or pipeline is not None:
-            holder = pipeline if pipeline is not None else _Width(desc["n_features"], names)
-            names = _feature_names(holder, feature_names)
+        desc = _lightgbm.describe(estimator)
+        if pipeline is not None:
+            names = _names_of(pipeline, feature_names)
+        else:
+            names = _feature_names(desc["estimator"], desc["n_features"], desc["feature_names"], feature_names)
         desc.update(feature_names=names, metadata=_metadata(metadata))
         if pipeline is not None:
             desc.update(n_features=int(pipeline.n_features_in_), estimator="Pipeline", steps=steps)
@@ -550,14 +545,14 @@ def describe(
         "source_version": sklearn.__version__,
         "estimator": name,
         "n_features": int(estimator.n_features_in_),
-        "feature_names": _feature_names(estimator, feature_names),
+        "feature_names": _names_of(estimator, feature_names),
         "metadata": _metadata(metadata),
         "label_dtype": None,
     }
     if pipeline is not None:
         # The pipeline's input is the first step's (names, count).
         desc["n_features"] = int(pipeline.n_features_in_)
-        desc["feature_names"] = _feature_names(pipeline, feature_names)
+        desc["feature_names"] = _names_of(pipeline, feature_names)
         desc["estimator"] = "Pipeline"
         desc["steps"] = steps
     if name in TREE_CLASSIFIERS or name in TREE_REGRESSORS:

@@ -171,9 +171,9 @@ def _objective(objective: str) -> tuple[str, dict[str, str]]:
     return (parts[0] if parts else ""), params
 
 
-def describe(obj: Any, feature_names: list[str] | None) -> dict[str, Any]:
-    """The engine description of a LightGBM model (without the common
-    fields: source, metadata, steps)."""
+def describe(obj: Any) -> dict[str, Any]:
+    """The engine description of a LightGBM model (without metadata and
+    steps); feature_names are the model's own (the caller checks any given)."""
     import lightgbm
 
     booster, name = _booster(obj)
@@ -246,18 +246,12 @@ def describe(obj: Any, feature_names: list[str] | None) -> dict[str, Any]:
             f"skscore cannot export a LightGBM model with objective {objective!r} yet (binary, multiclass, "
             f"{', '.join(IDENTITY_OBJECTIVES + EXP_OBJECTIVES)})."
         )
-    names = feature_names
-    if names is None:
-        fitted = getattr(obj, "feature_names_in_", None)
-        if fitted is not None:
-            names = [str(n) for n in fitted]
-        else:
-            dumped = [str(n) for n in dump.get("feature_names", [])]
-            if dumped and dumped != [f"Column_{i}" for i in range(n_features)]:
-                names = dumped
-    if names is not None and len(names) != n_features:
-        raise ValueError(f"feature_names has {len(names)} names, but this {name} has {n_features} features.")
-    desc["feature_names"] = names
+    names = getattr(obj, "feature_names_in_", None)
+    if names is None:  # a Booster: its names, unless they are LightGBM's defaults
+        dumped = [str(n) for n in dump.get("feature_names", [])]
+        if dumped and dumped != [f"Column_{i}" for i in range(n_features)]:
+            names = dumped
+    desc["feature_names"] = None if names is None else [str(n) for n in names]
     return desc
 
 

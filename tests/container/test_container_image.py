@@ -56,7 +56,10 @@ class Running:
         self.url = f"http://127.0.0.1:{port}"
 
 
-def start(image: str, *extra: str, env: dict | None = None) -> Running:
+def run_hardened(image: str, *extra: str, env: dict | None = None, host_network: bool = False) -> Running:
+    """podman run -d as a restricted pod would (read-only, no capabilities,
+    UID 10001, no new privileges) on a free port: published on 127.0.0.1,
+    or with host_network the gateway itself listens there (PORT)."""
     name = f"skscore-test-{uuid.uuid4().hex[:8]}"
     port = free_port()
     args = [
@@ -72,13 +75,17 @@ def start(image: str, *extra: str, env: dict | None = None) -> Running:
         str(UID),
         "--security-opt",
         "no-new-privileges",
-        "-p",
-        f"127.0.0.1:{port}:8080",
     ]
+    args += ["--network", "host", "-e", f"PORT={port}"] if host_network else ["-p", f"127.0.0.1:{port}:8080"]
     for k, v in (env or {}).items():
         args += ["-e", f"{k}={v}"]
     podman(*args, *extra, image)
-    run = Running(name, port)
+    return Running(name, port)
+
+
+def start(image: str, *extra: str, env: dict | None = None) -> Running:
+    run = run_hardened(image, *extra, env=env)
+    name = run.name
     try:
         wait_http(run.url + "/readyz")
     except AssertionError as e:
@@ -323,38 +330,12 @@ def test_tls_and_listen_hostname(image, models, tmp_path):
     tmp_path.chmod(0o755)
     for f in ("key.pem", "cert.pem"):
         (tmp_path / f).chmod(0o644)
-    name = f"skscore-test-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    podman(
-        "run",
-        "-d",
-        "--name",
-        name,
-        *RUN_FLAGS,
-        "--read-only",
-        "--cap-drop",
-        "ALL",
-        "--user",
-        str(UID),
-        "--network",
-        "host",
-        "-v",
-        f"{models}:/models:ro",
-        "-v",
-        f"{tmp_path}:/tls:ro",
-        "-e",
-        "MODEL_PATH=/models/iris.skm",
-        "-e",
-        "SKS_HOST=localhost",
-        "-e",
-        f"PORT={port}",
-        "-e",
-        "SKS_TLS_CERT=/tls/cert.pem",
-        "-e",
-        "SKS_TLS_KEY=/tls/key.pem",
-        image,
+    run = run_hardened(
+        image, "-v", f"{models}:/models:ro", "-v", f"{tmp_path}:/tls:ro", host_network=True,
+        env={"MODEL_PATH": "/models/iris.skm", "SKS_HOST": "localhost", "SKS_TLS_CERT": "/tls/cert.pem",
+             "SKS_TLS_KEY": "/tls/key.pem"},
     )
-    run = Running(name, port)
+    name, port = run.name, run.port
     try:
         url = f"https://localhost:{port}/predict"
         deadline = time.monotonic() + 30

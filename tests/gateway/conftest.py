@@ -14,13 +14,14 @@ import glob
 import json
 import os
 import shutil
-import signal
 import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from gw_util import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,15 +93,9 @@ class Gateway:
         return self.proc.wait(timeout)
 
     def stop(self) -> int | None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        rc = stop_process(self.proc, 15)
         self._reader.join(2)
-        return self.proc.returncode
+        return rc
 
 
 @pytest.fixture(scope="session")

@@ -119,7 +119,7 @@ def test_binary_label_types(labels):
 
 @pytest.mark.parametrize("objective", ["regression", "regression_l1", "huber", "fair", "quantile", "mape",
                                        "poisson", "gamma", "tweedie"])
-def test_regressor(objective):
+def test_regressor(objective, write):
     X, y = make_regression(n_samples=1200, n_features=8, noise=5.0, random_state=7)
     X = X.copy()
     X[np.random.default_rng(8).random(X.shape) < 0.04] = np.nan
@@ -129,17 +129,17 @@ def test_regressor(objective):
     rng = np.random.default_rng(9)
     check_same(est, scoring_rows(X, rng))
     check_same(est, rows_near_thresholds(est.booster_, X, rng))
-    assert skscore.validate(est, _write(est), scoring_rows(X, rng)).passed
+    assert skscore.validate(est, write(est), scoring_rows(X, rng)).passed
 
 
-def _write(est, tmp=[]):  # noqa: B006 - one temp dir per session is enough
-    import tempfile
-    from pathlib import Path
-    if not tmp:
-        tmp.append(Path(tempfile.mkdtemp(prefix="skscore-lgb-")))
-    p = tmp[0] / f"{id(est)}.skm"
-    skscore.export(est, p)
-    return p
+@pytest.fixture
+def write(tmp_path):
+    """Exports an estimator to a file in the test's directory."""
+    def export(est):
+        p = tmp_path / f"{id(est)}.skm"
+        skscore.export(est, p)
+        return p
+    return export
 
 
 def test_float32_input_and_dataframe():
@@ -168,7 +168,7 @@ def test_early_stopping_uses_best_iteration():
     assert m.info()["n_trees"] == est.best_iteration_
 
 
-def test_raw_booster():
+def test_raw_booster(write):
     X, y = make_classification(n_samples=800, n_features=7, n_classes=3, n_informative=5, random_state=13)
     T = scoring_rows(X, np.random.default_rng(14))
     for params, target in [({"objective": "binary"}, y == 1), ({"objective": "multiclass", "num_class": 3}, y),
@@ -184,47 +184,68 @@ def test_raw_booster():
             np.testing.assert_array_equal(m.predict(T), np.argmax(booster.predict(T), axis=1))
         else:
             np.testing.assert_array_equal(m.predict(T), booster.predict(T))
-        report = skscore.validate(booster, _write(booster), T)
+        report = skscore.validate(booster, write(booster), T)
         assert report.passed, report
         assert m.estimator == "lightgbm.Booster"
 
 
-def test_validate_and_pipeline():
+def test_validate_and_pipeline(write):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     X, y = load_iris(return_X_y=True)
     pipe = make_pipeline(StandardScaler(), lgb.LGBMClassifier(n_estimators=30, verbose=-1, min_child_samples=3))
     pipe.fit(X, y)
-    report = skscore.validate(pipe, _write(pipe), X)
+    report = skscore.validate(pipe, write(pipe), X)
     assert report.passed, report
-    m = skscore.load(_write(pipe))
+    m = skscore.load(write(pipe))
     np.testing.assert_array_equal(m.predict_proba(X), pipe.predict_proba(X))
 
 
-def test_zero_as_missing_exact_or_refused():
+def test_zero_as_missing():
+    """zero_as_missing: a split that sends zero (and NaN) to its default side
+    is a plain <= split when that side is where 0.0 goes anyway, and is
+    exported exactly; otherwise it is refused. Trained models here have
+    both kinds; the exportable one is the same model with every default
+    side set to where 0.0 goes (decision_type bit 1 in the text model)."""
+    import re
+
     X, y = make_classification(n_samples=1000, n_features=6, random_state=15)
     X = np.where(np.abs(X) < 0.4, 0.0, X)
     est = fit(lgb.LGBMClassifier(n_estimators=30, verbose=-1, zero_as_missing=True), X, y)
-    try:
-        blob = skscore.dumps(est)
-    except TypeError as e:
-        assert "zero" in str(e)
-        return
-    m = skscore.load(blob)
+    with pytest.raises(TypeError, match="zero"):
+        skscore.dumps(est)
+
+    def agree(block: str) -> str:
+        kinds = re.search(r"^decision_type=(.*)$", block, re.M)
+        if kinds is None:  # a one-leaf tree
+            return block
+        thresholds = [float(t) for t in re.search(r"^threshold=(.*)$", block, re.M).group(1).split()]
+        kinds_new = []
+        for k, t in zip(map(int, kinds.group(1).split()), thresholds):
+            assert (k >> 2) & 3 == 1  # missing type Zero
+            kinds_new.append(str((k & ~2) | (2 if 0.0 <= t else 0)))
+        return block.replace(kinds.group(0), "decision_type=" + " ".join(kinds_new))
+
+    text = est.booster_.model_to_string()
+    head, *trees = re.split(r"(?=^Tree=)", text, flags=re.M)
+    booster = lgb.Booster(model_str=head + "".join(agree(t) for t in trees))
+    m = skscore.load(skscore.dumps(booster))
     T = scoring_rows(X, np.random.default_rng(16))
-    np.testing.assert_array_equal(m.decision_function(T), est.predict(T, raw_score=True))
+    np.testing.assert_array_equal(m.decision_function(T), booster.predict(T, raw_score=True))
+    np.testing.assert_array_equal(m.predict_proba(T)[:, 1], booster.predict(T))
 
 
 def test_refused_models():
     X, y = make_classification(n_samples=500, n_features=5, random_state=17)
-    Xc = X.copy()
-    Xc[:, 0] = np.abs(np.round(Xc[:, 0] * 3)) % 5
+    rng = np.random.default_rng(17)
+    Xc = rng.normal(size=(600, 4))
+    Xc[:, 0] = rng.integers(0, 6, 600)  # the label is a set of categories: categorical splits
     cat = lgb.LGBMClassifier(n_estimators=10, verbose=-1, min_data_per_group=5, cat_smooth=1)
-    cat.fit(Xc, y, categorical_feature=[0])
-    if any(t["num_cat"] for t in cat.booster_.dump_model()["tree_info"]):
-        with pytest.raises(TypeError, match="categorical"):
-            skscore.dumps(cat)
+    cat.fit(Xc, np.isin(Xc[:, 0], [1, 3, 4]), categorical_feature=[0])
+    assert any(t["num_cat"] for t in cat.booster_.dump_model()["tree_info"])
+    with pytest.raises(TypeError, match="categorical"):
+        skscore.dumps(cat)
     rf = lgb.LGBMClassifier(boosting_type="rf", n_estimators=10, bagging_freq=1, bagging_fraction=0.5,
                             verbose=-1).fit(X, y)
     with pytest.raises(TypeError, match="random-forest"):
