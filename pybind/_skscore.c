@@ -32,6 +32,7 @@ typedef struct {
     PyTypeObject *model_type;
     PyObject *model_file_error; /* skscore.ModelFileError(ValueError) */
     PyObject *as_array;         /* skscore._input.as_array, on first use */
+    PyObject *as_table;         /* skscore._input.as_table, on first use */
     int n_cores;                /* online cores, counted once at import */
 } module_state;
 
@@ -144,11 +145,31 @@ typedef struct {
     sks_tree_desc *trees;
     sks_step_desc *steps;
     const char **feature_names, **labels, **meta_keys, **meta_values;
+    void **mem; /* other PyMem blocks d points into */
+    size_t n_mem;
     PyObject *keep; /* list: every object d points into stays alive */
 } desc_buf;
 
+/* Zeroed memory freed with the description. */
+static void *buf_alloc(desc_buf *b, size_t n)
+{
+    void **mem = PyMem_Realloc(b->mem, (b->n_mem + 1) * sizeof(void *));
+    void *p = mem != NULL ? PyMem_Calloc(n ? n : 1, 1) : NULL;
+    if (mem != NULL)
+        b->mem = mem;
+    if (p == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    b->mem[b->n_mem++] = p;
+    return p;
+}
+
 static void desc_buf_dispose(desc_buf *b)
 {
+    for (size_t i = 0; i < b->n_mem; i++)
+        PyMem_Free(b->mem[i]);
+    PyMem_Free(b->mem);
     PyMem_Free(b->trees);
     PyMem_Free(b->steps);
     PyMem_Free((void *)b->feature_names);
@@ -191,6 +212,16 @@ static int get_int32(desc_buf *b, PyObject *dict, const char *key, int32_t *out)
     }
     *out = (int32_t)x;
     return 0;
+}
+
+static int get_int32_or(desc_buf *b, PyObject *dict, const char *key, int32_t dflt, int32_t *out)
+{
+    PyObject *v = PyDict_GetItemString(dict, key);
+    if (v == NULL || v == Py_None) {
+        *out = dflt;
+        return 0;
+    }
+    return get_int32(b, dict, key, out);
 }
 
 static int get_bool(desc_buf *b, PyObject *dict, const char *key, int *out)
@@ -335,6 +366,113 @@ static int get_tree(desc_buf *b, PyObject *tree, int32_t n_values, sks_tree_desc
     return 0;
 }
 
+/* An int32 array; *n its length. */
+static int get_i32s(desc_buf *b, PyObject *dict, const char *key, int32_t *n, const int32_t **out)
+{
+    npy_intp dims[1];
+    if (get_array(b, dict, key, 1, NPY_INT32, 1, dims, (const void **)out) < 0)
+        return -1;
+    if (dims[0] > INT32_MAX)
+        return bad_size(key, dims[0], INT32_MAX);
+    *n = (int32_t)dims[0];
+    return 0;
+}
+
+/* One encode column: {"cats": f64[k], "onehot": bool, "width": int,
+ * "map": f64[k + 1], "unknown_error": bool}. */
+static int get_encoding(desc_buf *b, PyObject *dict, sks_encoding *e)
+{
+    npy_intp nc, nm;
+    if (!PyDict_Check(dict)) {
+        PyErr_SetString(PyExc_TypeError, "model description: each encode column must be a dict");
+        return -1;
+    }
+    if (get_array(b, dict, "cats", 1, NPY_FLOAT64, 1, &nc, (const void **)&e->cats) < 0 ||
+        get_array(b, dict, "map", 1, NPY_FLOAT64, 1, &nm, (const void **)&e->map) < 0 ||
+        get_bool(b, dict, "onehot", &e->onehot) < 0 || get_int32_or(b, dict, "width", 1, &e->width) < 0 ||
+        get_bool(b, dict, "unknown_error", &e->unknown_error) < 0)
+        return -1;
+    if (nc > (1 << 24))
+        return bad_size("cats", nc, 1 << 24);
+    if (nm != nc + 1)
+        return bad_size("map", nm, nc + 1);
+    e->n_cats = (int32_t)nc;
+    return 0;
+}
+
+/* A preprocessing step: {"kind": int (sks_step_kind, default 0), "offset",
+ * "width", "no_round", and the kind's arrays}. Counts come from the arrays. */
+static int get_step(desc_buf *b, PyObject *st, sks_step_desc *s)
+{
+    int32_t x;
+    npy_intp nv;
+    if (!PyDict_Check(st)) {
+        PyErr_SetString(PyExc_TypeError, "model description: each step must be a dict");
+        return -1;
+    }
+    if (get_int32_or(b, st, "kind", 0, &x) < 0)
+        return -1;
+    s->kind = (sks_step_kind)x;
+    if (get_int32_or(b, st, "offset", 0, &s->offset) < 0 || get_bool(b, st, "no_round", &s->no_round) < 0)
+        return -1;
+    switch (s->kind) {
+    case SKS_STEP_ELEMENTWISE:
+        if (get_int32(b, st, "op", &x) < 0 ||
+            get_array(b, st, "values", 1, NPY_FLOAT64, 1, &nv, (const void **)&s->values) < 0 ||
+            get_bool(b, st, "cast_values", &s->cast_values) < 0)
+            return -1;
+        if (nv < 1 || nv > (1 << 24))
+            return bad_size("step values", nv, 1);
+        s->op = (sks_op)x;
+        s->width = (int32_t)nv;
+        return 0;
+    case SKS_STEP_SELECT:
+        return get_i32s(b, st, "index", &s->n_index, &s->index);
+    case SKS_STEP_INDICATOR:
+        if (get_i32s(b, st, "index", &s->n_index, &s->index) < 0)
+            return -1;
+        return get_int32(b, st, "width", &s->width);
+    case SKS_STEP_NORMALIZE:
+        if (get_int32(b, st, "norm", &x) < 0)
+            return -1;
+        s->norm = (sks_norm)x;
+        return get_int32(b, st, "width", &s->width);
+    case SKS_STEP_POLY: {
+        int32_t nb;
+        if (get_i32s(b, st, "term_a", &s->n_terms, &s->term_a) < 0 || get_i32s(b, st, "term_b", &nb, &s->term_b) < 0)
+            return -1;
+        if (nb != s->n_terms)
+            return bad_size("term_b", nb, s->n_terms);
+        return get_int32(b, st, "width", &s->width);
+    }
+    case SKS_STEP_ENCODE: {
+        PyObject *v;
+        if (get_item(b, st, "columns", 1, &v) < 0)
+            return -1;
+        PyObject *seq = PySequence_Fast(v, "model description: encode columns must be a list");
+        if (seq == NULL || PyList_Append(b->keep, seq) < 0) {
+            Py_XDECREF(seq);
+            return -1;
+        }
+        Py_DECREF(seq);
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        if (n < 1 || n > (1 << 24))
+            return bad_size("encode columns", n, 1);
+        sks_encoding *enc = buf_alloc(b, (size_t)n * sizeof *enc);
+        if (enc == NULL)
+            return -1;
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (get_encoding(b, PySequence_Fast_GET_ITEM(seq, i), &enc[i]) < 0)
+                return -1;
+        s->enc = enc;
+        s->width = (int32_t)n;
+        return 0;
+    }
+    }
+    PyErr_Format(PyExc_ValueError, "model description: unknown step kind %d", (int)s->kind);
+    return -1;
+}
+
 static int desc_from_dict(PyObject *dict, desc_buf *b)
 {
     sks_desc *d = &b->d;
@@ -450,7 +588,57 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
         d->metadata_values = b->meta_values;
     }
 
-    /* Preprocessing steps: a list of {"op": int, "values": float64[n_features]}. */
+    /* String columns: "vocab", a list with None (numeric) or a list of str
+     * per input column. */
+    if (get_item(b, dict, "vocab", 0, &v) < 0)
+        return -1;
+    if (v != NULL) {
+        PyObject *seq = PySequence_Fast(v, "model description: vocab must be a list");
+        if (seq == NULL || PyList_Append(b->keep, seq) < 0) {
+            Py_XDECREF(seq);
+            return -1;
+        }
+        Py_DECREF(seq);
+        Py_ssize_t nv = PySequence_Fast_GET_SIZE(seq);
+        if (nv != d->n_features)
+            return bad_size("vocab", nv, d->n_features);
+        const char *const **vocab = buf_alloc(b, (size_t)nv * sizeof *vocab);
+        int32_t *sizes = buf_alloc(b, (size_t)nv * sizeof *sizes);
+        if (vocab == NULL || sizes == NULL)
+            return -1;
+        for (Py_ssize_t c = 0; c < nv; c++) {
+            PyObject *col = PySequence_Fast_GET_ITEM(seq, c);
+            if (col == Py_None)
+                continue;
+            PyObject *strs = PySequence_Fast(col, "model description: a vocabulary must be a list of str");
+            if (strs == NULL || PyList_Append(b->keep, strs) < 0) {
+                Py_XDECREF(strs);
+                return -1;
+            }
+            Py_DECREF(strs);
+            Py_ssize_t k = PySequence_Fast_GET_SIZE(strs);
+            if (k > INT32_MAX)
+                return bad_size("a vocabulary", k, INT32_MAX);
+            const char **words = buf_alloc(b, (size_t)k * sizeof *words);
+            if (words == NULL)
+                return -1;
+            for (Py_ssize_t i = 0; i < k; i++)
+                if ((words[i] = utf8_of(PySequence_Fast_GET_ITEM(strs, i), "a vocabulary entry")) == NULL)
+                    return -1;
+            vocab[c] = words;
+            sizes[c] = (int32_t)k;
+        }
+        d->vocab = vocab;
+        d->vocab_size = sizes;
+    }
+
+    /* Input columns no step keeps: "ignored", uint8[n_features] or None. */
+    if (get_array(b, dict, "ignored", 0, NPY_UINT8, 1, dims, (const void **)&d->ignored) < 0)
+        return -1;
+    if (d->ignored != NULL && dims[0] != d->n_features)
+        return bad_size("ignored", dims[0], d->n_features);
+
+    /* Preprocessing steps: a list of dicts (get_step). */
     if (get_item(b, dict, "steps", 0, &v) < 0)
         return -1;
     if (v != NULL) {
@@ -468,22 +656,9 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
             PyErr_NoMemory();
             return -1;
         }
-        for (Py_ssize_t i = 0; i < ns; i++) {
-            PyObject *st = PySequence_Fast_GET_ITEM(seq, i);
-            npy_intp nv;
-            if (!PyDict_Check(st)) {
-                PyErr_SetString(PyExc_TypeError, "model description: each step must be a dict");
+        for (Py_ssize_t i = 0; i < ns; i++)
+            if (get_step(b, PySequence_Fast_GET_ITEM(seq, i), &b->steps[i]) < 0)
                 return -1;
-            }
-            if (get_int32(b, st, "op", &x) < 0 ||
-                get_array(b, st, "values", 1, NPY_FLOAT64, 1, &nv, (const void **)&b->steps[i].values) < 0)
-                return -1;
-            if (nv != d->n_features)
-                return bad_size("step values", nv, d->n_features);
-            b->steps[i].op = (sks_op)x;
-            if (get_bool(b, st, "cast_values", &b->steps[i].cast_values) < 0)
-                return -1;
-        }
         d->n_steps = (int32_t)ns;
         d->steps = b->steps;
     }
@@ -533,9 +708,16 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
     } else if (d->kind == SKS_EST_LINEAR) {
         if (get_array(b, dict, "coef", 1, NPY_FLOAT64, 2, dims, (const void **)&d->coef) < 0)
             return -1;
-        if (dims[1] != d->n_features) {
-            PyErr_Format(PyExc_ValueError, "model description: coef has %zd columns, n_features is %d",
-                         (Py_ssize_t)dims[1], (int)d->n_features);
+        /* The estimator reads the row the steps leave. */
+        int32_t width;
+        sks_error err;
+        if (sks_desc_estimator_features(d, &width, &err) != 0) {
+            PyErr_Format(PyExc_ValueError, "model description: %s", err.message);
+            return -1;
+        }
+        if (dims[1] != width) {
+            PyErr_Format(PyExc_ValueError, "model description: coef has %zd columns, the estimator reads %d",
+                         (Py_ssize_t)dims[1], (int)width);
             return -1;
         }
         if (dims[0] < 1 || dims[0] > INT32_MAX)
@@ -779,6 +961,110 @@ static PyArrayObject *as_input(module_state *st, ModelObject *self, PyObject *X)
     return (PyArrayObject *)a;
 }
 
+/* Scores a model with string columns from a table: skscore._input.as_table
+ * gives one entry per input column, a 1-D float32/float64 array or a list
+ * of str/None. Fills *out with (n, cols) doubles. */
+static int score_table(module_state *st, ModelObject *self, sks_output what, PyObject *X, int64_t cols,
+                       int n_threads, PyArrayObject **out, npy_intp *n_out)
+{
+    int result = -1, rc = 0;
+    sks_error err;
+    PyObject *cols_list = NULL;
+    sks_column *tc = NULL;
+    const char **strs = NULL;
+    size_t *lens = NULL;
+    if (st->as_table == NULL) {
+        PyObject *mod = PyImport_ImportModule("skscore._input");
+        if (mod == NULL)
+            return -1;
+        st->as_table = PyObject_GetAttrString(mod, "as_table");
+        Py_DECREF(mod);
+        if (st->as_table == NULL)
+            return -1;
+    }
+    PyObject *t = PyObject_CallFunctionObjArgs(st->as_table, (PyObject *)self, X, NULL);
+    if (t == NULL)
+        return -1;
+    Py_ssize_t n = -1;
+    if (!PyArg_ParseTuple(t, "nO!", &n, &PyList_Type, &cols_list)) {
+        Py_DECREF(t);
+        return -1;
+    }
+    Py_INCREF(cols_list);
+    Py_DECREF(t);
+    Py_ssize_t nc = PyList_GET_SIZE(cols_list);
+    size_t n_str = 0;
+    for (Py_ssize_t c = 0; c < nc; c++)
+        if (PyList_Check(PyList_GET_ITEM(cols_list, c)))
+            n_str++;
+    if ((tc = PyMem_Calloc((size_t)nc + 1, sizeof *tc)) == NULL ||
+        (strs = PyMem_Calloc(n_str * (size_t)n + 1, sizeof *strs)) == NULL ||
+        (lens = PyMem_Calloc(n_str * (size_t)n + 1, sizeof *lens)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    size_t at = 0;
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        PyObject *col = PyList_GET_ITEM(cols_list, c);
+        if (PyList_Check(col)) {
+            if (PyList_GET_SIZE(col) != n) {
+                PyErr_SetString(PyExc_SystemError, "skscore._input.as_table: columns of unequal length");
+                goto done;
+            }
+            tc[c] = (sks_column){.kind = SKS_COL_STR, .str = strs + at, .len = lens + at};
+            for (Py_ssize_t r = 0; r < n; r++, at++) {
+                PyObject *v = PyList_GET_ITEM(col, r);
+                if (v == Py_None)
+                    continue;
+                Py_ssize_t len;
+                if ((strs[at] = PyUnicode_AsUTF8AndSize(v, &len)) == NULL)
+                    goto done;
+                lens[at] = (size_t)len;
+            }
+        } else if (PyArray_Check(col) && PyArray_NDIM((PyArrayObject *)col) == 1 &&
+                   PyArray_DIM((PyArrayObject *)col, 0) == n && PyArray_ISALIGNED((PyArrayObject *)col) &&
+                   PyArray_ISNOTSWAPPED((PyArrayObject *)col) &&
+                   (PyArray_TYPE((PyArrayObject *)col) == NPY_FLOAT64 ||
+                    PyArray_TYPE((PyArrayObject *)col) == NPY_FLOAT32)) {
+            PyArrayObject *a = (PyArrayObject *)col;
+            tc[c] = (sks_column){.kind = PyArray_TYPE(a) == NPY_FLOAT32 ? SKS_COL_F32 : SKS_COL_F64,
+                                 .data = PyArray_DATA(a), .stride = PyArray_STRIDE(a, 0)};
+        } else {
+            PyErr_SetString(PyExc_SystemError, "skscore._input.as_table returned an unusable column");
+            goto done;
+        }
+    }
+    npy_intp dims[2] = {n, (npy_intp)cols};
+    if ((*out = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT64)) == NULL)
+        goto done;
+    sks_table T = {.n_rows = n, .n_cols = nc, .cols = tc};
+    double *o = (double *)PyArray_DATA(*out);
+    Py_BEGIN_ALLOW_THREADS
+    rc = sks_model_predict_table(self->model, what, &T, o, (size_t)n * (size_t)cols, n_threads, &err);
+    Py_END_ALLOW_THREADS
+    if (rc != 0) {
+        Py_CLEAR(*out);
+        if (rc == SKS_EVALUE && err.column >= 0 && err.column < nc && err.row >= 0 && err.row < n &&
+            PyList_Check(PyList_GET_ITEM(cols_list, err.column))) {
+            /* scikit-learn's words, with the string the engine saw as bytes. */
+            PyObject *v = PyList_GET_ITEM(PyList_GET_ITEM(cols_list, err.column), err.row);
+            PyErr_Format(PyExc_ValueError, "Found unknown categories [%R] in column %lld during transform (row %lld)",
+                         v, (long long)err.column, (long long)err.row);
+        } else {
+            raise_engine_error(st, rc, &err, NULL, 0);
+        }
+        goto done;
+    }
+    *n_out = n;
+    result = 0;
+done:
+    PyMem_Free(tc);
+    PyMem_Free(strs);
+    PyMem_Free(lens);
+    Py_XDECREF(cols_list);
+    return result;
+}
+
 static const char *const output_method[] = {"predict", "predict_proba", "decision_function", "score_samples"};
 
 static int parse_score_args(sks_output what, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
@@ -841,15 +1127,6 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         n_threads = st->n_cores;
     if ((rc = sks_model_output_cols(self->model, what, &cols, &err)) != 0)
         return raise_engine_error(st, rc, &err, NULL, 0);
-    if ((in = as_input(st, self, X)) == NULL)
-        return NULL;
-    npy_intp n = PyArray_DIM(in, 0);
-    if (n == 0) {
-        PyErr_Format(PyExc_ValueError,
-                     "Found array with 0 sample(s) (shape=(0, %zd)) while a minimum of 1 is required by %s.",
-                     (Py_ssize_t)PyArray_DIM(in, 1), self->info.estimator[0] ? self->info.estimator : "the model");
-        goto error;
-    }
     /* Row-major (n, cols) doubles, as the engine writes them; 1-D where
      * scikit-learn returns 1-D (same memory). */
     int ndim = 2;
@@ -857,6 +1134,21 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         ndim = (self->info.task == SKS_TASK_REGRESSION && self->info.output_2d) ? 2 : 1;
     else if ((what == SKS_OUT_DECISION || what == SKS_OUT_SCORE_SAMPLES) && cols == 1)
         ndim = 1;
+    npy_intp n;
+    if (self->info.n_string_columns > 0 || self->info.n_ignored_columns > 0) {
+        if (score_table(st, self, what, X, cols, n_threads, &out, &n) < 0)
+            goto error;
+        goto scored;
+    }
+    if ((in = as_input(st, self, X)) == NULL)
+        return NULL;
+    n = PyArray_DIM(in, 0);
+    if (n == 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "Found array with 0 sample(s) (shape=(0, %zd)) while a minimum of 1 is required by %s.",
+                     (Py_ssize_t)PyArray_DIM(in, 1), self->info.estimator[0] ? self->info.estimator : "the model");
+        goto error;
+    }
     npy_intp dims[2] = {n, (npy_intp)cols};
     if ((out = (PyArrayObject *)PyArray_SimpleNew(ndim, dims, NPY_FLOAT64)) == NULL)
         goto error;
@@ -877,16 +1169,26 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         raise_engine_error(st, rc, &err, NULL, 0);
         goto error;
     }
+scored:
+    if (PyArray_NDIM(out) != ndim) { /* the table path's (n, 1): same memory, 1-D */
+        npy_intp d1[1] = {n};
+        PyArray_Dims shape = {d1, 1};
+        PyArrayObject *flat = (PyArrayObject *)PyArray_Newshape(out, &shape, NPY_CORDER);
+        if (flat == NULL)
+            goto error;
+        Py_SETREF(out, flat);
+    }
     if (what == SKS_OUT_PREDICT && self->info.task == SKS_TASK_CLASSIFICATION) {
         /* The engine gives class indices; labels come from classes_, so
          * they have its dtype, as scikit-learn's classes_.take(...). */
         if ((idx = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_INTP)) == NULL)
             goto error;
         npy_intp *ip = (npy_intp *)PyArray_DATA(idx);
+        const double *cls = (const double *)PyArray_DATA(out);
         for (npy_intp i = 0; i < n; i++)
-            ip[i] = (npy_intp)o[i];
+            ip[i] = (npy_intp)cls[i];
         result = PyArray_TakeFrom((PyArrayObject *)self->classes, (PyObject *)idx, 0, NULL, NPY_RAISE);
-    } else if (self->info.coef_dtype == SKS_F32 && self->info.intercept_dtype == SKS_F32 &&
+    } else if (self->info.coef_dtype == SKS_F32 && self->info.intercept_dtype == SKS_F32 && in != NULL &&
                PyArray_TYPE(in) == NPY_FLOAT32) {
         /* scikit-learn answers float32 X with float32 coefficients in
          * float32; the engine's float64 result, rounded, has that dtype. */
@@ -978,7 +1280,7 @@ static const char *dtype_name(int dtype)
 static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
 {
     const sks_info *in = &self->info;
-    return Py_BuildValue(
+    PyObject *info = Py_BuildValue(
         "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s,s:O,s:i}",
         "format_version", in->format_major, in->format_minor, "producer", in->producer, "producer_version",
         in->producer_version, "source", in->source, "source_version", in->source_version, "estimator",
@@ -991,6 +1293,28 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
         (int)in->n_trees, "n_nodes", (long long)in->n_nodes, "max_depth", (int)in->max_depth, "coef_dtype",
         dtype_name(in->coef_dtype), "intercept_dtype", dtype_name(in->intercept_dtype), "allow_inf",
         in->allow_inf ? Py_True : Py_False, "n_steps", (int)in->n_steps);
+    if (info == NULL)
+        return NULL;
+    /* Format 1.1: the estimator's width after the steps, and the input
+     * columns that take strings. */
+    PyObject *strs = PyList_New(0), *ign = PyList_New(0), *w = PyLong_FromLong(in->n_estimator_features);
+    for (int32_t c = 0; strs != NULL && ign != NULL && c < in->n_features; c++) {
+        int kind = sks_model_column_is_str(self->model, c);
+        if (kind != 1 && kind != 2)
+            continue;
+        PyObject *i = PyLong_FromLong(c);
+        if (i == NULL || PyList_Append(kind == 1 ? strs : ign, i) < 0)
+            Py_CLEAR(strs);
+        Py_XDECREF(i);
+    }
+    if (strs == NULL || ign == NULL || w == NULL || PyDict_SetItemString(info, "string_columns", strs) < 0 ||
+        PyDict_SetItemString(info, "ignored_columns", ign) < 0 ||
+        PyDict_SetItemString(info, "n_estimator_features", w) < 0)
+        Py_CLEAR(info);
+    Py_XDECREF(strs);
+    Py_XDECREF(ign);
+    Py_XDECREF(w);
+    return info;
 }
 
 static PyObject *Model_get_metadata(ModelObject *self, void *Py_UNUSED(closure))
@@ -1181,6 +1505,15 @@ static int module_exec(PyObject *module)
         {"OP_MUL", SKS_OP_MUL},
         {"OP_ADD", SKS_OP_ADD},
         {"OP_FILL_NAN", SKS_OP_FILL_NAN},
+        {"STEP_ELEMENTWISE", SKS_STEP_ELEMENTWISE},
+        {"STEP_SELECT", SKS_STEP_SELECT},
+        {"STEP_ENCODE", SKS_STEP_ENCODE},
+        {"STEP_INDICATOR", SKS_STEP_INDICATOR},
+        {"STEP_NORMALIZE", SKS_STEP_NORMALIZE},
+        {"STEP_POLY", SKS_STEP_POLY},
+        {"NORM_L1", SKS_NORM_L1},
+        {"NORM_L2", SKS_NORM_L2},
+        {"NORM_MAX", SKS_NORM_MAX},
         {"CMP_F64_LE", SKS_CMP_F64_LE},
         {"AGG_SINGLE", SKS_AGG_SINGLE},
         {"AGG_MEAN", SKS_AGG_MEAN},
@@ -1242,6 +1575,7 @@ static int module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->model_type);
     Py_VISIT(st->model_file_error);
     Py_VISIT(st->as_array);
+    Py_VISIT(st->as_table);
     return 0;
 }
 
@@ -1251,6 +1585,7 @@ static int module_clear(PyObject *module)
     Py_CLEAR(st->model_type);
     Py_CLEAR(st->model_file_error);
     Py_CLEAR(st->as_array);
+    Py_CLEAR(st->as_table);
     return 0;
 }
 

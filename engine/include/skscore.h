@@ -30,7 +30,7 @@ extern "C" {
 /* The model file format version this engine writes. It reads every
  * version with the same major number and a minor number <= this one. */
 #define SKS_FORMAT_MAJOR 1
-#define SKS_FORMAT_MINOR 0
+#define SKS_FORMAT_MINOR 1
 
 /* ---------------------------------------------------------------- errors */
 
@@ -145,10 +145,29 @@ typedef struct sks_tree_desc {
     const double *value;         /* n_nodes x n_values, row-major */
 } sks_tree_desc;
 
-/* A preprocessing step: one elementwise operation per feature, applied in
- * order before the estimator, the way scikit-learn's scalers and imputers
- * do it in place: x[j] = x[j] OP v[j] in float64, rounded to float32 after
- * each step when X is float32 (scikit-learn keeps float32 X float32). */
+/* Preprocessing steps (a Pipeline's transformers, a ColumnTransformer's
+ * branches), applied in order before the estimator to a row of working
+ * columns. The row starts as the input's n_features columns (string
+ * columns hold their vocabulary codes, below); a step works on the span
+ * [offset, offset + width) of the current row, or on the whole row, and
+ * may change the row's width. Arithmetic is float64; with float32 X a
+ * step's results are rounded to float32 unless it sets no_round (the step's
+ * result is float64 in scikit-learn), as scikit-learn keeps float32 X
+ * float32. */
+typedef enum sks_step_kind {
+    SKS_STEP_ELEMENTWISE = 0, /* x[j] = x[j] OP values[j] over the span */
+    SKS_STEP_SELECT = 1,      /* the row becomes x[index[0]], ..., x[index[n_index-1]]
+                                 (a ColumnTransformer's column selection; repeats allowed) */
+    SKS_STEP_ENCODE = 2,      /* each span column is replaced by its encoding
+                                 (OrdinalEncoder, OneHotEncoder) */
+    SKS_STEP_INDICATOR = 3,   /* appends after the span, for each index[k] (a
+                                 column of the span), 1.0 if it is NaN else 0.0
+                                 (SimpleImputer's add_indicator) */
+    SKS_STEP_NORMALIZE = 4,   /* the span divided by its norm (Normalizer) */
+    SKS_STEP_POLY = 5         /* the span replaced by n_terms products
+                                 (PolynomialFeatures) */
+} sks_step_kind;
+
 typedef enum sks_op {
     SKS_OP_SUB = 1,     /* x - v   (StandardScaler mean, RobustScaler center) */
     SKS_OP_DIV = 2,     /* x / v   (scale_) */
@@ -157,12 +176,51 @@ typedef enum sks_op {
     SKS_OP_FILL_NAN = 5 /* v where x is NaN (SimpleImputer statistics_) */
 } sks_op;
 
+/* How one column of an encode step becomes its outputs. The value x is
+ * looked up in cats (exact float64 equality; NaN matches a NaN category,
+ * which may only be the last). Found at index i: out = map[i]; not found:
+ * out = map[n_cats], or an input error when unknown_error is set.
+ * Ordinal: one output column holding out (NaN allowed); one-hot: width
+ * output columns, all 0.0 except 1.0 at slot out (out == -1: none). String columns hold vocabulary codes, so their
+ * categories are codes. */
+typedef struct sks_encoding {
+    int32_t n_cats;
+    const double *cats;  /* n_cats, ascending, NaN only last */
+    int onehot;          /* 0: ordinal, one output; 1: one-hot */
+    int32_t width;       /* one-hot: output columns (0 when every
+                            category is dropped) */
+    const double *map;   /* n_cats + 1 */
+    int unknown_error;
+} sks_encoding;
+
+typedef enum sks_norm { SKS_NORM_L1 = 1, SKS_NORM_L2 = 2, SKS_NORM_MAX = 3 } sks_norm;
+
 typedef struct sks_step_desc {
+    /* SKS_STEP_ELEMENTWISE */
     sks_op op;
-    const double *values; /* n_features */
+    const double *values; /* width values (or, with width 0, one per
+                             current column) */
     int cast_values;      /* float32 X: values rounded to float32 first, as
                              StandardScaler does (the other scalers keep
                              them float64) */
+    sks_step_kind kind;   /* 0: elementwise (format 1.0's only kind) */
+    int32_t offset;       /* the span's first column */
+    int32_t width;        /* the span's columns; 0: from offset to the end */
+    int no_round;         /* float32 X: keep this step's results float64 */
+    /* SKS_STEP_SELECT: the new row's columns; SKS_STEP_INDICATOR: span
+     * columns (0-based within the span) whose NaN flags are appended. */
+    int32_t n_index;
+    const int32_t *index;
+    /* SKS_STEP_ENCODE: one per span column. */
+    const sks_encoding *enc;
+    /* SKS_STEP_NORMALIZE */
+    sks_norm norm;
+    /* SKS_STEP_POLY: output t is 1.0 when term_a[t] == -1 and term_b[t] ==
+     * -1; x[term_b[t]] (a span column) when term_a[t] == -1; else
+     * out[term_a[t]] * x[term_b[t]] with term_a[t] < t (scikit-learn's
+     * order of multiplication). */
+    int32_t n_terms;
+    const int32_t *term_a, *term_b;
 } sks_step_desc;
 
 typedef struct sks_desc {
@@ -177,6 +235,17 @@ typedef struct sks_desc {
     int allow_nan;               /* NaN inputs accepted (else an error) */
     int allow_inf;               /* infinite inputs accepted (float64
                                     comparisons only; else an error) */
+    /* String columns: NULL (all numeric), or per input column NULL
+     * (numeric) or its vocabulary, vocab_size[c] >= 1 unique strings. A
+     * string column's value enters the steps as its index in the
+     * vocabulary, -1 when not in it, NaN when missing; only encode steps
+     * (after select, fill_nan and indicator steps) may read it. */
+    const char *const *const *vocab;
+    const int32_t *vocab_size;
+    /* NULL, or per input column 1 when no step keeps it (a
+     * ColumnTransformer drops it): it may hold anything, and the steps
+     * read NaN there. Only models with steps may ignore columns. */
+    const uint8_t *ignored;
 
     /* Output schema. */
     sks_task task;
@@ -204,7 +273,8 @@ typedef struct sks_desc {
     /* Preprocessing steps (a Pipeline's transformers), in order; may be 0.
      * With steps, NaN inputs reach the steps (imputers fill them) and only
      * what is left after them is checked against allow_nan; infinite
-     * inputs are refused. */
+     * inputs are refused. The estimator reads the row the last step
+     * leaves (its width is the estimator's feature count). */
     int32_t n_steps;
     const sks_step_desc *steps;
 
@@ -232,7 +302,8 @@ typedef struct sks_desc {
      * Regressors have n_targets == n_outputs; binary classifiers 1,
      * multiclass ones n_classes. */
     int32_t n_targets;
-    const double *coef;          /* n_targets x n_features, row-major */
+    const double *coef;          /* n_targets x (columns after the steps),
+                                    row-major */
     const double *intercept;     /* n_targets */
     /* The dtypes the estimator keeps coef and intercept in (0 means
      * SKS_F64). scikit-learn fitted on float32 may keep float32 and then
@@ -246,6 +317,12 @@ typedef struct sks_desc {
 /* ------------------------------------------------------------- the model */
 
 typedef struct sks_model sks_model;
+
+/* The number of columns d's estimator reads: n_features after d's
+ * preprocessing steps, which it checks (with the input's vocabularies).
+ * Callers building a description use it to size coef (and check tree
+ * feature indices) before the whole description is validated. */
+int sks_desc_estimator_features(const sks_desc *d, int32_t *out, sks_error *err);
 
 /* Validates d and writes it as a model file at path (written to a temporary
  * file beside it, then renamed: readers never see a partial file). */
@@ -298,6 +375,10 @@ typedef struct sks_info {
     int64_t n_nodes;              /* all trees */
     int32_t max_depth;            /* deepest leaf, root at depth 0 */
     int32_t n_steps;              /* preprocessing steps */
+    int32_t n_estimator_features; /* columns the estimator reads (after
+                                     the steps) */
+    int32_t n_string_columns;     /* input columns that take strings */
+    int32_t n_ignored_columns;    /* input columns no step reads */
     int coef_dtype;               /* linear: SKS_F32 or SKS_F64; else 0 */
     int intercept_dtype;          /* linear: SKS_F32 or SKS_F64; else 0 */
 } sks_info;
@@ -354,6 +435,41 @@ int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols,
 int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X,
                       double *out, size_t out_len, int n_threads,
                       sks_error *err);
+
+/* ------------------------------------------------------- table input
+ *
+ * Models whose input has string columns (sks_info.n_string_columns > 0)
+ * are scored from a table of columns, each numeric or string; any model
+ * may be. Column c's kind must match the model's: numeric columns are
+ * float32/float64 (element r at data + r * stride bytes), string columns
+ * UTF-8 (row r is str[r], len[r] bytes, not NUL-terminated; str[r] == NULL
+ * is a missing value). */
+typedef enum sks_column_kind { SKS_COL_F32 = 1, SKS_COL_F64 = 2, SKS_COL_STR = 3 } sks_column_kind;
+
+typedef struct sks_column {
+    sks_column_kind kind;
+    const void *data;           /* SKS_COL_F32 / SKS_COL_F64 */
+    int64_t stride;             /* bytes between rows; may be negative */
+    const char *const *str;     /* SKS_COL_STR: n_rows pointers */
+    const size_t *len;          /* SKS_COL_STR: n_rows lengths */
+} sks_column;
+
+typedef struct sks_table {
+    int64_t n_rows;
+    int64_t n_cols;
+    const sks_column *cols;
+} sks_table;
+
+/* 1 when input column c takes strings, 0 when numeric, 2 when the model
+ * ignores it (any kind; tables may give it as either), -1 out of range. */
+int sks_model_column_is_str(const sks_model *m, int32_t c);
+
+/* As sks_model_predict, from a table. A column of the wrong kind is
+ * SKS_ESHAPE; a category the model's encoder refuses is SKS_EVALUE with
+ * err->row and err->column set. sks_model_predict refuses models with
+ * string columns (a numeric matrix cannot hold strings). */
+int sks_model_predict_table(const sks_model *m, sks_output what, const sks_table *T, double *out,
+                            size_t out_len, int n_threads, sks_error *err);
 
 #ifdef __cplusplus
 }

@@ -89,7 +89,101 @@ static const char *const LINK_NAMES[] = {"none",    "proba",          "logistic"
 enum { N_LINKS = sizeof(LINK_NAMES) / sizeof(LINK_NAMES[0]) };
 static const char *const AGG_NAMES[] = {"single", "mean", "sum"};
 
-static void pk_body(msgpack_packer *pk, const sks_desc *d)
+static void pk_bool(msgpack_packer *pk, int b)
+{
+    if (b)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+}
+
+/* Format 1.1 features: string columns, steps other than whole-row
+ * elementwise ones. Files without them are written as 1.0, which older
+ * engines read. */
+static bool needs_minor_1(const sks_desc *d, const int32_t *widths, const int32_t *spans)
+{
+    if (d->vocab != NULL || d->ignored != NULL)
+        return true;
+    for (int32_t i = 0; i < d->n_steps; i++)
+        if (d->steps[i].kind != SKS_STEP_ELEMENTWISE || d->steps[i].offset != 0 || spans[i] != widths[i] ||
+            d->steps[i].no_round)
+            return true;
+    return false;
+}
+
+static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, bool v11)
+{
+    static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
+    static const char *const kinds[] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
+    static const char *const norms[] = {NULL, "l1", "l2", "max"};
+    size_t n = 1 + (v11 ? 1 : 0) + (v11 && st->kind != SKS_STEP_SELECT ? 2 : 0);
+    switch (st->kind) {
+    case SKS_STEP_ELEMENTWISE: n += 3; break;
+    case SKS_STEP_SELECT:
+    case SKS_STEP_INDICATOR:
+    case SKS_STEP_ENCODE:
+    case SKS_STEP_NORMALIZE: n += 1; break;
+    case SKS_STEP_POLY: n += 2; break;
+    }
+    msgpack_pack_map(pk, n);
+    pk_str(pk, "kind");
+    pk_str(pk, kinds[st->kind]);
+    if (v11) {
+        pk_str(pk, "no_round");
+        pk_bool(pk, st->no_round);
+        if (st->kind != SKS_STEP_SELECT) {
+            pk_str(pk, "offset");
+            msgpack_pack_int64(pk, st->offset);
+            pk_str(pk, "width");
+            msgpack_pack_int64(pk, span);
+        }
+    }
+    switch (st->kind) {
+    case SKS_STEP_ELEMENTWISE:
+        pk_str(pk, "cast_values");
+        pk_bool(pk, st->cast_values);
+        pk_str(pk, "op");
+        pk_str(pk, ops[st->op]);
+        pk_str(pk, "values");
+        pk_array(pk, "f64", st->values, (size_t)span * 8);
+        break;
+    case SKS_STEP_SELECT:
+    case SKS_STEP_INDICATOR:
+        pk_str(pk, "index");
+        pk_array(pk, "i32", st->index, (size_t)st->n_index * 4);
+        break;
+    case SKS_STEP_ENCODE:
+        pk_str(pk, "columns");
+        msgpack_pack_array(pk, (size_t)span);
+        for (int32_t j = 0; j < span; j++) {
+            const sks_encoding *e = &st->enc[j];
+            msgpack_pack_map(pk, 5);
+            pk_str(pk, "cats");
+            pk_array(pk, "f64", e->cats, (size_t)e->n_cats * 8);
+            pk_str(pk, "onehot");
+            pk_bool(pk, e->onehot);
+            pk_str(pk, "width");
+            msgpack_pack_int64(pk, e->onehot ? e->width : 1);
+            pk_str(pk, "map");
+            pk_array(pk, "f64", e->map, ((size_t)e->n_cats + 1) * 8);
+            pk_str(pk, "unknown_error");
+            pk_bool(pk, e->unknown_error);
+        }
+        break;
+    case SKS_STEP_NORMALIZE:
+        pk_str(pk, "norm");
+        pk_str(pk, norms[st->norm]);
+        break;
+    case SKS_STEP_POLY:
+        pk_str(pk, "term_a");
+        pk_array(pk, "i32", st->term_a, (size_t)st->n_terms * 4);
+        pk_str(pk, "term_b");
+        pk_array(pk, "i32", st->term_b, (size_t)st->n_terms * 4);
+        break;
+    }
+}
+
+static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32_t *spans, int32_t est_width)
 {
     msgpack_pack_map(pk, 9);
     pk_str(pk, "producer");
@@ -104,7 +198,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
     pk_opt_str(pk, d->estimator);
 
     pk_str(pk, "input");
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, 4 + (d->vocab != NULL) + (d->ignored != NULL));
     pk_str(pk, "n_features");
     msgpack_pack_int64(pk, d->n_features);
     pk_str(pk, "feature_names");
@@ -125,6 +219,23 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
         msgpack_pack_true(pk);
     else
         msgpack_pack_false(pk);
+    if (d->ignored != NULL) {
+        pk_str(pk, "ignored");
+        pk_array(pk, "u8", d->ignored, (size_t)d->n_features);
+    }
+    if (d->vocab != NULL) {
+        pk_str(pk, "vocab");
+        msgpack_pack_array(pk, (size_t)d->n_features);
+        for (int32_t c = 0; c < d->n_features; c++) {
+            if (d->vocab[c] == NULL) {
+                msgpack_pack_nil(pk);
+                continue;
+            }
+            msgpack_pack_array(pk, (size_t)d->vocab_size[c]);
+            for (int32_t i = 0; i < d->vocab_size[c]; i++)
+                pk_str(pk, d->vocab[c][i]);
+        }
+    }
 
     pk_str(pk, "output");
     msgpack_pack_map(pk, 9);
@@ -179,21 +290,8 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
 
     pk_str(pk, "steps");
     msgpack_pack_array(pk, (size_t)d->n_steps + 1);
-    static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
-    for (int32_t i = 0; i < d->n_steps; i++) {
-        msgpack_pack_map(pk, 4);
-        pk_str(pk, "kind");
-        pk_str(pk, "elementwise");
-        pk_str(pk, "cast_values");
-        if (d->steps[i].cast_values)
-            msgpack_pack_true(pk);
-        else
-            msgpack_pack_false(pk);
-        pk_str(pk, "op");
-        pk_str(pk, ops[d->steps[i].op]);
-        pk_str(pk, "values");
-        pk_array(pk, "f64", d->steps[i].values, (size_t)d->n_features * 8);
-    }
+    for (int32_t i = 0; i < d->n_steps; i++)
+        pk_step(pk, &d->steps[i], spans[i], v11);
     if (d->kind == SKS_EST_TREES) {
         msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL));
         pk_str(pk, "kind");
@@ -244,7 +342,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d)
         pk_str(pk, "n_targets");
         msgpack_pack_int64(pk, d->n_targets);
         pk_str(pk, "coef");
-        pk_array(pk, "f64", d->coef, (size_t)d->n_targets * (size_t)d->n_features * 8);
+        pk_array(pk, "f64", d->coef, (size_t)d->n_targets * (size_t)est_width * 8);
         pk_str(pk, "intercept");
         pk_array(pk, "f64", d->intercept, (size_t)d->n_targets * 8);
     }
@@ -258,6 +356,15 @@ int sks_desc_serialize(const sks_desc *d, void **out, size_t *out_len, sks_error
     int rc = sks__desc_validate(d, err);
     if (rc != 0)
         return rc;
+    int32_t est_width, *spans = malloc(((size_t)d->n_steps + 1) * 2 * sizeof(int32_t));
+    if (spans == NULL)
+        return sks__fail(err, SKS_ENOMEM, "out of memory");
+    int32_t *widths = spans + d->n_steps + 1;
+    if ((rc = sks__steps_check(d, &est_width, widths, spans, err)) != 0) {
+        free(spans);
+        return rc;
+    }
+    bool v11 = needs_minor_1(d, widths, spans);
 
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
@@ -266,7 +373,8 @@ int sks_desc_serialize(const sks_desc *d, void **out, size_t *out_len, sks_error
     msgpack_sbuffer_write(&sb, (const char *)zeros, PREAMBLE);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    pk_body(&pk, d);
+    pk_body(&pk, d, v11, spans, est_width);
+    free(spans);
     if (sb.data == NULL || sb.size < PREAMBLE) {
         msgpack_sbuffer_destroy(&sb);
         return sks__fail(err, SKS_ENOMEM, "out of memory while serializing the model");
@@ -279,7 +387,7 @@ int sks_desc_serialize(const sks_desc *d, void **out, size_t *out_len, sks_error
     }
     memcpy(p, MAGIC, 8);
     put_le(p + 8, SKS_FORMAT_MAJOR, 2);
-    put_le(p + 10, SKS_FORMAT_MINOR, 2);
+    put_le(p + 10, v11 ? 1 : 0, 2);
     put_le(p + 12, 0, 4);
     put_le(p + 16, body, 8);
     unsigned int n = 0;
@@ -478,6 +586,26 @@ static int rd_typed(reader *r, const char *dtype, size_t elem, int64_t count, vo
     return 0;
 }
 
+/* A typed array whose length gives the count (checked by the caller or by
+ * the model's validation). */
+static int rd_typed_any(reader *r, const char *dtype, size_t elem, int32_t max, int32_t *count, void **out,
+                       const char *what)
+{
+    sks__mp peek = r->mp;
+    uint32_t two, tn, bn;
+    const char *ts;
+    const uint8_t *b;
+    int64_t n = 0;
+    if (sks__mp_array(&peek, &two) == 0 && two == 2 && sks__mp_str(&peek, &ts, &tn) == 0 &&
+        sks__mp_bin(&peek, &b, &bn) == 0) {
+        if (bn % elem != 0 || bn / elem > (uint64_t)max)
+            return fmt_err(r, sks__mp_offset(&r->mp), "%s: %u bytes is not 0..%d elements of %s", what, bn, max, dtype);
+        n = bn / elem;
+    }
+    *count = (int32_t)n;
+    return rd_typed(r, dtype, elem, n, out, what);
+}
+
 /* Iterates a map's string keys: call with *n from sks__mp_map. */
 static int rd_key(reader *r, const char **k, uint32_t *kn)
 {
@@ -550,6 +678,43 @@ static int rd_input(reader *r, sks_desc *d)
             rc = rd_bool(r, &d->allow_nan);
         } else if (key_is(k, kn, "allow_inf")) {
             rc = rd_bool(r, &d->allow_inf);
+        } else if (key_is(k, kn, "ignored")) {
+            if (!have_n)
+                return fmt_err(r, sks__mp_offset(&r->mp), "input.ignored must follow input.n_features");
+            rc = rd_typed(r, "u8", 1, d->n_features, (void **)&d->ignored, "input.ignored");
+        } else if (key_is(k, kn, "vocab")) {
+            if (!have_n)
+                return fmt_err(r, sks__mp_offset(&r->mp), "input.vocab must follow input.n_features");
+            int64_t at = sks__mp_offset(&r->mp);
+            uint32_t nv;
+            if ((rc = rd_array(r, &nv)) != 0)
+                break;
+            if (nv != (uint32_t)d->n_features)
+                return fmt_err(r, at, "input.vocab has %u entries for %d features", nv, d->n_features);
+            const char *const **vocab = arena_alloc(&r->mem, (size_t)nv * sizeof(*vocab));
+            int32_t *sizes = arena_alloc(&r->mem, (size_t)nv * sizeof(int32_t));
+            if (vocab == NULL || sizes == NULL)
+                return oom(r);
+            for (uint32_t c = 0; rc == 0 && c < nv; c++) {
+                vocab[c] = NULL;
+                sizes[c] = 0;
+                if (sks__mp_is_nil(&r->mp)) {
+                    rc = mp_rc(r, sks__mp_nil(&r->mp));
+                    continue;
+                }
+                uint32_t ns;
+                if ((rc = rd_array(r, &ns)) != 0)
+                    break;
+                const char **strs = arena_alloc(&r->mem, (size_t)(ns ? ns : 1) * sizeof(char *));
+                if (strs == NULL)
+                    return oom(r);
+                for (uint32_t j = 0; rc == 0 && j < ns; j++)
+                    rc = rd_cstr(r, &strs[j]);
+                vocab[c] = strs;
+                sizes[c] = (int32_t)(ns > INT32_MAX ? INT32_MAX : ns);
+            }
+            d->vocab = vocab;
+            d->vocab_size = sizes;
         } else {
             rc = rd_skip(r);
         }
@@ -723,7 +888,7 @@ static int rd_tree(reader *r, sks_desc *d, int32_t t, sks_tree_desc *tr)
     return 0;
 }
 
-static int rd_step(reader *r, sks_desc *d)
+static int rd_step(reader *r, sks_desc *d, int32_t est_width)
 {
     static const char *const kinds[] = {NULL, "trees", "linear"};
     static const char *const cmps[] = {NULL, "f32_le", "f64_le"};
@@ -800,10 +965,10 @@ static int rd_step(reader *r, sks_desc *d)
             have_trees = true;
         } else if (key_is(k, kn, "coef") || key_is(k, kn, "intercept")) {
             bool is_coef = key_is(k, kn, "coef");
-            if (!have_kind || d->kind != SKS_EST_LINEAR || !have_nt || d->n_features <= 0)
+            if (!have_kind || d->kind != SKS_EST_LINEAR || !have_nt || est_width <= 0)
                 return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"%s\" must follow kind \"linear\" and n_targets", is_coef ? "coef" : "intercept");
             void *p;
-            int64_t count = is_coef ? (int64_t)d->n_targets * d->n_features : d->n_targets;
+            int64_t count = is_coef ? (int64_t)d->n_targets * est_width : d->n_targets;
             rc = rd_typed(r, "f64", 8, count, &p, is_coef ? "coef" : "intercept");
             if (rc == 0 && is_coef) {
                 d->coef = p;
@@ -833,40 +998,141 @@ static int rd_step(reader *r, sks_desc *d)
     return 0;
 }
 
-/* A preprocessing step: {"kind": "elementwise", "op": ..., "values": f64[n_features]}. */
-static int rd_prep_step(reader *r, const sks_desc *d, int32_t i, sks_step_desc *st)
+/* A preprocessing step (docs/FORMAT.md, "Preprocessing steps"). Arrays
+ * are read at the length they have; the model's validation checks them
+ * against the row the step works on. */
+static int rd_encoding(reader *r, int32_t i, int32_t j, sks_encoding *e)
 {
-    static const char *const kinds[] = {NULL, "elementwise"};
-    static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
     uint32_t n;
     int64_t at = sks__mp_offset(&r->mp);
     int rc = rd_map(r, &n);
     const char *k;
     uint32_t kn;
-    int kind = 0, op = 0;
+    int32_t n_map = -1;
+    char what[64];
+    snprintf(what, sizeof what, "steps[%d].columns[%d]", i, j);
+    memset(e, 0, sizeof *e);
+    bool have_cats = false;
+    for (uint32_t m = 0; rc == 0 && m < n; m++) {
+        if ((rc = rd_key(r, &k, &kn)) != 0)
+            break;
+        if (key_is(k, kn, "cats")) {
+            rc = rd_typed_any(r, "f64", 8, 1 << 24, &e->n_cats, (void **)&e->cats, what);
+            have_cats = true;
+        } else if (key_is(k, kn, "map")) {
+            rc = rd_typed_any(r, "f64", 8, (1 << 24) + 1, &n_map, (void **)&e->map, what);
+        } else if (key_is(k, kn, "onehot")) {
+            rc = rd_bool(r, &e->onehot);
+        } else if (key_is(k, kn, "width")) {
+            rc = rd_int(r, 0, 1 << 24, &e->width, what);
+        } else if (key_is(k, kn, "unknown_error")) {
+            rc = rd_bool(r, &e->unknown_error);
+        } else {
+            rc = rd_skip(r);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    if (!have_cats || e->map == NULL)
+        return fmt_err(r, at, "%s: an encoding needs cats and map", what);
+    if (n_map != e->n_cats + 1)
+        return fmt_err(r, at, "%s: map has %d entries for %d categories (needs one more, for unknown values)", what,
+                       n_map, e->n_cats);
+    if (e->cats == NULL)
+        e->cats = e->map; /* no categories: never read */
+    return 0;
+}
+
+static int rd_prep_step(reader *r, int32_t i, sks_step_desc *st)
+{
+    static const char *const kinds[] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
+    static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
+    static const char *const norms[] = {NULL, "l1", "l2", "max"};
+    uint32_t n;
+    int64_t at = sks__mp_offset(&r->mp);
+    int rc = rd_map(r, &n);
+    const char *k;
+    uint32_t kn;
+    int kind = -1, op = 0, norm = 0;
+    int32_t n_values = -1, n_b = -1, n_enc = -1;
     char what[48];
-    st->cast_values = 0;
-    snprintf(what, sizeof(what), "steps[%d].values", i);
-    st->values = NULL;
+    memset(st, 0, sizeof *st);
+    snprintf(what, sizeof(what), "steps[%d]", i);
     for (uint32_t j = 0; rc == 0 && j < n; j++) {
         if ((rc = rd_key(r, &k, &kn)) != 0)
             break;
         if (key_is(k, kn, "kind"))
-            rc = rd_enum(r, kinds, 2, &kind, "preprocessing step kind");
+            rc = rd_enum(r, kinds, 6, &kind, "preprocessing step kind");
         else if (key_is(k, kn, "op"))
             rc = rd_enum(r, ops, 6, &op, "preprocessing operation");
+        else if (key_is(k, kn, "norm"))
+            rc = rd_enum(r, norms, 4, &norm, "norm");
         else if (key_is(k, kn, "values"))
-            rc = rd_typed(r, "f64", 8, d->n_features, (void **)&st->values, what);
+            rc = rd_typed_any(r, "f64", 8, 1 << 24, &n_values, (void **)&st->values, what);
         else if (key_is(k, kn, "cast_values"))
             rc = rd_bool(r, &st->cast_values);
-        else
+        else if (key_is(k, kn, "no_round"))
+            rc = rd_bool(r, &st->no_round);
+        else if (key_is(k, kn, "offset"))
+            rc = rd_int(r, 0, 1 << 24, &st->offset, what);
+        else if (key_is(k, kn, "width"))
+            rc = rd_int(r, 1, 1 << 24, &st->width, what);
+        else if (key_is(k, kn, "index"))
+            rc = rd_typed_any(r, "i32", 4, 1 << 24, &st->n_index, (void **)&st->index, what);
+        else if (key_is(k, kn, "term_a"))
+            rc = rd_typed_any(r, "i32", 4, 1 << 24, &st->n_terms, (void **)&st->term_a, what);
+        else if (key_is(k, kn, "term_b"))
+            rc = rd_typed_any(r, "i32", 4, 1 << 24, &n_b, (void **)&st->term_b, what);
+        else if (key_is(k, kn, "columns")) {
+            uint32_t nc;
+            if ((rc = rd_array(r, &nc)) != 0)
+                break;
+            if (nc > (1 << 24))
+                return fmt_err(r, sks__mp_offset(&r->mp), "%s.columns: %u columns is too many", what, nc);
+            sks_encoding *enc = arena_alloc(&r->mem, (size_t)(nc ? nc : 1) * sizeof(*enc));
+            if (enc == NULL)
+                return oom(r);
+            for (uint32_t c = 0; rc == 0 && c < nc; c++)
+                rc = rd_encoding(r, i, (int32_t)c, &enc[c]);
+            st->enc = enc;
+            n_enc = (int32_t)nc;
+        } else
             rc = rd_skip(r);
     }
     if (rc != 0)
         return rc;
-    if (kind == 0 || op == 0 || st->values == NULL)
-        return fmt_err(r, at, "steps[%d]: a preprocessing step needs kind, op and values", i);
-    st->op = (sks_op)op;
+    if (kind < 0)
+        return fmt_err(r, at, "%s: required key \"kind\" is missing", what);
+    st->kind = (sks_step_kind)kind;
+    switch (st->kind) {
+    case SKS_STEP_ELEMENTWISE:
+        if (op == 0 || st->values == NULL)
+            return fmt_err(r, at, "%s: an elementwise step needs op and values", what);
+        /* Format 1.0 has no width: the values cover the row. */
+        if (st->width != 0 && n_values != st->width)
+            return fmt_err(r, at, "%s: %d values for a span of %d columns", what, n_values, st->width);
+        st->op = (sks_op)op;
+        st->width = n_values;
+        break;
+    case SKS_STEP_SELECT:
+    case SKS_STEP_INDICATOR:
+        if (st->index == NULL)
+            return fmt_err(r, at, "%s: required key \"index\" is missing", what);
+        break;
+    case SKS_STEP_ENCODE:
+        if (st->enc == NULL || st->width == 0 || n_enc != st->width)
+            return fmt_err(r, at, "%s: an encode step needs width and one entry of columns per column", what);
+        break;
+    case SKS_STEP_NORMALIZE:
+        if (norm == 0)
+            return fmt_err(r, at, "%s: required key \"norm\" is missing", what);
+        st->norm = (sks_norm)norm;
+        break;
+    case SKS_STEP_POLY:
+        if (st->term_a == NULL || st->term_b == NULL || n_b != st->n_terms)
+            return fmt_err(r, at, "%s: term_a and term_b must be present and of one length", what);
+        break;
+    }
     return 0;
 }
 
@@ -912,11 +1178,15 @@ static int rd_body(reader *r, sks_desc *d, const char **producer_version)
                 d->steps = steps;
                 d->n_steps = (int32_t)(ns - 1);
                 for (uint32_t i = 0; rc == 0 && i + 1 < ns; i++)
-                    rc = rd_prep_step(r, d, (int32_t)i, &steps[i]);
+                    rc = rd_prep_step(r, (int32_t)i, &steps[i]);
                 if (rc != 0)
                     break;
             }
-            rc = rd_step(r, d);
+            /* The estimator's arrays are sized by the row the steps leave. */
+            int32_t est_width;
+            if ((rc = sks__steps_check(d, &est_width, NULL, NULL, r->err)) != 0)
+                break;
+            rc = rd_step(r, d, est_width);
             have_steps = true;
         } else {
             rc = rd_skip(r);

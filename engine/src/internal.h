@@ -89,10 +89,56 @@ struct sks_model {
     bool positive_at_zero;
     sks__forest forest;
     sks__linear linear;
-    sks_op *step_ops;      /* n_steps */
-    bool *step_cast;       /* n_steps: float32 X rounds the values first */
-    double *step_values;   /* n_steps x n_features */
+    struct sks__step *steps; /* n_steps */
+    int32_t est_width;       /* columns the estimator reads */
+    int32_t prep_width;      /* widest row along the steps */
+    struct sks__vocab *vocab; /* NULL, or per input column (n == 0: numeric) */
+    uint8_t *ignored;         /* NULL, or per input column: read as NaN */
 };
+
+/* A compiled encode column: cats and map as in sks_encoding; origin is the
+ * input column it comes from (for error messages), or -1. */
+typedef struct sks__enc {
+    int32_t n_cats;
+    double *cats;
+    double *map;
+    bool onehot, unknown_error;
+    int32_t width; /* output columns: 1 for ordinal */
+    int32_t origin;
+} sks__enc;
+
+/* A compiled preprocessing step: the description's fields with the span
+ * resolved against the row's width before the step. */
+typedef struct sks__step {
+    sks_step_kind kind;
+    sks_op op;
+    bool cast, round;
+    int32_t offset, width;  /* span */
+    int32_t w_in, w_out;    /* row widths before and after */
+    double *values;         /* elementwise: width */
+    int32_t n_index;
+    int32_t *index;         /* select, indicator */
+    sks__enc *enc;          /* encode: width */
+    sks_norm norm;
+    int32_t n_terms;
+    int32_t *term_a, *term_b;
+} sks__step;
+
+/* A string column's vocabulary: strings in code order, and the codes
+ * sorted by their strings' bytes for binary search. */
+typedef struct sks__vocab {
+    int32_t n;
+    char **s;
+    size_t *len;
+    int32_t *sorted;
+} sks__vocab;
+
+/* model.c: checks the input's vocabularies and the steps over the row they
+ * work on; gives the estimator's width, and (when not NULL) the row's width
+ * before each step (widths, n_steps) and each step's resolved span width
+ * (spans, n_steps). */
+int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int32_t *spans,
+                     sks_error *err);
 
 /* model.c */
 int sks__desc_validate(const sks_desc *d, sks_error *err);

@@ -88,7 +88,7 @@ static int check_strs(sks_error *err, const char *const *v, int32_t n, const cha
 
 /* Every node reachable from the root exactly once (no cycles, no shared
  * subtrees); children in range; leaves are leaves on both sides. */
-static int check_tree(const sks_desc *d, int32_t t, sks_error *err)
+static int check_tree(const sks_desc *d, int32_t t, int32_t nf, sks_error *err)
 {
     const sks_tree_desc *tr = &d->trees[t];
     int32_t n = tr->n_nodes;
@@ -103,8 +103,8 @@ static int check_tree(const sks_desc *d, int32_t t, sks_error *err)
             continue;
         if (l <= 0 || l >= n || r <= 0 || r >= n)
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: child %d is outside 1..%d", t, i, (l <= 0 || l >= n) ? l : r, n - 1);
-        if (tr->feature[i] < 0 || tr->feature[i] >= d->n_features)
-            return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: feature %d is outside 0..%d", t, i, tr->feature[i], d->n_features - 1);
+        if (tr->feature[i] < 0 || tr->feature[i] >= nf)
+            return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: feature %d is outside 0..%d", t, i, tr->feature[i], nf - 1);
         if (isnan(tr->threshold[i]))
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: threshold is NaN", t, i);
         if (tr->missing_left != NULL && tr->missing_left[i] > 1)
@@ -140,6 +140,211 @@ done:
     free(seen);
     free(stack);
     return rc;
+}
+
+/* ------------------------------------------------ preprocessing steps */
+
+enum { MAX_STEPS = 1024, MAX_VOCAB = 1 << 24 };
+
+static const char *const STEP_NAMES[] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
+
+/* One-past-the-end checks of a span against the row before the step. */
+static int span_of(const sks_step_desc *st, int32_t s, int32_t w, int32_t *width, sks_error *err)
+{
+    int32_t wd = st->width == 0 ? w - st->offset : st->width;
+    if (st->offset < 0 || st->offset > w || wd < 1 || wd > w - st->offset)
+        return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): columns %d..%d are outside the row's %d", s,
+                         STEP_NAMES[st->kind], st->offset, st->offset + wd - 1, w);
+    *width = wd;
+    return 0;
+}
+
+static int no_codes(const uint8_t *code, int32_t off, int32_t wd, int32_t s, sks_step_kind kind, sks_error *err)
+{
+    for (int32_t j = off; j < off + wd; j++)
+        if (code[j])
+            return sks__fail(err, SKS_EINVALID,
+                             "steps[%d] (%s) reads column %d, which holds string codes: only encode steps may", s,
+                             STEP_NAMES[kind], j);
+    return 0;
+}
+
+static int check_encoding(const sks_encoding *e, int32_t s, int32_t j, sks_error *err)
+{
+    if (e->n_cats < 0 || e->n_cats > MAX_VOCAB || (e->n_cats > 0 && e->cats == NULL) || e->map == NULL ||
+        (e->onehot && (e->width < 0 || e->width > MAX_FEATURES)))
+        return sks__fail(err, SKS_EINVALID, "steps[%d] (encode) column %d: categories, width or map are missing or out of range", s, j);
+    for (int32_t i = 0; i < e->n_cats; i++) {
+        double c = e->cats[i];
+        if (isnan(c) ? i != e->n_cats - 1 : (isinf(c) || (i > 0 && !(e->cats[i - 1] < c))))
+            return sks__fail(err, SKS_EINVALID,
+                             "steps[%d] (encode) column %d: categories must be finite, strictly ascending, NaN only last (category %d)",
+                             s, j, i);
+    }
+    for (int32_t i = 0; i <= e->n_cats; i++) {
+        double v = e->map[i];
+        bool ok = e->onehot ? (v == floor(v) && v >= -1 && v < e->width) : !isinf(v);
+        if (!ok && !(i == e->n_cats && e->unknown_error))
+            return sks__fail(err, SKS_EINVALID, "steps[%d] (encode) column %d: map[%d] is %g, %s", s, j, i, v,
+                             e->onehot ? "not a slot in -1..width-1" : "infinite");
+    }
+    return 0;
+}
+
+int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int32_t *spans, sks_error *err)
+{
+    int rc = 0;
+    if (d->n_steps < 0 || d->n_steps > MAX_STEPS || (d->n_steps > 0 && d->steps == NULL))
+        return sks__fail(err, SKS_EINVALID, "n_steps is %d, outside 0..%d", d->n_steps, MAX_STEPS);
+    if (d->vocab != NULL) {
+        if (d->vocab_size == NULL)
+            return sks__fail(err, SKS_EINVALID, "vocabulary sizes are missing");
+        for (int32_t c = 0; c < d->n_features; c++) {
+            if (d->vocab[c] == NULL)
+                continue;
+            if (d->vocab_size[c] < 1 || d->vocab_size[c] > MAX_VOCAB)
+                return sks__fail(err, SKS_EINVALID, "input column %d: vocabulary of %d strings, outside 1..%d", c,
+                                 d->vocab_size[c], MAX_VOCAB);
+            char what[48];
+            snprintf(what, sizeof what, "input column %d's vocabulary", c);
+            if ((rc = check_strs(err, d->vocab[c], d->vocab_size[c], what, true)) != 0)
+                return rc;
+        }
+    }
+    if (d->ignored != NULL) {
+        if (d->n_steps == 0)
+            return sks__fail(err, SKS_EINVALID, "only models with preprocessing steps may ignore input columns");
+        for (int32_t c = 0; c < d->n_features; c++)
+            if (d->ignored[c] > 1 || (d->ignored[c] && d->vocab != NULL && d->vocab[c] != NULL))
+                return sks__fail(err, SKS_EINVALID, "input column %d: ignored is %d (0 or 1, and not for string columns)", c,
+                                 d->ignored[c]);
+    }
+    /* code[j]: column j of the current row holds string codes. */
+    int32_t w = d->n_features;
+    if (w < 1 || w > MAX_FEATURES)
+        return sks__fail(err, SKS_EINVALID, "n_features is %d, outside 1..%d", w, MAX_FEATURES);
+    uint8_t *code = calloc((size_t)w, 1);
+    if (code == NULL)
+        return sks__fail(err, SKS_ENOMEM, "out of memory");
+    for (int32_t c = 0; c < w; c++)
+        code[c] = d->vocab != NULL && d->vocab[c] != NULL;
+    for (int32_t s = 0; s < d->n_steps && rc == 0; s++) {
+        const sks_step_desc *st = &d->steps[s];
+        int32_t wd = 0;
+        int64_t w2 = w;
+        if (widths != NULL)
+            widths[s] = w;
+        if ((unsigned)st->kind > SKS_STEP_POLY) {
+            rc = sks__fail(err, SKS_EINVALID, "steps[%d]: unknown kind %d", s, (int)st->kind);
+            break;
+        }
+        if (st->kind != SKS_STEP_SELECT && (rc = span_of(st, s, w, &wd, err)) != 0)
+            break;
+        switch (st->kind) {
+        case SKS_STEP_ELEMENTWISE:
+            if (st->op < SKS_OP_SUB || st->op > SKS_OP_FILL_NAN || st->values == NULL)
+                rc = sks__fail(err, SKS_EINVALID, "steps[%d]: unknown operation %d or no values", s, (int)st->op);
+            else if (st->op != SKS_OP_FILL_NAN)
+                rc = no_codes(code, st->offset, wd, s, st->kind, err);
+            break;
+        case SKS_STEP_SELECT:
+            if (st->n_index < 1 || st->n_index > MAX_FEATURES || st->index == NULL) {
+                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (select): %d columns, outside 1..%d", s, st->n_index, MAX_FEATURES);
+                break;
+            }
+            for (int32_t k = 0; k < st->n_index && rc == 0; k++)
+                if (st->index[k] < 0 || st->index[k] >= w)
+                    rc = sks__fail(err, SKS_EINVALID, "steps[%d] (select): column %d is outside 0..%d", s, st->index[k], w - 1);
+            w2 = st->n_index;
+            break;
+        case SKS_STEP_ENCODE:
+            if (st->enc == NULL) {
+                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (encode): no encodings", s);
+                break;
+            }
+            w2 = w - wd;
+            for (int32_t j = 0; j < wd && rc == 0; j++) {
+                rc = check_encoding(&st->enc[j], s, j, err);
+                w2 += st->enc[j].onehot ? st->enc[j].width : 1;
+            }
+            break;
+        case SKS_STEP_INDICATOR:
+            if (st->n_index < 1 || st->n_index > wd || st->index == NULL) {
+                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (indicator): %d flags for a span of %d", s, st->n_index, wd);
+                break;
+            }
+            for (int32_t k = 0; k < st->n_index && rc == 0; k++)
+                if (st->index[k] < 0 || st->index[k] >= wd)
+                    rc = sks__fail(err, SKS_EINVALID, "steps[%d] (indicator): column %d is outside 0..%d", s, st->index[k], wd - 1);
+            w2 = (int64_t)w + st->n_index;
+            break;
+        case SKS_STEP_NORMALIZE:
+            if (st->norm < SKS_NORM_L1 || st->norm > SKS_NORM_MAX)
+                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (normalize): unknown norm %d", s, (int)st->norm);
+            else
+                rc = no_codes(code, st->offset, wd, s, st->kind, err);
+            break;
+        case SKS_STEP_POLY:
+            if (st->n_terms < 1 || st->n_terms > MAX_FEATURES || st->term_a == NULL || st->term_b == NULL) {
+                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (poly): %d terms, outside 1..%d", s, st->n_terms, MAX_FEATURES);
+                break;
+            }
+            for (int32_t t = 0; t < st->n_terms && rc == 0; t++) {
+                int32_t a = st->term_a[t], b = st->term_b[t];
+                if (!(a == -1 && b == -1) && !(a >= -1 && a < t && b >= 0 && b < wd))
+                    rc = sks__fail(err, SKS_EINVALID, "steps[%d] (poly) term %d: (%d, %d) is not -1/an earlier term and a span column", s, t, a, b);
+            }
+            if (rc == 0)
+                rc = no_codes(code, st->offset, wd, s, st->kind, err);
+            w2 = (int64_t)w - wd + st->n_terms;
+            break;
+        }
+        if (rc != 0)
+            break;
+        if (w2 < 1 || w2 > MAX_FEATURES) {
+            rc = sks__fail(err, SKS_EINVALID, "steps[%d] (%s) makes the row %lld columns wide, outside 1..%d", s,
+                           STEP_NAMES[st->kind], (long long)w2, MAX_FEATURES);
+            break;
+        }
+        if (spans != NULL)
+            spans[s] = wd;
+        /* The new row's code flags. */
+        uint8_t *next = calloc((size_t)w2, 1);
+        if (next == NULL) {
+            rc = sks__fail(err, SKS_ENOMEM, "out of memory");
+            break;
+        }
+        if (st->kind == SKS_STEP_SELECT) {
+            for (int32_t k = 0; k < st->n_index; k++)
+                next[k] = code[st->index[k]];
+        } else {
+            int32_t added = (int32_t)(w2 - w);
+            int32_t end = st->kind == SKS_STEP_INDICATOR ? st->offset + wd : st->offset;
+            memcpy(next, code, (size_t)end);
+            if (st->kind == SKS_STEP_ELEMENTWISE || st->kind == SKS_STEP_NORMALIZE)
+                memcpy(next + st->offset, code + st->offset, (size_t)wd);
+            int32_t tail = st->kind == SKS_STEP_INDICATOR ? end : st->offset + wd;
+            memcpy(next + tail + added, code + tail, (size_t)(w - tail));
+        }
+        free(code);
+        code = next;
+        w = (int32_t)w2;
+    }
+    for (int32_t j = 0; j < w && rc == 0; j++)
+        if (code[j])
+            rc = sks__fail(err, SKS_EINVALID, "column %d reaches the estimator holding string codes: encode it first", j);
+    free(code);
+    if (rc == 0)
+        *est_width = w;
+    return rc;
+}
+
+int sks_desc_estimator_features(const sks_desc *d, int32_t *out, sks_error *err)
+{
+    sks__error_clear(err);
+    if (d == NULL || out == NULL)
+        return sks__fail(err, SKS_EARG, "sks_desc_estimator_features: NULL argument");
+    return sks__steps_check(d, out, NULL, NULL, err);
 }
 
 int sks__desc_validate(const sks_desc *d, sks_error *err)
@@ -191,12 +396,9 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         return sks__fail(err, SKS_EINVALID, "unknown task %d", (int)d->task);
     }
 
-    if (d->n_steps < 0 || d->n_steps > 1024 || (d->n_steps > 0 && d->steps == NULL))
-        return sks__fail(err, SKS_EINVALID, "n_steps is %d, outside 0..1024", d->n_steps);
-    for (int32_t i = 0; i < d->n_steps; i++) {
-        if (d->steps[i].op < SKS_OP_SUB || d->steps[i].op > SKS_OP_FILL_NAN || d->steps[i].values == NULL)
-            return sks__fail(err, SKS_EINVALID, "steps[%d]: unknown operation %d or no values", i, (int)d->steps[i].op);
-    }
+    int32_t nf;
+    if ((rc = sks__steps_check(d, &nf, NULL, NULL, err)) != 0)
+        return rc;
 
     bool clf = d->task == SKS_TASK_CLASSIFICATION;
     if (d->kind == SKS_EST_TREES) {
@@ -240,7 +442,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
                 if (d->tree_output[t] < 0 || d->tree_output[t] >= d->n_values)
                     return sks__fail(err, SKS_EINVALID, "tree_output[%d] is %d, outside 0..%d", t, d->tree_output[t], d->n_values - 1);
         for (int32_t t = 0; t < d->n_trees; t++)
-            if ((rc = check_tree(d, t, err)) != 0)
+            if ((rc = check_tree(d, t, nf, err)) != 0)
                 return rc;
     } else if (d->kind == SKS_EST_LINEAR) {
         if (d->allow_inf || (d->allow_nan && d->n_steps == 0))
@@ -251,8 +453,8 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
                              d->coef_dtype, d->intercept_dtype);
         if (d->coef == NULL || d->intercept == NULL)
             return sks__fail(err, SKS_EINVALID, "linear model: coef or intercept is missing");
-        if ((int64_t)d->n_targets * d->n_features > (int64_t)1 << 31)
-            return sks__fail(err, SKS_EINVALID, "linear model: %d x %d coefficients is too many", d->n_targets, d->n_features);
+        if ((int64_t)d->n_targets * nf > (int64_t)1 << 31)
+            return sks__fail(err, SKS_EINVALID, "linear model: %d x %d coefficients is too many", d->n_targets, nf);
         if (!clf) {
             if (d->n_targets != d->n_outputs || d->link != SKS_LINK_NONE)
                 return sks__fail(err, SKS_EINVALID, "linear regressor: n_targets %d must equal n_outputs %d, with link \"none\"", d->n_targets, d->n_outputs);
@@ -325,6 +527,201 @@ static void *dup_mem(const void *p, size_t n, bool *fail)
     return c;
 }
 
+/* A vocabulary string with its code, for sorting by bytes (shorter first
+ * on a common prefix): the order the scorer's binary search expects. */
+typedef struct vocab_entry {
+    const char *s;
+    size_t len;
+    int32_t code;
+} vocab_entry;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const vocab_entry *x = a, *y = b;
+    int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static int build_vocab(const sks_desc *d, sks_model *m, sks_error *err)
+{
+    if (d->vocab == NULL)
+        return 0;
+    bool fail = false;
+    m->vocab = calloc((size_t)d->n_features, sizeof(sks__vocab));
+    if (m->vocab == NULL)
+        return sks__fail(err, SKS_ENOMEM, "out of memory");
+    for (int32_t c = 0; c < d->n_features && !fail; c++) {
+        if (d->vocab[c] == NULL)
+            continue;
+        sks__vocab *v = &m->vocab[c];
+        int32_t n = d->vocab_size[c];
+        v->s = dup_strs(d->vocab[c], n, &fail);
+        v->n = v->s != NULL ? n : 0;
+        v->len = malloc((size_t)n * sizeof(size_t));
+        v->sorted = malloc((size_t)n * sizeof(int32_t));
+        if (fail || v->len == NULL || v->sorted == NULL)
+            return sks__fail(err, SKS_ENOMEM, "out of memory");
+        vocab_entry *e = malloc((size_t)n * sizeof(vocab_entry));
+        if (e == NULL)
+            return sks__fail(err, SKS_ENOMEM, "out of memory");
+        for (int32_t i = 0; i < n; i++) {
+            v->len[i] = strlen(v->s[i]);
+            e[i] = (vocab_entry){v->s[i], v->len[i], i};
+        }
+        qsort(e, (size_t)n, sizeof(vocab_entry), cmp_entry);
+        for (int32_t i = 0; i < n; i++)
+            v->sorted[i] = e[i].code;
+        free(e);
+        m->info.n_string_columns++;
+    }
+    return fail ? sks__fail(err, SKS_ENOMEM, "out of memory") : 0;
+}
+
+static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
+{
+    int32_t ns = d->n_steps, *widths = NULL, *spans = NULL, *origin = NULL;
+    int rc = 0;
+    bool fail = false;
+    m->est_width = m->prep_width = d->n_features;
+    if (ns == 0)
+        return 0;
+    widths = malloc((size_t)ns * sizeof(int32_t));
+    spans = malloc((size_t)ns * sizeof(int32_t));
+    m->steps = calloc((size_t)ns, sizeof(sks__step));
+    if (widths == NULL || spans == NULL || m->steps == NULL) {
+        rc = sks__fail(err, SKS_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = sks__steps_check(d, &m->est_width, widths, spans, err)) != 0)
+        goto done;
+    m->info.n_steps = ns;
+    /* origin[j]: the input column that column j of the row still is. */
+    int32_t w = d->n_features;
+    origin = malloc((size_t)w * sizeof(int32_t));
+    if (origin == NULL) {
+        rc = sks__fail(err, SKS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int32_t c = 0; c < w; c++)
+        origin[c] = c;
+    for (int32_t s = 0; s < ns; s++) {
+        const sks_step_desc *sd = &d->steps[s];
+        sks__step *st = &m->steps[s];
+        int32_t w2 = s + 1 < ns ? widths[s + 1] : m->est_width;
+        st->kind = sd->kind;
+        st->op = sd->op;
+        st->cast = sd->cast_values != 0;
+        st->round = sd->no_round == 0;
+        st->offset = sd->kind == SKS_STEP_SELECT ? 0 : sd->offset;
+        st->width = sd->kind == SKS_STEP_SELECT ? w : spans[s];
+        st->w_in = w;
+        st->w_out = w2;
+        st->norm = sd->norm;
+        size_t wd = (size_t)st->width;
+        if (sd->kind == SKS_STEP_ELEMENTWISE)
+            st->values = dup_mem(sd->values, wd * sizeof(double), &fail);
+        if (sd->kind == SKS_STEP_SELECT || sd->kind == SKS_STEP_INDICATOR) {
+            st->n_index = sd->n_index;
+            st->index = dup_mem(sd->index, (size_t)sd->n_index * sizeof(int32_t), &fail);
+        }
+        if (sd->kind == SKS_STEP_POLY) {
+            st->n_terms = sd->n_terms;
+            st->term_a = dup_mem(sd->term_a, (size_t)sd->n_terms * sizeof(int32_t), &fail);
+            st->term_b = dup_mem(sd->term_b, (size_t)sd->n_terms * sizeof(int32_t), &fail);
+        }
+        if (sd->kind == SKS_STEP_ENCODE && (st->enc = calloc(wd, sizeof(sks__enc))) != NULL) {
+            for (size_t j = 0; j < wd; j++) {
+                const sks_encoding *e = &sd->enc[j];
+                sks__enc *c = &st->enc[j];
+                c->n_cats = e->n_cats;
+                c->cats = dup_mem(e->cats, (size_t)e->n_cats * sizeof(double), &fail);
+                c->map = dup_mem(e->map, (size_t)(e->n_cats + 1) * sizeof(double), &fail);
+                c->onehot = e->onehot != 0;
+                c->width = e->onehot ? e->width : 1;
+                c->unknown_error = e->unknown_error != 0;
+                c->origin = origin[st->offset + (int32_t)j];
+            }
+        } else if (sd->kind == SKS_STEP_ENCODE) {
+            fail = true;
+        }
+        if (fail) {
+            rc = sks__fail(err, SKS_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (w2 > m->prep_width)
+            m->prep_width = w2;
+        /* The next row's origins. */
+        int32_t *next = malloc((size_t)w2 * sizeof(int32_t));
+        if (next == NULL) {
+            rc = sks__fail(err, SKS_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (int32_t j = 0; j < w2; j++)
+            next[j] = -1;
+        if (sd->kind == SKS_STEP_SELECT) {
+            for (int32_t k = 0; k < sd->n_index; k++)
+                next[k] = origin[sd->index[k]];
+        } else {
+            int32_t keep = sd->kind == SKS_STEP_ELEMENTWISE || sd->kind == SKS_STEP_NORMALIZE ||
+                                   sd->kind == SKS_STEP_INDICATOR
+                               ? st->offset + st->width
+                               : st->offset;
+            memcpy(next, origin, (size_t)keep * sizeof(int32_t));
+            int32_t tail = st->offset + st->width;
+            memcpy(next + tail + (w2 - w), origin + tail, (size_t)(w - tail) * sizeof(int32_t));
+        }
+        free(origin);
+        origin = next;
+        w = w2;
+    }
+done:
+    free(widths);
+    free(spans);
+    free(origin);
+    return rc;
+}
+
+static void free_steps(sks_model *m)
+{
+    if (m->steps == NULL)
+        return;
+    for (int32_t s = 0; s < m->info.n_steps; s++) {
+        sks__step *st = &m->steps[s];
+        free(st->values);
+        free(st->index);
+        free(st->term_a);
+        free(st->term_b);
+        if (st->enc != NULL)
+            for (int32_t j = 0; j < st->width; j++) {
+                free(st->enc[j].cats);
+                free(st->enc[j].map);
+            }
+        free(st->enc);
+    }
+    free(m->steps);
+}
+
+static void free_vocab(sks_model *m)
+{
+    if (m->vocab == NULL)
+        return;
+    for (int32_t c = 0; c < m->info.n_features; c++) {
+        free_strs(m->vocab[c].s, m->vocab[c].n);
+        free(m->vocab[c].len);
+        free(m->vocab[c].sorted);
+    }
+    free(m->vocab);
+}
+
+int sks_model_column_is_str(const sks_model *m, int32_t c)
+{
+    if (m == NULL || c < 0 || c >= m->info.n_features)
+        return -1;
+    if (m->ignored != NULL && m->ignored[c])
+        return 2;
+    return m->vocab != NULL && m->vocab[c].n > 0;
+}
+
 int sks__model_build(const sks_desc *d, const char *producer_version, int format_minor,
                      const char *checksum_hex, sks_model **out, sks_error *err)
 {
@@ -380,21 +777,18 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
         sks_model_free(m);
         return sks__fail(err, SKS_ENOMEM, "out of memory");
     }
-    if (d->n_steps > 0) {
-        size_t nf = (size_t)d->n_features;
-        m->step_ops = malloc((size_t)d->n_steps * sizeof(sks_op));
-        m->step_cast = malloc((size_t)d->n_steps * sizeof(bool));
-        m->step_values = malloc((size_t)d->n_steps * nf * sizeof(double));
-        if (m->step_ops == NULL || m->step_cast == NULL || m->step_values == NULL) {
+    if ((rc = build_steps(d, m, err)) != 0 || (rc = build_vocab(d, m, err)) != 0) {
+        sks_model_free(m);
+        return rc;
+    }
+    in->n_estimator_features = m->est_width;
+    if (d->ignored != NULL) {
+        if ((m->ignored = dup_mem(d->ignored, (size_t)d->n_features, &fail)) == NULL) {
             sks_model_free(m);
             return sks__fail(err, SKS_ENOMEM, "out of memory");
         }
-        for (int32_t i = 0; i < d->n_steps; i++) {
-            m->step_ops[i] = d->steps[i].op;
-            m->step_cast[i] = d->steps[i].cast_values != 0;
-            memcpy(&m->step_values[(size_t)i * nf], d->steps[i].values, nf * sizeof(double));
-        }
-        in->n_steps = d->n_steps;
+        for (int32_t c = 0; c < d->n_features; c++)
+            in->n_ignored_columns += m->ignored[c];
     }
     if (d->kind == SKS_EST_TREES) {
         rc = sks__forest_compile(d, &m->forest, err);
@@ -407,7 +801,7 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
         in->n_nodes = m->forest.n_nodes;
         in->max_depth = m->forest.max_depth;
     } else {
-        size_t nc = (size_t)d->n_targets * (size_t)d->n_features;
+        size_t nc = (size_t)d->n_targets * (size_t)m->est_width;
         m->linear.n_targets = d->n_targets;
         in->coef_dtype = d->coef_dtype == SKS_F32 ? SKS_F32 : SKS_F64;
         in->intercept_dtype = d->intercept_dtype == SKS_F32 ? SKS_F32 : SKS_F64;
@@ -456,9 +850,9 @@ void sks_model_free(sks_model *m)
     sks__forest_dispose(&m->forest);
     free(m->linear.coef);
     free(m->linear.intercept);
-    free(m->step_ops);
-    free(m->step_cast);
-    free(m->step_values);
+    free_steps(m);
+    free_vocab(m);
+    free(m->ignored);
     free(m);
 }
 

@@ -210,15 +210,21 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
 typedef struct job {
     const sks_model *m;
     sks_output what;
-    const sks_matrix *X;
+    const sks_matrix *X; /* the input: a matrix, */
+    const sks_table *T;  /* or a table (then X is NULL) */
+    bool f32;            /* the input is float32 (a table: every numeric column) */
     double *out;
     int64_t cols;
     int64_t r0, r1;
     /* first bad value in this job's rows */
-    int bad; /* 0, 'n' NaN, 'i' infinity/too large */
+    int bad; /* 0, 'n' NaN, 'i' infinity/too large, 'I' infinity before
+                the steps, 'u' a category the encoder refuses */
     int64_t bad_row, bad_col;
+    double bad_value;
     bool nomem;
-    double *prep; /* n_cols scratch for models with preprocessing steps */
+    /* Models with preprocessing steps, and table input: two rows of
+     * prep_width scratch, and the one holding the steps' result. */
+    double *prep, *prep2, *row;
 } job;
 
 static inline double read_x(const sks_matrix *X, int64_t r, int64_t c)
@@ -296,58 +302,223 @@ static bool set_bad(job *j, int kind, int64_t r, int64_t c)
     return false;
 }
 
-/* Models with preprocessing steps: row r through the steps into j->prep,
- * as scikit-learn's scalers and imputers compute in place (float64, and
- * rounded back to float32 after each step when X is float32). Infinite
- * inputs are refused, as the transformers' check_array does; NaN flows on
- * (imputers fill it; the estimator's check comes after). */
+/* Code of string s (n bytes) in a vocabulary: its index, -1 when not in
+ * it, NaN when missing (s == NULL). */
+static double str_code(const sks__vocab *v, const char *s, size_t n)
+{
+    if (s == NULL)
+        return NAN;
+    int32_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2, code = v->sorted[mid];
+        size_t ln = v->len[code];
+        int c = memcmp(v->s[code], s, ln < n ? ln : n);
+        if (c == 0)
+            c = (ln > n) - (ln < n);
+        if (c == 0)
+            return code;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1.0;
+}
+
+/* Input column c of row r as the steps see it: numbers as float64,
+ * strings as vocabulary codes. */
+static double cell(const job *j, int64_t r, int64_t c)
+{
+    if (j->m->ignored != NULL && j->m->ignored[c])
+        return NAN;
+    if (j->T == NULL)
+        return read_x(j->X, r, c);
+    const sks_column *col = &j->T->cols[c];
+    const char *p = (const char *)col->data + r * col->stride;
+    if (col->kind == SKS_COL_F64) {
+        double d;
+        memcpy(&d, p, sizeof d);
+        return d;
+    }
+    if (col->kind == SKS_COL_F32) {
+        float f;
+        memcpy(&f, p, sizeof f);
+        return f;
+    }
+    return str_code(&j->m->vocab[c], col->str[r], col->len[r]);
+}
+
+/* Index of x among an encoding's categories, or -1. */
+static int32_t find_cat(const sks__enc *e, double x)
+{
+    if (isnan(x))
+        return e->n_cats > 0 && isnan(e->cats[e->n_cats - 1]) ? e->n_cats - 1 : -1;
+    int32_t lo = 0, hi = e->n_cats;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        double c = e->cats[mid];
+        if (c == x)
+            return mid;
+        if (c < x)
+            lo = mid + 1; /* NaN (last) compares false: stays on the low side */
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static double row_norm(const double *x, int32_t n, sks_norm norm)
+{
+    double v = 0.0;
+    for (int32_t i = 0; i < n; i++) {
+        double a = fabs(x[i]);
+        if (norm == SKS_NORM_L1)
+            v += a;
+        else if (norm == SKS_NORM_L2)
+            v += x[i] * x[i];
+        else if (a > v || isnan(a))
+            v = a;
+    }
+    if (norm == SKS_NORM_L2)
+        v = sqrt(v);
+    return v == 0.0 ? 1.0 : v; /* scikit-learn leaves all-zero rows as they are */
+}
+
+/* One encode step: span columns of x into their encodings in y. */
+static bool encode_span(job *j, int64_t r, const sks__step *st, const double *x, double *y)
+{
+    int32_t o = st->offset;
+    for (int32_t k = 0; k < st->width; k++) {
+        const sks__enc *e = &st->enc[k];
+        double v = x[st->offset + k];
+        int32_t i = find_cat(e, v);
+        if (i < 0 && e->unknown_error) {
+            j->bad_value = v;
+            return set_bad(j, 'u', r, e->origin >= 0 ? e->origin : st->offset + k);
+        }
+        double out = e->map[i < 0 ? e->n_cats : i];
+        if (!e->onehot) {
+            y[o++] = out;
+            continue;
+        }
+        for (int32_t w = 0; w < e->width; w++)
+            y[o + w] = 0.0;
+        if (out >= 0)
+            y[o + (int32_t)out] = 1.0;
+        o += e->width;
+    }
+    return true;
+}
+
+/* Models with preprocessing steps (and table input): row r through the
+ * steps into j->row, as scikit-learn's transformers compute (float64, and
+ * rounded back to float32 after each step that keeps float32 X float32).
+ * Infinite inputs are refused, as the transformers' check_array does; NaN
+ * flows on (imputers fill it; the estimator's check comes after). */
 static bool prep_row(job *j, int64_t r)
 {
     const sks_model *m = j->m;
-    const int64_t nc = j->X->n_cols;
-    const bool f32 = j->X->dtype == SKS_F32;
-    double *x = j->prep;
+    const int64_t nc = m->info.n_features;
+    const bool f32 = j->f32;
+    const bool check_inf = m->info.n_steps > 0;
+    double *x = j->prep, *y = j->prep2;
     for (int64_t c = 0; c < nc; c++) {
-        x[c] = read_x(j->X, r, c);
-        if (isinf(x[c]))
+        x[c] = cell(j, r, c);
+        if (check_inf && isinf(x[c]))
             return set_bad(j, 'I', r, c);
     }
     for (int32_t s = 0; s < m->info.n_steps; s++) {
-        const double *v = &m->step_values[(size_t)s * (size_t)nc];
-        const bool cast = f32 && m->step_cast[s];
+        const sks__step *st = &m->steps[s];
+        const double *v = st->values;
+        const bool cast = f32 && st->cast;
+        double *span = x + st->offset;
+        const int32_t wd = st->width, tail = st->offset + wd;
+        int32_t round_from = st->offset, round_to = st->offset + wd;
+        bool swap = true;
         /* (double)(float)v: the value in X's dtype. With float32 operands,
          * one float64 operation rounded to float32 equals the float32
          * operation (53 >= 2 * 24 + 2 bits), so x OP v below matches
          * NumPy's float32 loop as well as its float64-then-cast one. */
 #define V(c) (cast ? (double)(float)v[c] : v[c])
-        switch (m->step_ops[s]) {
-        case SKS_OP_SUB:
-            for (int64_t c = 0; c < nc; c++)
-                x[c] = x[c] - V(c);
+        switch (st->kind) {
+        case SKS_STEP_ELEMENTWISE:
+            swap = false;
+            switch (st->op) {
+            case SKS_OP_SUB:
+                for (int32_t c = 0; c < wd; c++)
+                    span[c] = span[c] - V(c);
+                break;
+            case SKS_OP_DIV:
+                for (int32_t c = 0; c < wd; c++)
+                    span[c] = span[c] / V(c);
+                break;
+            case SKS_OP_MUL:
+                for (int32_t c = 0; c < wd; c++)
+                    span[c] = span[c] * V(c);
+                break;
+            case SKS_OP_ADD:
+                for (int32_t c = 0; c < wd; c++)
+                    span[c] = span[c] + V(c);
+                break;
+            case SKS_OP_FILL_NAN:
+                for (int32_t c = 0; c < wd; c++)
+                    if (isnan(span[c]))
+                        span[c] = V(c);
+                break;
+            }
             break;
-        case SKS_OP_DIV:
-            for (int64_t c = 0; c < nc; c++)
-                x[c] = x[c] / V(c);
+        case SKS_STEP_SELECT:
+            for (int32_t k = 0; k < st->n_index; k++)
+                y[k] = x[st->index[k]];
+            round_to = round_from; /* copies: nothing new to round */
             break;
-        case SKS_OP_MUL:
-            for (int64_t c = 0; c < nc; c++)
-                x[c] = x[c] * V(c);
+        case SKS_STEP_ENCODE:
+            memcpy(y, x, (size_t)st->offset * sizeof(double));
+            if (!encode_span(j, r, st, x, y))
+                return false;
+            round_to = round_from; /* small integers and NaN: exact */
             break;
-        case SKS_OP_ADD:
-            for (int64_t c = 0; c < nc; c++)
-                x[c] = x[c] + V(c);
+        case SKS_STEP_INDICATOR:
+            memcpy(y, x, (size_t)tail * sizeof(double));
+            for (int32_t k = 0; k < st->n_index; k++)
+                y[tail + k] = isnan(span[st->index[k]]) ? 1.0 : 0.0;
+            round_to = round_from;
             break;
-        case SKS_OP_FILL_NAN:
-            for (int64_t c = 0; c < nc; c++)
-                if (isnan(x[c]))
-                    x[c] = V(c);
+        case SKS_STEP_NORMALIZE: {
+            swap = false;
+            double n = row_norm(span, wd, st->norm);
+            for (int32_t c = 0; c < wd; c++)
+                span[c] = span[c] / n;
             break;
         }
+        case SKS_STEP_POLY: {
+            memcpy(y, x, (size_t)st->offset * sizeof(double));
+            double *out = y + st->offset;
+            for (int32_t t = 0; t < st->n_terms; t++) {
+                int32_t a = st->term_a[t], b = st->term_b[t];
+                out[t] = a < 0 ? (b < 0 ? 1.0 : span[b]) : out[a] * span[b];
+                if (f32 && st->round)
+                    out[t] = (float)out[t]; /* each product of float32 terms is float32 */
+            }
+            round_to = round_from;
+            break;
+        }
+        }
 #undef V
-        if (f32)
-            for (int64_t c = 0; c < nc; c++)
+        if (swap) {
+            /* Columns after the span move behind the step's output. */
+            int32_t moved = st->kind == SKS_STEP_SELECT ? 0 : st->w_in - tail;
+            if (moved > 0)
+                memcpy(y + st->w_out - moved, x + tail, (size_t)moved * sizeof(double));
+            double *t = x;
+            x = y;
+            y = t;
+        }
+        if (f32 && st->round)
+            for (int32_t c = round_from; c < round_to; c++)
                 x[c] = (float)x[c];
     }
+    j->row = x;
     return true;
 }
 
@@ -357,8 +528,8 @@ static bool prep_row(job *j, int64_t r)
     static bool name(job *j, int64_t r, T *dst, int64_t step, bool *has_nan)              \
     {                                                                                      \
         const sks_info *in = &j->m->info;                                                  \
-        for (int64_t c = 0; c < j->X->n_cols; c++) {                                       \
-            T x = (T)j->prep[c];                                                           \
+        for (int64_t c = 0; c < j->m->est_width; c++) {                                    \
+            T x = (T)j->row[c];                                                            \
             dst[c * step] = x;                                                             \
             if (isnan(x) && !in->allow_nan)                                                \
                 return set_bad(j, 'n', r, c);                                              \
@@ -375,7 +546,7 @@ DEFINE_STORE_PREP(store_prep_f64, double)
  * check_array(dtype=float32) does. Returns false at the first bad value. */
 static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
 {
-    const int64_t nc = j->X->n_cols;
+    const int64_t nc = j->m->est_width;
     const bool allow_nan = j->m->info.allow_nan;
     if (j->prep != NULL) {
         for (int32_t i = 0; i < n; i++)
@@ -398,7 +569,7 @@ static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
  * trees, which take infinities when the model says so. */
 static bool load_f64(job *j, int64_t r0, int32_t n, double *dst, bool *has_nan)
 {
-    const int64_t nc = j->X->n_cols;
+    const int64_t nc = j->m->est_width;
     const sks_info *in = &j->m->info;
     if (j->prep != NULL) {
         for (int32_t i = 0; i < n; i++)
@@ -420,7 +591,7 @@ static bool load_f64(job *j, int64_t r0, int32_t n, double *dst, bool *has_nan)
 /* Converts up to SKS__LIN_BLOCK rows to float64 feature-major blocks. */
 static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
 {
-    const int64_t nc = j->X->n_cols;
+    const int64_t nc = j->m->est_width;
     bool ignored = false;
     for (int32_t i = 0; i < n; i++) {
         if (j->prep != NULL) {
@@ -442,7 +613,7 @@ static void *run_job(void *arg)
 {
     job *j = arg;
     const sks_model *m = j->m;
-    const int64_t nc = j->X->n_cols;
+    const int64_t nc = m->est_width;
     const int32_t nr = m->n_raw;
     bool trees = m->info.kind == SKS_EST_TREES;
     bool f64 = trees && m->forest.nodes64 != NULL;
@@ -456,9 +627,12 @@ static void *run_job(void *arg)
     void *xbuf = malloc(xbytes);
     double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
     int32_t *scratch = trees ? malloc((size_t)m->forest.n_trees * sizeof(int32_t)) : NULL;
-    if (m->info.n_steps > 0)
-        j->prep = malloc((size_t)nc * sizeof(double));
-    if (xbuf == NULL || raw == NULL || (trees && scratch == NULL) || (m->info.n_steps > 0 && j->prep == NULL)) {
+    bool use_prep = m->info.n_steps > 0 || j->T != NULL;
+    if (use_prep) {
+        j->prep = malloc((size_t)m->prep_width * sizeof(double));
+        j->prep2 = malloc((size_t)m->prep_width * sizeof(double));
+    }
+    if (xbuf == NULL || raw == NULL || (trees && scratch == NULL) || (use_prep && (j->prep == NULL || j->prep2 == NULL))) {
         j->nomem = true;
         goto done;
     }
@@ -485,6 +659,7 @@ done:
     free(raw);
     free(scratch);
     free(j->prep);
+    free(j->prep2);
     return NULL;
 }
 
@@ -505,43 +680,29 @@ static int online_cores(void)
     return cores;
 }
 
-int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, double *out,
-                      size_t out_len, int n_threads, sks_error *err)
+/* Scores n_rows rows of X or T (one is NULL), checked by the callers. */
+static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X, const sks_table *T, int64_t n_rows,
+                        bool f32, double *out, size_t out_len, int n_threads, sks_error *err)
 {
-    sks__error_clear(err);
-    if (m == NULL || X == NULL)
-        return sks__fail(err, SKS_EARG, "sks_model_predict: NULL argument");
     int64_t cols;
     int rc = sks_model_output_cols(m, what, &cols, err);
     if (rc != 0)
         return rc;
     const sks_info *in = &m->info;
     const char *est = in->estimator[0] ? in->estimator : "the model";
-    if (X->dtype != SKS_F32 && X->dtype != SKS_F64)
-        return sks__fail(err, SKS_EARG, "unknown input dtype %d", (int)X->dtype);
-    if (X->n_rows < 0 || X->n_cols < 0 || (X->n_rows > 0 && X->data == NULL))
-        return sks__fail(err, SKS_EARG, "input matrix has a negative size or no data");
-    if (X->n_cols != in->n_features) {
-        if (err != NULL)
-            err->column = X->n_cols;
-        return sks__fail(err, SKS_ESHAPE, "X has %lld features, but %s is expecting %d features as input.",
-                         (long long)X->n_cols, est, in->n_features);
-    }
-    if (X->n_rows == 0)
+    if (n_rows == 0)
         return 0;
-    if ((uint64_t)X->n_rows > SIZE_MAX / 8 / (uint64_t)cols || out == NULL ||
-        out_len < (size_t)X->n_rows * (size_t)cols)
-        return sks__fail(err, SKS_EBUFSIZE, "output needs %lld x %lld values", (long long)X->n_rows,
-                         (long long)cols);
+    if ((uint64_t)n_rows > SIZE_MAX / 8 / (uint64_t)cols || out == NULL || out_len < (size_t)n_rows * (size_t)cols)
+        return sks__fail(err, SKS_EBUFSIZE, "output needs %lld x %lld values", (long long)n_rows, (long long)cols);
 
     /* Threads only when each gets enough work to repay starting it. */
     double row_cost = in->kind == SKS_EST_TREES
                           ? (double)in->n_trees * (in->max_depth / 2.0 + 1.0)
-                          : (double)in->n_features * (double)m->linear.n_targets;
+                          : (double)m->est_width * (double)m->linear.n_targets;
     /* ~20,000 units (node visits or multiply-adds, a few ns each) repay
      * starting a thread (20-50 us). */
     int64_t min_rows = (int64_t)(20000.0 / (row_cost + 1.0)) + 1;
-    int64_t useful = X->n_rows / min_rows;
+    int64_t useful = n_rows / min_rows;
     int nt = 1;
     if (useful > 1 && n_threads != 1) {
         nt = n_threads > 0 ? n_threads : online_cores();
@@ -555,8 +716,8 @@ int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, 
     pthread_t tids[256];
     bool started[256] = {false};
     for (int t = 0; t < nt; t++) {
-        jobs[t] = (job){.m = m, .what = what, .X = X, .out = out, .cols = cols,
-                        .r0 = X->n_rows * t / nt, .r1 = X->n_rows * (t + 1) / nt,
+        jobs[t] = (job){.m = m, .what = what, .X = X, .T = T, .f32 = f32, .out = out, .cols = cols,
+                        .r0 = n_rows * t / nt, .r1 = n_rows * (t + 1) / nt,
                         .bad_row = -1, .bad_col = -1};
     }
     for (int t = 1; t < nt; t++)
@@ -571,24 +732,112 @@ int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, 
     for (int t = 0; t < nt; t++) {
         if (jobs[t].nomem)
             return sks__fail(err, SKS_ENOMEM, "out of memory while scoring");
-        if (jobs[t].bad) {
-            if (err != NULL) {
-                err->row = jobs[t].bad_row;
-                err->column = jobs[t].bad_col;
-            }
-            if (jobs[t].bad == 'I')
-                return sks__fail(err, SKS_EVALUE,
-                                 "Input X contains infinity or a value too large for dtype('float64') (row %lld, column %lld).",
-                                 (long long)jobs[t].bad_row, (long long)jobs[t].bad_col);
-            if (jobs[t].bad == 'n')
-                return sks__fail(err, SKS_EVALUE,
-                                 "Input X contains NaN (row %lld, column %lld). %s does not accept missing values encoded as NaN natively.",
-                                 (long long)jobs[t].bad_row, (long long)jobs[t].bad_col, est);
+        if (!jobs[t].bad)
+            continue;
+        long long row = jobs[t].bad_row, col = jobs[t].bad_col;
+        if (err != NULL) {
+            err->row = row;
+            err->column = col;
+        }
+        switch (jobs[t].bad) {
+        case 'I':
+            return sks__fail(err, SKS_EVALUE,
+                             "Input X contains infinity or a value too large for dtype('float64') (row %lld, column %lld).",
+                             row, col);
+        case 'n':
+            return sks__fail(err, SKS_EVALUE,
+                             "Input X contains NaN (row %lld, column %lld). %s does not accept missing values encoded as NaN natively.",
+                             row, col, est);
+        case 'u': {
+            const char *name = sks_model_feature_name(m, (int32_t)col);
+            char value[48];
+            if (sks_model_column_is_str(m, (int32_t)col) == 1)
+                snprintf(value, sizeof value, "a string it has not seen");
+            else
+                snprintf(value, sizeof value, "%.17g", jobs[t].bad_value);
+            return sks__fail(err, SKS_EVALUE,
+                             "Found unknown categories in column %lld%s%.64s%s during transform: %s (row %lld); "
+                             "the encoder was fitted with handle_unknown='error'.",
+                             col, name ? " (\"" : "", name ? name : "", name ? "\")" : "", value, row);
+        }
+        default:
             return sks__fail(err, SKS_EVALUE,
                              "Input X contains infinity or a value too large for dtype('%s') (row %lld, column %lld).",
-                             in->kind == SKS_EST_TREES && m->forest.nodes64 == NULL ? "float32" : "float64",
-                             (long long)jobs[t].bad_row, (long long)jobs[t].bad_col);
+                             in->kind == SKS_EST_TREES && m->forest.nodes64 == NULL ? "float32" : "float64", row, col);
         }
     }
     return 0;
+}
+
+static int wrong_width(const sks_model *m, int64_t n_cols, sks_error *err)
+{
+    const char *est = m->info.estimator[0] ? m->info.estimator : "the model";
+    if (err != NULL)
+        err->column = n_cols;
+    return sks__fail(err, SKS_ESHAPE, "X has %lld features, but %s is expecting %d features as input.",
+                     (long long)n_cols, est, m->info.n_features);
+}
+
+int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, double *out, size_t out_len,
+                      int n_threads, sks_error *err)
+{
+    sks__error_clear(err);
+    if (m == NULL || X == NULL)
+        return sks__fail(err, SKS_EARG, "sks_model_predict: NULL argument");
+    if (X->dtype != SKS_F32 && X->dtype != SKS_F64)
+        return sks__fail(err, SKS_EARG, "unknown input dtype %d", (int)X->dtype);
+    if (X->n_rows < 0 || X->n_cols < 0 || (X->n_rows > 0 && X->data == NULL))
+        return sks__fail(err, SKS_EARG, "input matrix has a negative size or no data");
+    if (X->n_cols != m->info.n_features)
+        return wrong_width(m, X->n_cols, err);
+    if (m->info.n_string_columns > 0) {
+        for (int32_t c = 0; c < m->info.n_features; c++)
+            if (sks_model_column_is_str(m, c) == 1) {
+                const char *name = sks_model_feature_name(m, c);
+                if (err != NULL)
+                    err->column = c;
+                return sks__fail(err, SKS_ESHAPE,
+                                 "column %d%s%.64s%s takes strings, which a numeric matrix cannot hold: pass a table "
+                                 "(a DataFrame, or rows with strings)",
+                                 c, name ? " (\"" : "", name ? name : "", name ? "\")" : "");
+            }
+    }
+    return predict_rows(m, what, X, NULL, X->n_rows, X->dtype == SKS_F32, out, out_len, n_threads, err);
+}
+
+int sks_model_predict_table(const sks_model *m, sks_output what, const sks_table *T, double *out, size_t out_len,
+                            int n_threads, sks_error *err)
+{
+    sks__error_clear(err);
+    if (m == NULL || T == NULL || (T->n_cols > 0 && T->cols == NULL))
+        return sks__fail(err, SKS_EARG, "sks_model_predict_table: NULL argument");
+    if (T->n_rows < 0 || T->n_cols < 0)
+        return sks__fail(err, SKS_EARG, "input table has a negative size");
+    if (T->n_cols != m->info.n_features)
+        return wrong_width(m, T->n_cols, err);
+    bool all_f32 = true;
+    for (int32_t c = 0; c < m->info.n_features; c++) {
+        const sks_column *col = &T->cols[c];
+        int want = sks_model_column_is_str(m, c);
+        bool want_str = want == 1;
+        bool is_str = col->kind == SKS_COL_STR;
+        if (want == 2)
+            continue; /* ignored: never read */
+        if (col->kind != SKS_COL_F32 && col->kind != SKS_COL_F64 && !is_str)
+            return sks__fail(err, SKS_EARG, "input column %d has unknown kind %d", c, (int)col->kind);
+        if (T->n_rows > 0 && (is_str ? (col->str == NULL || col->len == NULL) : col->data == NULL))
+            return sks__fail(err, SKS_EARG, "input column %d has no data", c);
+        if (want_str != is_str) {
+            const char *name = sks_model_feature_name(m, c);
+            if (err != NULL)
+                err->column = c;
+            return sks__fail(err, SKS_ESHAPE, "column %d%s%.64s%s takes %s, not %s", c, name ? " (\"" : "",
+                             name ? name : "", name ? "\")" : "", want_str ? "strings" : "numbers",
+                             want_str ? "numbers" : "strings");
+        }
+        if (!is_str && col->kind != SKS_COL_F32)
+            all_f32 = false;
+    }
+    bool any_num = m->info.n_string_columns < m->info.n_features;
+    return predict_rows(m, what, NULL, T, T->n_rows, all_f32 && any_num, out, out_len, n_threads, err);
 }

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _lightgbm
+from . import _lightgbm, _prep
 from . import _skscore as _c
 
 TREE_CLASSIFIERS = (
@@ -352,52 +352,6 @@ def _describe_hist_boosting(estimator: Any, name: str) -> dict[str, Any]:
     return desc
 
 
-def _prep_steps(transformer: Any) -> list[dict[str, Any]]:
-    """A fitted scaler or imputer as elementwise steps, in the order its
-    transform applies them in place (so float32 X rounds where it does)."""
-    name = type(transformer).__name__
-
-    def step(op: int, values: Any, cast: bool = False) -> dict[str, Any]:
-        return {"op": op, "values": np.ascontiguousarray(values, dtype=np.float64), "cast_values": cast}
-
-    if name == "StandardScaler":
-        # transform casts mean_ and scale_ to X's dtype (float32 X: float32).
-        out = []
-        if transformer.with_mean:
-            out.append(step(_c.OP_SUB, transformer.mean_, True))
-        if transformer.with_std:
-            out.append(step(_c.OP_DIV, transformer.scale_, True))
-        return out
-    if name == "MinMaxScaler":
-        if transformer.clip:
-            raise TypeError("skscore cannot export MinMaxScaler(clip=True) yet")
-        return [step(_c.OP_MUL, transformer.scale_), step(_c.OP_ADD, transformer.min_)]
-    if name == "MaxAbsScaler":
-        return [step(_c.OP_DIV, transformer.scale_)]
-    if name == "RobustScaler":
-        out = []
-        if transformer.with_centering:
-            out.append(step(_c.OP_SUB, transformer.center_))
-        if transformer.with_scaling:
-            out.append(step(_c.OP_DIV, transformer.scale_))
-        return out
-    if name == "SimpleImputer":
-        stats = np.asarray(transformer.statistics_, dtype=np.float64)
-        missing = transformer.missing_values
-        if not (isinstance(missing, float) and np.isnan(missing)) or transformer.add_indicator:
-            raise TypeError(
-                "skscore exports SimpleImputer with missing_values=np.nan and no add_indicator (yet)"
-            )
-        if np.isnan(stats).any() and not getattr(transformer, "keep_empty_features", False):
-            raise TypeError("skscore cannot export a SimpleImputer that drops all-missing features yet")
-        return [step(_c.OP_FILL_NAN, stats, True)]
-    raise TypeError(
-        f"skscore cannot export a Pipeline step {name}: supported preprocessing is "
-        "StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler, SimpleImputer, "
-        f"followed by one of {', '.join(SUPPORTED)}."
-    )
-
-
 def _describe_isolation_forest(estimator: Any) -> dict[str, Any]:
     """IsolationForest: per tree, a leaf's value is sklearn's
     decision_path_length + average_path_length - 1.0 (the same float64
@@ -514,27 +468,31 @@ def describe(
 ) -> dict[str, Any]:
     """Return the neutral description of a fitted estimator (the fields of the
     engine's ``sks_desc``) that :func:`export` hands to the engine."""
-    steps: list[dict[str, Any]] = []
     pipeline = None
+    transformers: list[Any] = []
     if type(estimator).__name__ == "Pipeline" and type(estimator).__module__.startswith("sklearn."):
         pipeline = estimator
         _check_fitted(pipeline)
-        for _, transformer in pipeline.steps[:-1]:
-            if transformer is None or transformer == "passthrough":
-                continue
-            steps.extend(_prep_steps(transformer))
+        transformers = [t for _, t in pipeline.steps[:-1]]
         estimator = pipeline.steps[-1][1]
-        if estimator is None or estimator == "passthrough":
+        if estimator is None or (isinstance(estimator, str) and estimator == "passthrough"):
             raise TypeError("skscore needs a Pipeline that ends in an estimator")
+
+    def prep(n_estimator_features: int) -> dict[str, Any]:
+        """The pipeline's input schema and preprocessing steps."""
+        assert pipeline is not None
+        return {"n_features": int(pipeline.n_features_in_),
+                "feature_names": _names_of(pipeline, feature_names),
+                "estimator": "Pipeline",
+                **_prep.describe_steps(transformers, int(pipeline.n_features_in_), n_estimator_features)}
+
     if _lightgbm.is_lightgbm(estimator):
         desc = _lightgbm.describe(estimator)
-        if pipeline is not None:
-            names = _names_of(pipeline, feature_names)
-        else:
-            names = _feature_names(desc["estimator"], desc["n_features"], desc["feature_names"], feature_names)
+        names = _feature_names(desc["estimator"], desc["n_features"], desc["feature_names"],
+                               None if pipeline is not None else feature_names)
         desc.update(feature_names=names, metadata=_metadata(metadata))
         if pipeline is not None:
-            desc.update(n_features=int(pipeline.n_features_in_), estimator="Pipeline", steps=steps)
+            desc.update(prep(desc["n_features"]))
         return desc
     name = _supported_class_name(estimator)
     _check_fitted(estimator)
@@ -545,16 +503,13 @@ def describe(
         "source_version": sklearn.__version__,
         "estimator": name,
         "n_features": int(estimator.n_features_in_),
-        "feature_names": _names_of(estimator, feature_names),
+        "feature_names": None if pipeline is not None else _names_of(estimator, feature_names),
         "metadata": _metadata(metadata),
         "label_dtype": None,
     }
     if pipeline is not None:
         # The pipeline's input is the first step's (names, count).
-        desc["n_features"] = int(pipeline.n_features_in_)
-        desc["feature_names"] = _names_of(pipeline, feature_names)
-        desc["estimator"] = "Pipeline"
-        desc["steps"] = steps
+        desc.update(prep(int(estimator.n_features_in_)))
     if name in TREE_CLASSIFIERS or name in TREE_REGRESSORS:
         desc.update(_describe_trees(estimator, name))
     elif name in BOOSTING:

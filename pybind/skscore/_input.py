@@ -137,3 +137,100 @@ def as_array(model: Any, X: Any) -> np.ndarray:
     if not array.dtype.isnative or not array.flags.aligned:
         array = np.require(array, dtype=array.dtype.newbyteorder("="), requirements=["A"])
     return array
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or type(v).__name__ in ("NAType", "NaTType")
+
+
+def _column_name(model: Any, c: int) -> str:
+    try:
+        return f"{c} ({str(model.feature_names_in_[c])!r})"
+    except AttributeError:
+        return str(c)
+
+
+def _string_column(model: Any, c: int, values: list[Any]) -> list[Any]:
+    """A column of str (None for missing), as the engine's string columns take."""
+    out = [v if isinstance(v, str) else None for v in values]
+    for r, v in enumerate(values):
+        if out[r] is None and not _is_missing(v):
+            raise ValueError(
+                f"Column {_column_name(model, c)} takes strings (the model's encoder was fitted on "
+                f"strings), but row {r} holds {v!r} ({type(v).__name__})."
+            )
+    return out
+
+
+def _numeric_column(model: Any, c: int, col: Any) -> np.ndarray:
+    if isinstance(col, np.ndarray) and col.dtype in (np.float32, np.float64):
+        return col if col.dtype.isnative and col.flags.aligned else col.astype(col.dtype.newbyteorder("="))
+    to_numpy = getattr(col, "to_numpy", None)
+    try:
+        if to_numpy is not None:
+            dtype = getattr(col, "dtype", None)
+            if isinstance(dtype, np.dtype) and dtype == np.float32:
+                return np.ascontiguousarray(to_numpy(dtype=np.float32))
+            return np.ascontiguousarray(to_numpy(dtype=np.float64, na_value=np.nan))
+        col = np.asarray(col)
+        if col.dtype == object:
+            col = np.array([np.nan if _is_missing(v) else v for v in col], dtype=object)
+        return np.ascontiguousarray(col, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"Column {_column_name(model, c)} takes numbers: {exc}") from exc
+
+
+def as_table(model: Any, X: Any) -> tuple[int, list[Any]]:
+    """X as the engine's table for a model with string (or ignored) columns:
+    (rows, one entry per input column: a 1-D float32/float64 array, or a
+    list of str/None for string columns). Raises ValueError worded like
+    scikit-learn's input validation."""
+    info = model.info()
+    n_features = info["n_features"]
+    strings, ignored = set(info["string_columns"]), set(info["ignored_columns"])
+    estimator = model.estimator or "the model"
+    if _is_sparse(X):
+        raise TypeError(f"skscore does not score sparse matrices ({estimator}).")
+    columns = _frame_columns(X)
+    if columns is not None:
+        X = _select_columns(model, X, columns)
+        n, width = X.shape
+        if width != n_features:
+            raise ValueError(
+                f"X has {width} features, but {estimator} is expecting {n_features} features as input."
+            )
+        if type(X).__module__.startswith("pandas"):
+            cols = [X.iloc[:, c] for c in range(n_features)]
+        else:  # other data frames convert themselves
+            array = np.asarray(X, dtype=object)
+            cols = [array[:, c] for c in range(n_features)]
+    else:
+        array = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
+        if array.ndim != 2:
+            raise ValueError(
+                f"Expected 2D array, got {array.ndim}D array instead:\narray={array}.\n"
+                "Reshape your data either using array.reshape(-1, 1) if "
+                "your data has a single feature or array.reshape(1, -1) "
+                "if it contains a single sample."
+            )
+        n, width = array.shape
+        if width != n_features:
+            raise ValueError(
+                f"X has {width} features, but {estimator} is expecting {n_features} features as input."
+            )
+        cols = [array[:, c] for c in range(n_features)]
+    if n == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape=(0, {n_features})) while a minimum of 1 is "
+            f"required by {estimator}."
+        )
+    out: list[Any] = []
+    for c, col in enumerate(cols):
+        if c in ignored:
+            out.append(np.zeros(n))  # never read
+        elif c in strings:
+            values = col.tolist() if hasattr(col, "tolist") else list(col)
+            out.append(_string_column(model, c, values))
+        else:
+            out.append(_numeric_column(model, c, col))
+    return n, out

@@ -38,6 +38,15 @@ OP_DIV: int
 OP_MUL: int
 OP_ADD: int
 OP_FILL_NAN: int
+STEP_ELEMENTWISE: int
+STEP_SELECT: int
+STEP_ENCODE: int
+STEP_INDICATOR: int
+STEP_NORMALIZE: int
+STEP_POLY: int
+NORM_L1: int
+NORM_L2: int
+NORM_MAX: int
 CMP_F64_LE: int
 F64: int
 

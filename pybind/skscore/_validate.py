@@ -299,9 +299,14 @@ def validate(
     scale = 1.0
     default_rtol, default_atol = LINEAR_RTOL, LINEAR_ATOL
     if linear:
-        array = as_array(model, X)
-        scale = _linear_scale(final, estimator[:-1].transform(array) if is_pipeline else array)
-        if model.info()["coef_dtype"] == "float32" and array.dtype == np.float32:
+        # Models with string columns take X as it is (a table); others as an array.
+        table = bool(model.info()["string_columns"] or model.info()["ignored_columns"])
+        array = X if table else as_array(model, X)
+        transformed = estimator[:-1].transform(array) if is_pipeline else array
+        if hasattr(transformed, "toarray"):  # a sparse ColumnTransformer/OneHotEncoder output
+            transformed = transformed.toarray()
+        scale = _linear_scale(final, np.asarray(transformed, dtype=np.float64))
+        if model.info()["coef_dtype"] == "float32" and not table and array.dtype == np.float32:
             # scikit-learn sums in float32 here (sgemm); the engine sums in
             # float64 and rounds once.
             default_rtol, default_atol = LINEAR_F32_RTOL, LINEAR_F32_ATOL

@@ -18,7 +18,7 @@ from sklearn.ensemble import (ExtraTreesClassifier,
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -181,7 +181,7 @@ def test_metadata_must_be_strings(model_path, good):
     lambda X, y: KNeighborsClassifier().fit(X, y),
     lambda X, y: SVC().fit(X, y),
     lambda X, y: AdaBoostClassifier(n_estimators=3).fit(X, y),
-    lambda X, y: make_pipeline(PolynomialFeatures(), LogisticRegression()).fit(X, y),
+    lambda X, y: make_pipeline(QuantileTransformer(n_quantiles=10), LogisticRegression()).fit(X, y),
 ], ids=["knn", "svc", "adaboost", "pipeline"])
 def test_unsupported_estimators_raise_type_error(make, model_path):
     from conftest import dataset
@@ -280,6 +280,11 @@ def test_flipped_bytes(good, tmp_path):
             for mask in (0x01, 0x80, 0xFF):
                 b = bytearray(blob)
                 b[pos] ^= mask
+                major, minor = struct.unpack("<HH", bytes(b[8:12]))
+                if pos in (10, 11) and major == 1 and minor <= skscore.FORMAT_MINOR:
+                    # Another minor version this engine reads: the same body loads.
+                    assert skscore.load(write(tmp_path, bytes(b))).checksum == skscore.load(write(tmp_path, blob)).checksum
+                    continue
                 assert_model_file_error(write(tmp_path, bytes(b)), f"{name} byte {pos} ^ {mask:#x}")
 
 
@@ -288,7 +293,7 @@ def test_wrong_magic_and_version(good, tmp_path):
     for magic in (b"\0" * 8, b"PK\x03\x04\0\0\0\0", b"\x89PNG\r\n\x1a\n", b"\x89SKM\n\n\x1a\n"):
         e = assert_model_file_error(write(tmp_path, magic + blob[8:]), f"magic {magic!r}")
     e = assert_model_file_error(write(tmp_path, b"\x80\x04\x95" + blob[3:]), "pickle-looking file")
-    for major, minor in ((2, 0), (0, 9), (1, 1), (65535, 0)):
+    for major, minor in ((2, 0), (0, 9), (1, skscore.FORMAT_MINOR + 1), (65535, 0)):
         b = blob[:8] + struct.pack("<HH", major, minor) + blob[12:]
         e = assert_model_file_error(write(tmp_path, b), f"version {major}.{minor}")
         assert "version" in str(e).lower(), str(e)

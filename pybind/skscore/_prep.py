@@ -1,0 +1,462 @@
+"""Describe a Pipeline's transformers as the engine's preprocessing steps.
+
+The engine applies steps to a row of working columns (docs/FORMAT.md,
+"Preprocessing steps"): elementwise arithmetic, column selection, category
+encoding, missing-value indicators, row normalisation and polynomial terms,
+each on a span of the row. This module walks the fitted transformers
+(a Pipeline's steps, a ColumnTransformer's branches, nested) and emits
+those steps, tracking for every working column where it came from, whether
+it holds string codes, and whether scikit-learn keeps it float32 when X is
+float32.
+
+String columns enter the engine as codes: their index in the column's
+vocabulary, the strings the column's encoders and imputers know. Encoders
+are described by running the fitted encoder itself on each of its
+categories and on an unseen value, so that ``drop``, infrequent categories
+and ``handle_unknown`` come out exactly as scikit-learn computes them.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _skscore as _c
+
+SUPPORTED_TRANSFORMERS = (
+    "StandardScaler",
+    "MinMaxScaler",
+    "MaxAbsScaler",
+    "RobustScaler",
+    "SimpleImputer",
+    "OneHotEncoder",
+    "OrdinalEncoder",
+    "Normalizer",
+    "PolynomialFeatures",
+    "ColumnTransformer",
+    "Pipeline",
+    "'passthrough'",
+)
+
+_MODULES = {
+    "StandardScaler": "sklearn.preprocessing",
+    "MinMaxScaler": "sklearn.preprocessing",
+    "MaxAbsScaler": "sklearn.preprocessing",
+    "RobustScaler": "sklearn.preprocessing",
+    "OneHotEncoder": "sklearn.preprocessing",
+    "OrdinalEncoder": "sklearn.preprocessing",
+    "Normalizer": "sklearn.preprocessing",
+    "PolynomialFeatures": "sklearn.preprocessing",
+    "SimpleImputer": "sklearn.impute",
+    "ColumnTransformer": "sklearn.compose",
+    "Pipeline": "sklearn.pipeline",
+}
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _kind_of(transformer: Any) -> str:
+    cls = type(transformer)
+    name = cls.__name__
+    module = _MODULES.get(name)
+    if module is not None:
+        expected = getattr(__import__(module, fromlist=[name]), name, None)
+        if cls is expected:
+            return name
+    from ._export import SUPPORTED
+
+    raise TypeError(
+        f"skscore cannot export a Pipeline step {cls.__module__}.{cls.__qualname__}: "
+        f"supported preprocessing is {', '.join(SUPPORTED_TRANSFORMERS)}, followed by one of "
+        f"{', '.join(SUPPORTED)}."
+    )
+
+
+class Steps:
+    """The steps for an input of n_features columns, built transformer by
+    transformer. ``width`` is the working row's width; per working column,
+    ``origin`` is the input column it still is (None once derived),
+    ``code`` whether it holds string codes, ``f32`` whether scikit-learn
+    keeps it float32 for float32 X."""
+
+    def __init__(self, n_features: int) -> None:
+        self.n_features = n_features
+        self.steps: list[dict[str, Any]] = []
+        self.width = n_features
+        self.origin: list[int | None] = list(range(n_features))
+        self.code = [False] * n_features
+        self.f32 = [True] * n_features
+        self.vocab: dict[int, list[str]] = {}
+        self.read: set[int] = set()  # input columns some step keeps
+
+    # ------------------------------------------------------------ strings
+
+    def _string_column(self, col: int, what: str) -> int:
+        """Working column col must hold strings: returns its input column."""
+        origin = self.origin[col]
+        if origin is None:
+            raise TypeError(f"skscore cannot export {what}: its column {col} holds strings made by an earlier step")
+        if not self.code[col]:
+            if origin in self.vocab:
+                raise TypeError(f"skscore cannot export {what}: input column {origin} was read as a number before")
+            self.vocab[origin] = []
+            self.code[col] = True
+        return origin
+
+    def _code(self, origin: int, s: str) -> float:
+        words = self.vocab[origin]
+        try:
+            return float(words.index(s))
+        except ValueError:
+            if "\0" in s:
+                raise TypeError(f"skscore cannot export the category {s!r}: it contains a NUL character") from None
+            words.append(s)
+            return float(len(words) - 1)
+
+    # -------------------------------------------------------------- rows
+
+    def _emit(self, step: dict[str, Any], *, offset: int = 0, width: int | None = None,
+              out_width: int, derived: bool, f32: bool) -> None:
+        """Records a step on span [offset, offset+width) whose output is
+        out_width columns (derived: new values, else the span's own)."""
+        width = self.width - offset if width is None else width
+        kind = step.get("kind", _c.STEP_ELEMENTWISE)
+        if kind != _c.STEP_SELECT:
+            step.setdefault("offset", offset)
+            if kind != _c.STEP_ELEMENTWISE and kind != _c.STEP_ENCODE:
+                step.setdefault("width", width)
+        step["no_round"] = not f32
+        self.steps.append(step)
+        if kind == _c.STEP_SELECT:
+            return
+        end = offset + width
+        self.read.update(o for o in self.origin[offset:end] if o is not None)
+        if kind == _c.STEP_INDICATOR:
+            added = out_width - width
+            self.origin[end:end] = [None] * added
+            self.code[end:end] = [False] * added
+            self.f32[end:end] = [f32] * added
+        elif derived:
+            self.origin[offset:end] = [None] * out_width
+            self.code[offset:end] = [False] * out_width
+            self.f32[offset:end] = [f32] * out_width
+        self.width = len(self.origin)
+
+    def select(self, index: list[int]) -> None:
+        index = [int(i) for i in index]
+        if index == list(range(self.width)):
+            return
+        self.steps.append({"kind": _c.STEP_SELECT, "index": np.asarray(index, dtype=np.int32)})
+        self.origin = [self.origin[i] for i in index]
+        self.code = [self.code[i] for i in index]
+        self.f32 = [self.f32[i] for i in index]
+        self.width = len(index)
+
+    def _numeric(self, offset: int, width: int, what: str) -> bool:
+        """The span holds numbers (raises otherwise); whether it is float32."""
+        for j in range(offset, offset + width):
+            if self.code[j]:
+                raise TypeError(f"skscore cannot export {what}: it reads a column of strings")
+        return all(self.f32[offset:offset + width])
+
+    # ------------------------------------------------------- transformers
+
+    def add(self, transformer: Any, offset: int, width: int) -> int:
+        """Appends the steps of a fitted transformer working on the span;
+        returns the span's width after it."""
+        if transformer is None or (isinstance(transformer, str) and transformer == "passthrough"):
+            return width
+        if isinstance(transformer, str):
+            raise TypeError(f"skscore cannot export a Pipeline step {transformer!r}")
+        kind = _kind_of(transformer)
+        if kind == "Pipeline":
+            for _, t in transformer.steps:
+                width = self.add(t, offset, width)
+            return width
+        if kind == "ColumnTransformer":
+            return self._column_transformer(transformer, offset, width)
+        if kind in ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler"):
+            self._scaler(kind, transformer, offset, width)
+            return width
+        if kind == "SimpleImputer":
+            return self._imputer(transformer, offset, width)
+        if kind in ("OneHotEncoder", "OrdinalEncoder"):
+            return self._encoder(kind, transformer, offset, width)
+        if kind == "Normalizer":
+            f32 = self._numeric(offset, width, "Normalizer")
+            norms = {"l1": _c.NORM_L1, "l2": _c.NORM_L2, "max": _c.NORM_MAX}
+            self._emit({"kind": _c.STEP_NORMALIZE, "norm": norms[transformer.norm]}, offset=offset, width=width,
+                       out_width=width, derived=False, f32=f32)
+            return width
+        return self._poly(transformer, offset, width)
+
+    def _elementwise(self, op: int, values: Any, offset: int, width: int, f32: bool, cast: bool = False) -> None:
+        values = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
+        if values.shape[0] != width:
+            raise ValueError(f"skscore: a transformer has {values.shape[0]} values for {width} columns")
+        self._emit({"op": op, "values": values, "cast_values": cast}, offset=offset, width=width,
+                   out_width=width, derived=False, f32=f32)
+
+    def _scaler(self, kind: str, t: Any, offset: int, width: int) -> None:
+        f32 = self._numeric(offset, width, kind)
+        if kind == "StandardScaler":
+            # transform casts mean_ and scale_ to X's dtype (float32 X: float32).
+            if t.with_mean:
+                self._elementwise(_c.OP_SUB, t.mean_, offset, width, f32, True)
+            if t.with_std:
+                self._elementwise(_c.OP_DIV, t.scale_, offset, width, f32, True)
+        elif kind == "MinMaxScaler":
+            if t.clip:
+                raise TypeError("skscore cannot export MinMaxScaler(clip=True) yet")
+            self._elementwise(_c.OP_MUL, t.scale_, offset, width, f32)
+            self._elementwise(_c.OP_ADD, t.min_, offset, width, f32)
+        elif kind == "MaxAbsScaler":
+            self._elementwise(_c.OP_DIV, t.scale_, offset, width, f32)
+        else:
+            if t.with_centering:
+                self._elementwise(_c.OP_SUB, t.center_, offset, width, f32)
+            if t.with_scaling:
+                self._elementwise(_c.OP_DIV, t.scale_, offset, width, f32)
+
+    def _imputer(self, t: Any, offset: int, width: int) -> int:
+        missing = t.missing_values
+        if not _is_missing(missing) and not (isinstance(missing, float) and np.isnan(missing)):
+            raise TypeError(
+                "skscore exports SimpleImputer with missing_values=np.nan (or None for strings) only; "
+                f"this one has missing_values={missing!r}"
+            )
+        stats = list(np.asarray(t.statistics_, dtype=object))
+        if len(stats) != width:
+            raise ValueError(f"skscore: SimpleImputer has {len(stats)} statistics for {width} columns")
+        strings = [isinstance(v, str) for v in stats]
+        f32 = all(self.f32[offset:offset + width])
+        if t.add_indicator:
+            # MissingIndicator's flags (of the imputer's input), after the imputed columns.
+            features = [int(i) for i in t.indicator_.features_]
+            if features:
+                self._emit({"kind": _c.STEP_INDICATOR, "index": np.asarray(features, dtype=np.int32)},
+                           offset=offset, width=width, out_width=width + len(features), derived=False, f32=f32)
+        values = []
+        for j, v in enumerate(stats):
+            if strings[j]:
+                values.append(self._code(self._string_column(offset + j, "SimpleImputer"), v))
+            elif self.code[offset + j]:
+                raise TypeError("skscore cannot export a SimpleImputer filling a column of strings with a number")
+            else:
+                values.append(float(v) if not _is_missing(v) else math.nan)
+        # X[mask] = statistics_: the fill values take X's dtype.
+        self._elementwise(_c.OP_FILL_NAN, values, offset, width, f32, True)
+        # Columns that were all missing in fit have NaN statistics and are
+        # dropped (unless keep_empty_features).
+        empty = [j for j, v in enumerate(values) if math.isnan(v)]
+        if empty and not getattr(t, "keep_empty_features", False):
+            keep = [i for i in range(self.width) if not (offset <= i < offset + width and i - offset in empty)]
+            self.select(keep)
+            return width - len(empty) + (len(t.indicator_.features_) if t.add_indicator else 0)
+        return width + (len(t.indicator_.features_) if t.add_indicator else 0)
+
+    def _encoder(self, kind: str, t: Any, offset: int, width: int) -> int:
+        cats = t.categories_
+        if len(cats) != width:
+            raise ValueError(f"skscore: {kind} has {len(cats)} columns of categories for {width} columns")
+        strings = []
+        for j, c in enumerate(cats):
+            is_str = any(isinstance(v, str) for v in c)
+            if is_str and not all(isinstance(v, str) or _is_missing(v) for v in c):
+                raise TypeError(f"skscore cannot export {kind}: column {j} mixes strings and numbers")
+            if sum(1 for v in c if _is_missing(v)) > 1:
+                raise TypeError(
+                    f"skscore cannot export {kind}: column {j} has both None and NaN categories "
+                    "(skscore reads both as one missing value)"
+                )
+            strings.append(is_str or (self.code[offset + j] and len(c) == sum(_is_missing(v) for v in c)))
+        # Probe rows: row i holds category i of every column (the last
+        # category repeats), then one row of values the encoder has not seen.
+        k = max(len(c) for c in cats)
+        unseen_str = "\0skscore-unseen"
+        rows = []
+        for i in range(k + 1):
+            row: list[Any] = []
+            for j, c in enumerate(cats):
+                if i == k:
+                    if strings[j]:
+                        row.append(unseen_str)
+                    else:
+                        finite = [float(v) for v in c if not _is_missing(v)]
+                        row.append((max(finite) if finite else 0.0) + 1.5)
+                else:
+                    row.append(c[min(i, len(c) - 1)])
+            rows.append(row)
+        probe = np.array(rows, dtype=object)
+        if not any(strings):
+            probe = probe.astype(np.float64)
+        unknown_error = t.handle_unknown == "error"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            seen = _dense(t.transform(probe[:k]))
+            unseen = None if unknown_error else _dense(t.transform(probe[k:]))
+        if kind == "OneHotEncoder":
+            widths = [int(w) for w in t._n_features_outs]
+        else:
+            widths = [1] * width
+        columns = []
+        at = 0
+        for j, c in enumerate(cats):
+            w = widths[j]
+            outs = []
+            for i in range(len(c)):
+                outs.append(_output(kind, seen[i, at:at + w]))
+            outs.append(0.0 if unseen is None else _output(kind, unseen[0, at:at + w]))
+            keys = []
+            for v in c:
+                if _is_missing(v):
+                    keys.append(math.nan)
+                elif strings[j]:
+                    keys.append(self._code(self._string_column(offset + j, kind), v))
+                else:
+                    keys.append(float(v))
+            order = sorted(range(len(keys)), key=lambda i: (math.isnan(keys[i]), keys[i]))
+            if len({keys[i] for i in order if not math.isnan(keys[i])}) != sum(not math.isnan(x) for x in keys):
+                raise TypeError(f"skscore cannot export {kind}: column {j} has categories equal as float64")
+            columns.append({
+                "cats": np.asarray([keys[i] for i in order], dtype=np.float64),
+                "map": np.asarray([outs[i] for i in order] + [outs[-1]], dtype=np.float64),
+                "onehot": kind == "OneHotEncoder",
+                "width": w,
+                "unknown_error": unknown_error,
+            })
+            if strings[j]:
+                self._string_column(offset + j, kind)
+            elif self.code[offset + j]:
+                raise TypeError(f"skscore cannot export {kind}: column {j} holds strings, its categories numbers")
+            at += w
+        out_width = sum(widths)
+        f32 = np.dtype(t.dtype) == np.float32
+        self._emit({"kind": _c.STEP_ENCODE, "columns": columns}, offset=offset, width=width,
+                   out_width=out_width, derived=True, f32=f32)
+        return out_width
+
+    def _poly(self, t: Any, offset: int, width: int) -> int:
+        f32 = self._numeric(offset, width, "PolynomialFeatures")
+        n = width
+        if int(t.n_features_in_) != n:
+            raise ValueError(f"skscore: PolynomialFeatures was fitted on {t.n_features_in_} columns, gets {n}")
+        # scikit-learn's dense transform (sklearn/preprocessing/_polynomial.py):
+        # degree-d terms are degree-(d-1) terms times one feature, in this order.
+        term_a: list[int] = []
+        term_b: list[int] = []
+        if t.include_bias:
+            term_a.append(-1)
+            term_b.append(-1)
+        max_degree, min_degree = t._max_degree, t._min_degree
+        if max_degree > 0:
+            current = len(term_a)
+            for j in range(n):
+                term_a.append(-1)
+                term_b.append(j)
+            index = list(range(current, current + n))
+            current += n
+            index.append(current)
+            for _ in range(2, max_degree + 1):
+                new_index = []
+                end = index[-1]
+                for feature in range(n):
+                    start = index[feature]
+                    new_index.append(current)
+                    if t.interaction_only:
+                        start += index[feature + 1] - index[feature]
+                    nxt = current + end - start
+                    if nxt <= current:
+                        break
+                    for col in range(start, end):
+                        term_a.append(col)
+                        term_b.append(feature)
+                    current = nxt
+                new_index.append(current)
+                index = new_index
+        full = len(term_a)
+        out = int(t.n_output_features_)
+        if min_degree > 1:
+            keep = ([0] if t.include_bias else []) + list(range(full - out + (1 if t.include_bias else 0), full))
+        else:
+            keep = list(range(full))
+        if len(keep) != out:
+            raise ValueError(f"skscore: PolynomialFeatures gives {out} columns, skscore computed {len(keep)}")
+        self._emit({"kind": _c.STEP_POLY, "term_a": np.asarray(term_a, dtype=np.int32),
+                    "term_b": np.asarray(term_b, dtype=np.int32)}, offset=offset, width=width,
+                   out_width=full, derived=True, f32=f32)
+        if keep != list(range(full)):
+            self.select(list(range(offset)) + [offset + i for i in keep]
+                        + list(range(offset + full, self.width)))
+        return out
+
+    def _column_transformer(self, ct: Any, offset: int, width: int) -> int:
+        if int(ct.n_features_in_) != width:
+            raise ValueError(f"skscore: ColumnTransformer was fitted on {ct.n_features_in_} columns, gets {width}")
+        indices = ct._transformer_to_input_indices
+        branches = []
+        for name, trans, _ in ct.transformers_:
+            cols = [int(i) for i in indices.get(name, [])]
+            if isinstance(trans, str) and trans == "drop":
+                continue
+            if not cols:
+                continue
+            branches.append((trans, cols))
+        gathered = [offset + i for _, cols in branches for i in cols]
+        self.select(list(range(offset)) + gathered + list(range(offset + width, self.width)))
+        at = offset
+        outs = []
+        for trans, cols in branches:
+            w = self.add(trans, at, len(cols))
+            outs.append((at, w))
+            at += w
+        # np.hstack: one dtype for the whole output (float64 unless every part is float32).
+        end = at
+        if not all(self.f32[offset:end]):
+            self.f32[offset:end] = [False] * (end - offset)
+        return end - offset
+
+
+def _dense(a: Any) -> np.ndarray:
+    if hasattr(a, "toarray"):
+        a = a.toarray()
+    return np.asarray(a, dtype=np.float64)
+
+
+def _output(kind: str, block: np.ndarray) -> float:
+    if kind == "OrdinalEncoder":
+        return float(block[0])
+    hot = np.flatnonzero(block)
+    return float(hot[0]) if len(hot) else -1.0
+
+
+def describe_steps(transformers: list[Any], n_features: int, n_estimator_features: int) -> dict[str, Any]:
+    """Description fields ("steps", "vocab", "ignored") for transformers
+    applied in order to an input of n_features columns."""
+    b = Steps(n_features)
+    for t in transformers:
+        b.add(t, 0, b.width)
+    if b.width != n_estimator_features:
+        raise ValueError(
+            f"skscore: the preprocessing gives {b.width} columns, but the estimator takes {n_estimator_features}"
+        )
+    if any(b.code):
+        raise TypeError("skscore cannot export this Pipeline: a column of strings reaches the estimator unencoded")
+    out: dict[str, Any] = {"steps": b.steps}
+    if b.vocab:
+        out["vocab"] = [b.vocab.get(c) or None for c in range(n_features)]
+        for c, words in b.vocab.items():
+            if not words:  # a string column whose encoders know no string (only missing)
+                out["vocab"][c] = [""]
+    # Input columns no step reads and the estimator does not get (a
+    # ColumnTransformer dropped them) may hold anything, strings included.
+    read = b.read | {o for o in b.origin if o is not None}
+    ignored = [0 if c in read or c in b.vocab else 1 for c in range(n_features)]
+    if any(ignored) and b.steps:
+        out["ignored"] = np.asarray(ignored, dtype=np.uint8)
+    return out
