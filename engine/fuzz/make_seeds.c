@@ -39,14 +39,17 @@ int main(int argc, char **argv)
     gb.tree_output = out;
     /* float64 comparisons and infinities, behind two preprocessing steps. */
     static const double mean[2] = {0.5, -1.0}, scale[2] = {2.0, 0.25};
-    sks_step_desc steps[2] = {{SKS_OP_FILL_NAN, mean, 1}, {SKS_OP_DIV, scale, 0}};
+    sks_step_desc steps[2] = {{.op = SKS_OP_FILL_NAN, .values = mean, .cast_values = 1}, {.op = SKS_OP_DIV, .values = scale}};
     sks_desc hgb = gb;
     hgb.compare = SKS_CMP_F64_LE;
     hgb.allow_inf = 1;
     hgb.n_steps = 2;
     hgb.steps = steps;
-    sks_desc d[5] = {fx_classifier(trees, 1), fx_classifier(trees, 2), fx_linear(SKS_LINK_SOFTMAX), gb, hgb};
-    for (int i = 0; i < 5; i++) {
+    /* Format 1.1: string columns, an ignored column, select and encode. */
+    fx_strings strings;
+    fx_strings_init(&strings);
+    sks_desc d[6] = {fx_classifier(trees, 1), fx_classifier(trees, 2), fx_linear(SKS_LINK_SOFTMAX), gb, hgb, strings.d};
+    for (int i = 0; i < 6; i++) {
         snprintf(path, sizeof path, "%s/seed%d.skm", argv[1], i);
         if (sks_desc_save(&d[i], path, &err) != 0) {
             fprintf(stderr, "%s\n", err.message);

@@ -334,18 +334,17 @@ static double cell(const job *j, int64_t r, int64_t c)
     if (j->T == NULL)
         return read_x(j->X, r, c);
     const sks_column *col = &j->T->cols[c];
+    if (col->kind == SKS_COL_STR)
+        return str_code(&j->m->vocab[c], col->str[r], col->len[r]);
     const char *p = (const char *)col->data + r * col->stride;
     if (col->kind == SKS_COL_F64) {
         double d;
         memcpy(&d, p, sizeof d);
         return d;
     }
-    if (col->kind == SKS_COL_F32) {
-        float f;
-        memcpy(&f, p, sizeof f);
-        return f;
-    }
-    return str_code(&j->m->vocab[c], col->str[r], col->len[r]);
+    float f;
+    memcpy(&f, p, sizeof f);
+    return f;
 }
 
 /* Index of x among an encoding's categories, or -1. */

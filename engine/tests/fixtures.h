@@ -113,6 +113,72 @@ static inline sks_desc fx_summed_trees(const int64_t *labels, int32_t n_classes,
     return d;
 }
 
+/* A pipeline over a table (format 1.1): input columns "city" (strings,
+ * vocabulary paris/rome/oslo/missing), "x" (numbers) and "id" (ignored).
+ * Steps: select [city, x]; fill a missing city with "missing" (code 3);
+ * one-hot encode city over paris/rome/oslo (unknown and "missing": all
+ * zero). A linear regressor reads [is_paris, is_rome, is_oslo, x] with
+ * coef [1, 10, 100, 1000] and intercept 0.5. */
+typedef struct fx_strings {
+    const char *vocab_city[4];
+    const char *const *vocab[3];
+    int32_t vocab_size[3];
+    uint8_t ignored[3];
+    int32_t select[2];
+    double fill[1];
+    double cats[3], map[4];
+    sks_encoding enc[1];
+    sks_step_desc steps[3];
+    double coef[4], intercept[1];
+    const char *names[3];
+    sks_desc d;
+} fx_strings;
+
+static inline void fx_strings_init(fx_strings *f)
+{
+    static const char *const city[4] = {"paris", "rome", "oslo", "missing"};
+    memset(f, 0, sizeof *f);
+    memcpy(f->vocab_city, city, sizeof city);
+    f->vocab[0] = f->vocab_city;
+    f->vocab_size[0] = 4;
+    f->ignored[2] = 1;
+    f->select[0] = 0;
+    f->select[1] = 1;
+    f->fill[0] = 3;
+    for (int i = 0; i < 3; i++) {
+        f->cats[i] = i;
+        f->map[i] = i;
+    }
+    f->map[3] = -1;
+    f->enc[0] = (sks_encoding){.n_cats = 3, .cats = f->cats, .onehot = 1, .width = 3, .map = f->map};
+    f->steps[0] = (sks_step_desc){.kind = SKS_STEP_SELECT, .n_index = 2, .index = f->select};
+    f->steps[1] = (sks_step_desc){.op = SKS_OP_FILL_NAN, .values = f->fill, .cast_values = 1, .width = 1};
+    f->steps[2] = (sks_step_desc){.kind = SKS_STEP_ENCODE, .width = 1, .enc = f->enc};
+    double coef[4] = {1, 10, 100, 1000};
+    memcpy(f->coef, coef, sizeof coef);
+    f->intercept[0] = 0.5;
+    f->names[0] = "city";
+    f->names[1] = "x";
+    f->names[2] = "id";
+    sks_desc *d = &f->d;
+    d->source = "scikit-learn";
+    d->estimator = "Pipeline";
+    d->n_features = 3;
+    d->feature_names = f->names;
+    d->vocab = f->vocab;
+    d->vocab_size = f->vocab_size;
+    d->ignored = f->ignored;
+    d->task = SKS_TASK_REGRESSION;
+    d->n_outputs = 1;
+    d->link = SKS_LINK_NONE;
+    d->n_steps = 3;
+    d->steps = f->steps;
+    d->kind = SKS_EST_LINEAR;
+    d->n_targets = 1;
+    d->coef = f->coef;
+    d->intercept = f->intercept;
+}
+
 static inline sks_matrix fx_rows(const double *x, int64_t n_rows, int64_t n_cols)
 {
     return (sks_matrix){x, SKS_F64, n_rows, n_cols, n_cols * 8, 8};
