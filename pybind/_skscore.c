@@ -415,6 +415,14 @@ static int get_step(desc_buf *b, PyObject *st, sks_step_desc *s)
     s->kind = (sks_step_kind)x;
     if (get_int32_or(b, st, "offset", 0, &s->offset) < 0 || get_bool(b, st, "no_round", &s->no_round) < 0)
         return -1;
+    /* "missing": what a fill or an indicator takes as missing (absent: NaN). */
+    PyObject *missing = PyDict_GetItemString(st, "missing");
+    if (missing != NULL && missing != Py_None) {
+        s->missing = PyFloat_AsDouble(missing);
+        if (s->missing == -1.0 && PyErr_Occurred())
+            return -1;
+        s->missing_set = 1;
+    }
     switch (s->kind) {
     case SKS_STEP_ELEMENTWISE:
         if (get_int32(b, st, "op", &x) < 0 ||
@@ -963,7 +971,8 @@ static PyArrayObject *as_input(module_state *st, ModelObject *self, PyObject *X)
 
 /* Scores a model with string columns from a table: skscore._input.as_table
  * gives one entry per input column, a 1-D float32/float64 array or a list
- * of str/None. Fills *out with (n, cols) doubles. */
+ * of str, None and float NaN (Python's two missing values, which
+ * scikit-learn's encoders tell apart). Fills *out with (n, cols) doubles. */
 static int score_table(module_state *st, ModelObject *self, sks_output what, PyObject *X, int64_t cols,
                        int n_threads, PyArrayObject **out, npy_intp *n_out)
 {
@@ -1014,8 +1023,12 @@ static int score_table(module_state *st, ModelObject *self, sks_output what, PyO
             tc[c] = (sks_column){.kind = SKS_COL_STR, .str = strs + at, .len = lens + at};
             for (Py_ssize_t r = 0; r < n; r++, at++) {
                 PyObject *v = PyList_GET_ITEM(col, r);
-                if (v == Py_None)
+                if (v == Py_None) {
+                    strs[at] = SKS_STR_NONE;
                     continue;
+                }
+                if (!PyUnicode_Check(v))
+                    continue; /* NaN: as_table gives float('nan') */
                 Py_ssize_t len;
                 if ((strs[at] = PyUnicode_AsUTF8AndSize(v, &len)) == NULL)
                     goto done;
@@ -1514,6 +1527,7 @@ static int module_exec(PyObject *module)
         {"NORM_L1", SKS_NORM_L1},
         {"NORM_L2", SKS_NORM_L2},
         {"NORM_MAX", SKS_NORM_MAX},
+        {"CODE_NONE", (int)SKS_CODE_NONE},
         {"CMP_F64_LE", SKS_CMP_F64_LE},
         {"AGG_SINGLE", SKS_AGG_SINGLE},
         {"AGG_MEAN", SKS_AGG_MEAN},

@@ -39,7 +39,21 @@ def _data():
     Xn, yn = make_classification(n_samples=600, n_features=8, n_informative=5, n_classes=3, random_state=0)
     Xn = Xn.copy()
     Xn[np.random.default_rng(0).random(Xn.shape) < 0.08] = np.nan
+    # Mixed columns, as a DataFrame would give them to an object array:
+    # city (strings, None missing), size (strings), x (NaN missing), y, and
+    # an id a ColumnTransformer drops.
+    rng = np.random.default_rng(2)
+    n = 500
+    city = rng.choice(np.array(["paris", "rome", "oslo", "lima", None], dtype=object), n, p=[.4, .3, .15, .05, .1])
+    size = rng.choice(np.array(["S", "M", "L", "XL"], dtype=object), n)
+    x, y2 = rng.normal(size=n), rng.normal(size=n)
+    x[rng.random(n) < 0.1] = np.nan
+    mixed = np.empty((n, 5), dtype=object)
+    mixed[:, 0], mixed[:, 1], mixed[:, 2], mixed[:, 3] = city, size, x, y2
+    mixed[:, 4] = [f"id-{i}" for i in range(n)]
+    label = np.where(np.nan_to_num(x) + (city == "rome") - (size == "S") + 0.3 * y2 > 0.2, "yes", "no")
     return {
+        "mixed": (mixed, label),
         "iris": (iris.data, iris.target_names[iris.target]),  # string labels
         "iris_int": (iris.data, iris.target + 10),
         "cancer": (cancer.data, cancer.target.astype(bool)),
@@ -57,7 +71,19 @@ def _zoo() -> dict:
     from sklearn import svm, tree
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, OneHotEncoder, OrdinalEncoder,
+                                       PolynomialFeatures, RobustScaler, StandardScaler)
+
+    def columns():
+        """Strings one-hot (missing -> "missing", unknown ignored) and
+        ordinal (unknown -> -1), numbers imputed with indicators; id dropped."""
+        return ColumnTransformer([
+            ("city", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
+                                   OneHotEncoder(handle_unknown="ignore", min_frequency=30)), [0]),
+            ("size", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), [1]),
+            ("num", make_pipeline(SimpleImputer(add_indicator=True), StandardScaler()), [2, 3]),
+        ])
 
     z = {
         "dt_clf": ("iris", lambda: tree.DecisionTreeClassifier(random_state=0)),
@@ -93,6 +119,12 @@ def _zoo() -> dict:
                                                           E.HistGradientBoostingClassifier(max_iter=20))),
         "pipe_impute_lr": ("nan3", lambda: make_pipeline(SimpleImputer(), StandardScaler(),
                                                          L.LogisticRegression(max_iter=2000))),
+        "pipe_columns_lr": ("mixed", lambda: make_pipeline(columns(), L.LogisticRegression(max_iter=2000))),
+        "pipe_columns_rf": ("mixed", lambda: make_pipeline(columns(), E.RandomForestClassifier(n_estimators=15,
+                                                                                            random_state=0))),
+        "pipe_poly_ridge": ("diabetes", lambda: make_pipeline(PolynomialFeatures(2), StandardScaler(),
+                                                              L.Ridge(alpha=0.5))),
+        "pipe_normalize_lr": ("iris", lambda: make_pipeline(Normalizer(), L.LogisticRegression(max_iter=2000))),
     }
     try:
         import lightgbm as lgb
@@ -107,7 +139,13 @@ def _zoo() -> dict:
 
 
 def _rows(est, X: np.ndarray, rng) -> np.ndarray:
-    """Training rows, jittered rows, and (trees) rows on split thresholds."""
+    """Training rows, jittered rows, and (trees) rows on split thresholds;
+    mixed tables: training rows and rows with unseen strings."""
+    if X.dtype == object:
+        unseen = X[:40].copy()
+        unseen[::2, 0] = "berlin"
+        unseen[1::2, 1] = "XXL"
+        return np.vstack([X[:200], unseen])
     rows = [X[:200], X[rng.integers(0, len(X), 200)] + rng.normal(0, 0.05, (200, X.shape[1])) * np.nanstd(X, 0)]
     final = est.steps[-1][1] if hasattr(est, "steps") else est
     trees = [final] if hasattr(final, "tree_") else getattr(final, "estimators_", None)

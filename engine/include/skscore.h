@@ -195,6 +195,10 @@ typedef struct sks_encoding {
 
 typedef enum sks_norm { SKS_NORM_L1 = 1, SKS_NORM_L2 = 2, SKS_NORM_MAX = 3 } sks_norm;
 
+/* The code of Python's None in a string column (scikit-learn's encoders
+ * and imputers tell None from NaN). */
+#define SKS_CODE_NONE (-2.0)
+
 typedef struct sks_step_desc {
     /* SKS_STEP_ELEMENTWISE */
     sks_op op;
@@ -207,6 +211,11 @@ typedef struct sks_step_desc {
     int32_t offset;       /* the span's first column */
     int32_t width;        /* the span's columns; 0: from offset to the end */
     int no_round;         /* float32 X: keep this step's results float64 */
+    /* SKS_OP_FILL_NAN and SKS_STEP_INDICATOR: what counts as missing. 0:
+     * NaN; 1: values equal to `missing` (SimpleImputer's missing_values: a
+     * number, or SKS_CODE_NONE for None in a string column). */
+    int missing_set;
+    double missing;
     /* SKS_STEP_SELECT: the new row's columns; SKS_STEP_INDICATOR: span
      * columns (0-based within the span) whose NaN flags are appended. */
     int32_t n_index;
@@ -238,8 +247,9 @@ typedef struct sks_desc {
     /* String columns: NULL (all numeric), or per input column NULL
      * (numeric) or its vocabulary, vocab_size[c] >= 1 unique strings. A
      * string column's value enters the steps as its index in the
-     * vocabulary, -1 when not in it, NaN when missing; only encode steps
-     * (after select, fill_nan and indicator steps) may read it. */
+     * vocabulary, -1 when not in it, NaN when missing (NaN in Python),
+     * SKS_CODE_NONE when None; only encode steps (after select, fill_nan
+     * and indicator steps) may read it. */
     const char *const *const *vocab;
     const int32_t *vocab_size;
     /* NULL, or per input column 1 when no step keeps it (a
@@ -442,8 +452,9 @@ int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X,
  * are scored from a table of columns, each numeric or string; any model
  * may be. Column c's kind must match the model's: numeric columns are
  * float32/float64 (element r at data + r * stride bytes), string columns
- * UTF-8 (row r is str[r], len[r] bytes, not NUL-terminated; str[r] == NULL
- * is a missing value). */
+ * UTF-8 (row r is str[r], len[r] bytes, not NUL-terminated). Two missing
+ * values, as Python has them: str[r] == NULL is NaN, str[r] == SKS_STR_NONE
+ * is None (JSON's null). */
 typedef enum sks_column_kind { SKS_COL_F32 = 1, SKS_COL_F64 = 2, SKS_COL_STR = 3 } sks_column_kind;
 
 typedef struct sks_column {
@@ -453,6 +464,9 @@ typedef struct sks_column {
     const char *const *str;     /* SKS_COL_STR: n_rows pointers */
     const size_t *len;          /* SKS_COL_STR: n_rows lengths */
 } sks_column;
+
+extern const char sks_str_none[1];
+#define SKS_STR_NONE (sks_str_none)
 
 typedef struct sks_table {
     int64_t n_rows;

@@ -106,7 +106,7 @@ static bool needs_minor_1(const sks_desc *d, const int32_t *widths, const int32_
         return true;
     for (int32_t i = 0; i < d->n_steps; i++)
         if (d->steps[i].kind != SKS_STEP_ELEMENTWISE || d->steps[i].offset != 0 || spans[i] != widths[i] ||
-            d->steps[i].no_round)
+            d->steps[i].no_round || d->steps[i].missing_set)
             return true;
     return false;
 }
@@ -116,7 +116,7 @@ static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, b
     static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
     static const char *const kinds[] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
     static const char *const norms[] = {NULL, "l1", "l2", "max"};
-    size_t n = 1 + (v11 ? 1 : 0) + (v11 && st->kind != SKS_STEP_SELECT ? 2 : 0);
+    size_t n = 1 + (v11 ? 1 : 0) + (v11 && st->kind != SKS_STEP_SELECT ? 2 : 0) + (st->missing_set ? 1 : 0);
     switch (st->kind) {
     case SKS_STEP_ELEMENTWISE: n += 3; break;
     case SKS_STEP_SELECT:
@@ -128,6 +128,10 @@ static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, b
     msgpack_pack_map(pk, n);
     pk_str(pk, "kind");
     pk_str(pk, kinds[st->kind]);
+    if (st->missing_set) {
+        pk_str(pk, "missing");
+        msgpack_pack_double(pk, st->missing);
+    }
     if (v11) {
         pk_str(pk, "no_round");
         pk_bool(pk, st->no_round);
@@ -1073,6 +1077,10 @@ static int rd_prep_step(reader *r, int32_t i, sks_step_desc *st)
             rc = rd_bool(r, &st->cast_values);
         else if (key_is(k, kn, "no_round"))
             rc = rd_bool(r, &st->no_round);
+        else if (key_is(k, kn, "missing")) {
+            rc = mp_rc(r, sks__mp_float(&r->mp, &st->missing));
+            st->missing_set = 1;
+        }
         else if (key_is(k, kn, "offset"))
             rc = rd_int(r, 0, 1 << 24, &st->offset, what);
         else if (key_is(k, kn, "width"))

@@ -113,6 +113,8 @@ typedef struct sks__step {
     sks_step_kind kind;
     sks_op op;
     bool cast, round;
+    bool missing_set;       /* fill_nan, indicator: missing is `missing`, not NaN */
+    double missing;
     int32_t offset, width;  /* span */
     int32_t w_in, w_out;    /* row widths before and after */
     double *values;         /* elementwise: width */

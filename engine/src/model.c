@@ -234,6 +234,10 @@ int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int
         int64_t w2 = w;
         if (widths != NULL)
             widths[s] = w;
+        if (st->missing_set && !isfinite(st->missing)) {
+            rc = sks__fail(err, SKS_EINVALID, "steps[%d]: the missing-value marker must be finite (NaN is the default)", s);
+            break;
+        }
         if ((unsigned)st->kind > SKS_STEP_POLY) {
             rc = sks__fail(err, SKS_EINVALID, "steps[%d]: unknown kind %d", s, (int)st->kind);
             break;
@@ -617,6 +621,8 @@ static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
         st->w_in = w;
         st->w_out = w2;
         st->norm = sd->norm;
+        st->missing_set = sd->missing_set != 0;
+        st->missing = sd->missing;
         size_t wd = (size_t)st->width;
         if (sd->kind == SKS_STEP_ELEMENTWISE)
             st->values = dup_mem(sd->values, wd * sizeof(double), &fail);

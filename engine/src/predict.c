@@ -304,10 +304,14 @@ static bool set_bad(job *j, int kind, int64_t r, int64_t c)
 
 /* Code of string s (n bytes) in a vocabulary: its index, -1 when not in
  * it, NaN when missing (s == NULL). */
+const char sks_str_none[1] = "";
+
 static double str_code(const sks__vocab *v, const char *s, size_t n)
 {
     if (s == NULL)
         return NAN;
+    if (s == SKS_STR_NONE)
+        return SKS_CODE_NONE;
     int32_t lo = 0, hi = v->n;
     while (lo < hi) {
         int32_t mid = lo + (hi - lo) / 2, code = v->sorted[mid];
@@ -461,7 +465,7 @@ static bool prep_row(job *j, int64_t r)
                 break;
             case SKS_OP_FILL_NAN:
                 for (int32_t c = 0; c < wd; c++)
-                    if (isnan(span[c]))
+                    if (st->missing_set ? span[c] == st->missing : isnan(span[c]))
                         span[c] = V(c);
                 break;
             }
@@ -480,7 +484,7 @@ static bool prep_row(job *j, int64_t r)
         case SKS_STEP_INDICATOR:
             memcpy(y, x, (size_t)tail * sizeof(double));
             for (int32_t k = 0; k < st->n_index; k++)
-                y[tail + k] = isnan(span[st->index[k]]) ? 1.0 : 0.0;
+                y[tail + k] = (st->missing_set ? span[st->index[k]] == st->missing : isnan(span[st->index[k]])) ? 1.0 : 0.0;
             round_to = round_from;
             break;
         case SKS_STEP_NORMALIZE: {

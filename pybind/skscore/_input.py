@@ -150,11 +150,16 @@ def _column_name(model: Any, c: int) -> str:
         return str(c)
 
 
+_NAN = float("nan")
+
+
 def _string_column(model: Any, c: int, values: list[Any]) -> list[Any]:
-    """A column of str (None for missing), as the engine's string columns take."""
-    out = [v if isinstance(v, str) else None for v in values]
+    """A column as the engine's string columns take it: str, None, and
+    float NaN for the other missing values (NaN, pandas' NA), which
+    scikit-learn's encoders and imputers tell apart from None."""
+    out = [v if isinstance(v, str) or v is None else _NAN for v in values]
     for r, v in enumerate(values):
-        if out[r] is None and not _is_missing(v):
+        if out[r] is _NAN and not _is_missing(v):
             raise ValueError(
                 f"Column {_column_name(model, c)} takes strings (the model's encoder was fitted on "
                 f"strings), but row {r} holds {v!r} ({type(v).__name__})."

@@ -195,11 +195,12 @@ class Steps:
             return width
         return self._poly(transformer, offset, width)
 
-    def _elementwise(self, op: int, values: Any, offset: int, width: int, f32: bool, cast: bool = False) -> None:
+    def _elementwise(self, op: int, values: Any, offset: int, width: int, f32: bool, cast: bool = False,
+                     extra: dict[str, Any] | None = None) -> None:
         values = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
         if values.shape[0] != width:
             raise ValueError(f"skscore: a transformer has {values.shape[0]} values for {width} columns")
-        self._emit({"op": op, "values": values, "cast_values": cast}, offset=offset, width=width,
+        self._emit({"op": op, "values": values, "cast_values": cast, **(extra or {})}, offset=offset, width=width,
                    out_width=width, derived=False, f32=f32)
 
     def _scaler(self, kind: str, t: Any, offset: int, width: int) -> None:
@@ -223,23 +224,42 @@ class Steps:
             if t.with_scaling:
                 self._elementwise(_c.OP_DIV, t.scale_, offset, width, f32)
 
-    def _imputer(self, t: Any, offset: int, width: int) -> int:
+    def _missing_marker(self, t: Any, offset: int, width: int) -> dict[str, Any]:
+        """The "missing" key of a fill or indicator step for an imputer's
+        missing_values: NaN is the default; None (string columns) and
+        numbers (numeric columns) are markers."""
         missing = t.missing_values
-        if not _is_missing(missing) and not (isinstance(missing, float) and np.isnan(missing)):
-            raise TypeError(
-                "skscore exports SimpleImputer with missing_values=np.nan (or None for strings) only; "
-                f"this one has missing_values={missing!r}"
-            )
+        if isinstance(missing, float) and math.isnan(missing):
+            return {}
+        strings = any(self.code[offset:offset + width])
+        if missing is None:
+            if not all(self.code[offset:offset + width]):
+                raise TypeError("skscore cannot export SimpleImputer(missing_values=None) on numeric columns")
+            return {"missing": _c.CODE_NONE}
+        if isinstance(missing, (int, float, np.integer, np.floating)) and not isinstance(missing, bool) and not strings:
+            if not math.isfinite(float(missing)):
+                raise TypeError(f"skscore cannot export SimpleImputer(missing_values={missing!r})")
+            return {"missing": float(missing)}
+        raise TypeError(
+            f"skscore cannot export SimpleImputer(missing_values={missing!r}) on these columns: it exports "
+            "np.nan, None (string columns) and numbers (numeric columns)"
+        )
+
+    def _imputer(self, t: Any, offset: int, width: int) -> int:
         stats = list(np.asarray(t.statistics_, dtype=object))
         if len(stats) != width:
             raise ValueError(f"skscore: SimpleImputer has {len(stats)} statistics for {width} columns")
         strings = [isinstance(v, str) for v in stats]
+        for j, is_str in enumerate(strings):
+            if is_str:
+                self._string_column(offset + j, "SimpleImputer")
+        marker = self._missing_marker(t, offset, width)
         f32 = all(self.f32[offset:offset + width])
         if t.add_indicator:
             # MissingIndicator's flags (of the imputer's input), after the imputed columns.
             features = [int(i) for i in t.indicator_.features_]
             if features:
-                self._emit({"kind": _c.STEP_INDICATOR, "index": np.asarray(features, dtype=np.int32)},
+                self._emit({"kind": _c.STEP_INDICATOR, "index": np.asarray(features, dtype=np.int32), **marker},
                            offset=offset, width=width, out_width=width + len(features), derived=False, f32=f32)
         values = []
         for j, v in enumerate(stats):
@@ -250,7 +270,7 @@ class Steps:
             else:
                 values.append(float(v) if not _is_missing(v) else math.nan)
         # X[mask] = statistics_: the fill values take X's dtype.
-        self._elementwise(_c.OP_FILL_NAN, values, offset, width, f32, True)
+        self._elementwise(_c.OP_FILL_NAN, values, offset, width, f32, True, marker)
         # Columns that were all missing in fit have NaN statistics and are
         # dropped (unless keep_empty_features).
         empty = [j for j, v in enumerate(values) if math.isnan(v)]
@@ -269,11 +289,6 @@ class Steps:
             is_str = any(isinstance(v, str) for v in c)
             if is_str and not all(isinstance(v, str) or _is_missing(v) for v in c):
                 raise TypeError(f"skscore cannot export {kind}: column {j} mixes strings and numbers")
-            if sum(1 for v in c if _is_missing(v)) > 1:
-                raise TypeError(
-                    f"skscore cannot export {kind}: column {j} has both None and NaN categories "
-                    "(skscore reads both as one missing value)"
-                )
             strings.append(is_str or (self.code[offset + j] and len(c) == sum(_is_missing(v) for v in c)))
         # Probe rows: row i holds category i of every column (the last
         # category repeats), then one row of values the encoder has not seen.
@@ -314,7 +329,11 @@ class Steps:
             outs.append(0.0 if unseen is None else _output(kind, unseen[0, at:at + w]))
             keys = []
             for v in c:
-                if _is_missing(v):
+                if v is None:
+                    if not strings[j]:
+                        raise TypeError(f"skscore cannot export {kind}: column {j} has a None category among numbers")
+                    keys.append(_c.CODE_NONE)
+                elif _is_missing(v):
                     keys.append(math.nan)
                 elif strings[j]:
                     keys.append(self._code(self._string_column(offset + j, kind), v))

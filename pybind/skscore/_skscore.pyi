@@ -47,6 +47,7 @@ STEP_POLY: int
 NORM_L1: int
 NORM_L2: int
 NORM_MAX: int
+CODE_NONE: int
 CMP_F64_LE: int
 F64: int
 

@@ -26,6 +26,7 @@ from sklearn.preprocessing import (
     MinMaxScaler,
     QuantileTransformer,
     RobustScaler,
+    SplineTransformer,
     StandardScaler,
 )
 
@@ -131,8 +132,23 @@ def test_unsupported_steps_are_refused_clearly(tmp_path):
     X, y = data(as_frame=False)
     for pipe, Z in ((make_pipeline(QuantileTransformer(n_quantiles=10), LogisticRegression(max_iter=50)), X),
                     (make_pipeline(MinMaxScaler(clip=True), LogisticRegression(max_iter=50)), X),
-                    (make_pipeline(SimpleImputer(missing_values=0.0), LogisticRegression(max_iter=50)), X)):
+                    (make_pipeline(SplineTransformer(n_knots=3), LogisticRegression(max_iter=50)), X)):
         pipe.fit(Z, y)
         with pytest.raises(TypeError):
             skscore.export(pipe, tmp_path / "x.skm")
         assert not (tmp_path / "x.skm").exists()
+
+
+def test_imputer_with_a_number_as_missing_and_indicators(tmp_path):
+    """missing_values=0 (a number) and add_indicator, float64 and float32."""
+    X, y = data(as_frame=False)
+    Z = X.copy()
+    Z[np.random.default_rng(3).random(Z.shape) < 0.1] = 0.0
+    for imputer in (SimpleImputer(missing_values=0.0, strategy="median", add_indicator=True),
+                    SimpleImputer(missing_values=0.0, strategy="constant", fill_value=-7.5)):
+        pipe = make_pipeline(imputer, StandardScaler(), RandomForestClassifier(n_estimators=10, random_state=0))
+        pipe.fit(Z, y)
+        m, path = export_load(pipe, tmp_path)
+        for A in (Z, Z.astype(np.float32)):
+            assert np.array_equal(m.predict_proba(A), pipe.predict_proba(A))
+        assert skscore.validate(pipe, path, Z).passed
