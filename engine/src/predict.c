@@ -29,32 +29,36 @@ enum { CHUNK_MIN = 256, CHUNK_MAX = 16384, CHUNK_BYTES = 4 << 20 };
 
 /* NumPy's pairwise summation (numpy/_core/src/umath/loops_utils.h), which
  * np.sum uses along a contiguous axis: summing in its order gives the same
- * bits as scikit-learn's prob.sum(axis=1). */
-static double np_sum(const double *a, int64_t n)
-{
-    if (n < 8) {
-        double res = 0.;
-        for (int64_t i = 0; i < n; i++)
-            res += a[i];
-        return res;
+ * bits as scikit-learn's prob.sum(axis=1). T is the array's dtype (float32
+ * arrays sum in float32). */
+#define DEFINE_NP_SUM(name, T)                                                          \
+    static T name(const T *a, int64_t n)                                                \
+    {                                                                                   \
+        if (n < 8) {                                                                    \
+            T res = 0.;                                                                 \
+            for (int64_t i = 0; i < n; i++)                                             \
+                res += a[i];                                                            \
+            return res;                                                                 \
+        }                                                                               \
+        if (n <= 128) {                                                                 \
+            T r[8];                                                                     \
+            int64_t i;                                                                  \
+            for (int j = 0; j < 8; j++)                                                 \
+                r[j] = a[j];                                                            \
+            for (i = 8; i < n - (n % 8); i += 8)                                        \
+                for (int j = 0; j < 8; j++)                                             \
+                    r[j] += a[i + j];                                                   \
+            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));  \
+            for (; i < n; i++)                                                          \
+                res += a[i];                                                            \
+            return res;                                                                 \
+        }                                                                               \
+        int64_t n2 = n / 2;                                                             \
+        n2 -= n2 % 8;                                                                   \
+        return name(a, n2) + name(a + n2, n - n2);                                      \
     }
-    if (n <= 128) {
-        double r[8];
-        int64_t i;
-        for (int j = 0; j < 8; j++)
-            r[j] = a[j];
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++)
-                r[j] += a[i + j];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return np_sum(a, n2) + np_sum(a + n2, n - n2);
-}
+DEFINE_NP_SUM(np_sum, double)
+DEFINE_NP_SUM(np_sum_f32, float)
 
 /* scipy.special.expit for doubles: 1 / (1 + exp(-x)), with libm's exp. */
 static double expit(double x) { return 1.0 / (1.0 + exp(-x)); }
@@ -370,20 +374,59 @@ static int32_t find_cat(const sks__enc *e, double x)
     return -1;
 }
 
-static double row_norm(const double *x, int32_t n, sks_norm norm)
+/* np.einsum("ij,ij->i", X, X) for one row, in NumPy's order: its
+ * sum-of-products loop (numpy/_core/src/multiarray/einsum_sumprod.c.src,
+ * contig_contig_outstride0_two) runs on the baseline SIMD width, 128 bits
+ * on x86-64 (2 float64 or 4 float32 lanes), four vectors per step
+ * accumulated last to first, a zero-padded tail, then the lanes summed
+ * pairwise; multiply and add are separate (no FMA in the baseline). */
+#define DEFINE_EINSUM_SQ(name, T, LANES)                                                \
+    static T name(const double *x, int32_t n)                                          \
+    {                                                                                   \
+        T acc[LANES] = {0};                                                             \
+        int32_t i = 0;                                                                  \
+        for (; n - i >= 4 * LANES; i += 4 * LANES)                                      \
+            for (int l = 0; l < LANES; l++) {                                           \
+                T a0 = (T)x[i + l], a1 = (T)x[i + LANES + l];                           \
+                T a2 = (T)x[i + 2 * LANES + l], a3 = (T)x[i + 3 * LANES + l];           \
+                T ab3 = a3 * a3 + acc[l];                                               \
+                T ab2 = a2 * a2 + ab3;                                                  \
+                T ab1 = a1 * a1 + ab2;                                                  \
+                acc[l] = a0 * a0 + ab1;                                                 \
+            }                                                                           \
+        for (; i < n; i += LANES)                                                       \
+            for (int l = 0; l < LANES; l++) {                                           \
+                T a = i + l < n ? (T)x[i + l] : (T)0;                                   \
+                acc[l] = a * a + acc[l];                                                \
+            }                                                                           \
+        return LANES == 2 ? acc[0] + acc[1] : (acc[0] + acc[1]) + (acc[2] + acc[LANES - 1]); \
+    }
+DEFINE_EINSUM_SQ(einsum_sq, double, 2)
+DEFINE_EINSUM_SQ(einsum_sq_f32, float, 4)
+
+/* Normalizer's norm of a row, as sklearn.preprocessing.normalize computes
+ * it in X's dtype: l1 is np.abs(X).sum(axis=1) (pairwise; scratch holds n
+ * values), l2 is np.sqrt of the einsum above, max is np.max(abs(X)). */
+static double row_norm(const double *x, int32_t n, sks_norm norm, bool f32, void *scratch)
 {
     double v = 0.0;
-    for (int32_t i = 0; i < n; i++) {
-        double a = fabs(x[i]);
-        if (norm == SKS_NORM_L1)
-            v += a;
-        else if (norm == SKS_NORM_L2)
-            v += x[i] * x[i];
-        else if (a > v || isnan(a))
-            v = a;
+    if (norm == SKS_NORM_L1 && f32) {
+        float *a = scratch;
+        for (int32_t i = 0; i < n; i++)
+            a[i] = fabsf((float)x[i]);
+        v = np_sum_f32(a, n);
+    } else if (norm == SKS_NORM_L1) {
+        double *a = scratch;
+        for (int32_t i = 0; i < n; i++)
+            a[i] = fabs(x[i]);
+        v = np_sum(a, n);
+    } else if (norm == SKS_NORM_L2) {
+        v = f32 ? (double)sqrtf(einsum_sq_f32(x, n)) : sqrt(einsum_sq(x, n));
+    } else {
+        for (int32_t i = 0; i < n; i++)
+            if (fabs(x[i]) > v || isnan(x[i]))
+                v = fabs(x[i]);
     }
-    if (norm == SKS_NORM_L2)
-        v = sqrt(v);
     return v == 0.0 ? 1.0 : v; /* scikit-learn leaves all-zero rows as they are */
 }
 
@@ -489,7 +532,7 @@ static bool prep_row(job *j, int64_t r)
             break;
         case SKS_STEP_NORMALIZE: {
             swap = false;
-            double n = row_norm(span, wd, st->norm);
+            double n = row_norm(span, wd, st->norm, f32 && st->round, y);
             for (int32_t c = 0; c < wd; c++)
                 span[c] = span[c] / n;
             break;
