@@ -356,6 +356,11 @@ static int get_tree(desc_buf *b, PyObject *tree, int32_t n_values, sks_tree_desc
         return -1;
     if (m != n)
         return bad_size("missing_left", m, n);
+    m = n;
+    if (get_array(b, tree, "cat", 0, NPY_INT32, 1, &m, (const void **)&t->cat) < 0)
+        return -1;
+    if (m != n)
+        return bad_size("cat", m, n);
     if (get_array(b, tree, "value", 1, NPY_FLOAT64, 2, dims, (const void **)&t->value) < 0)
         return -1;
     if (dims[0] != n || dims[1] != n_values) {
@@ -413,8 +418,10 @@ static int get_step(desc_buf *b, PyObject *st, sks_step_desc *s)
     if (get_int32_or(b, st, "kind", 0, &x) < 0)
         return -1;
     s->kind = (sks_step_kind)x;
-    if (get_int32_or(b, st, "offset", 0, &s->offset) < 0 || get_bool(b, st, "no_round", &s->no_round) < 0)
+    if (get_int32_or(b, st, "offset", 0, &s->offset) < 0 || get_bool(b, st, "no_round", &s->no_round) < 0 ||
+        get_int32_or(b, st, "check", SKS_CHECK_INF, &x) < 0)
         return -1;
+    s->check = (sks_check)x;
     /* "missing": what a fill or an indicator takes as missing (absent: NaN). */
     PyObject *missing = PyDict_GetItemString(st, "missing");
     if (missing != NULL && missing != Py_None) {
@@ -690,6 +697,13 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
         npy_intp n_out = 0;
         if (get_array(b, dict, "tree_output", 0, NPY_INT32, 1, &n_out, (const void **)&d->tree_output) < 0)
             return -1;
+        /* Categorical splits: "cat_bitsets", uint32 (n, 16). */
+        npy_intp cb[2] = {0, 16};
+        if (get_array(b, dict, "cat_bitsets", 0, NPY_UINT32, 2, cb, (const void **)&d->cat_bitsets) < 0)
+            return -1;
+        if (d->cat_bitsets != NULL && (cb[1] != 16 || cb[0] < 1 || cb[0] > (1 << 24)))
+            return bad_size("cat_bitsets columns", cb[1], 16);
+        d->n_cat_bitsets = d->cat_bitsets != NULL ? (int32_t)cb[0] : 0;
         if (get_item(b, dict, "trees", 1, &v) < 0)
             return -1;
         if ((seq = PySequence_Fast(v, "model description: trees must be a list")) == NULL)
@@ -1528,6 +1542,9 @@ static int module_exec(PyObject *module)
         {"NORM_L2", SKS_NORM_L2},
         {"NORM_MAX", SKS_NORM_MAX},
         {"CODE_NONE", (int)SKS_CODE_NONE},
+        {"CHECK_INF", SKS_CHECK_INF},
+        {"CHECK_NONE", SKS_CHECK_NONE},
+        {"CHECK_FINITE", SKS_CHECK_FINITE},
         {"CMP_F64_LE", SKS_CMP_F64_LE},
         {"AGG_SINGLE", SKS_AGG_SINGLE},
         {"AGG_MEAN", SKS_AGG_MEAN},

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
     double th[5] = {0.1, 0, 2.5, 0, 0};
     for (int i = 0; i < 5; i++)
         v1[i] = 0.1 * i - 0.2;
-    sks_tree_desc boosted[2] = {{5, l, r, f, th, NULL, v1}, {5, l, r, f, th, NULL, v1}};
+    sks_tree_desc boosted[2] = {{5, l, r, f, th, NULL, v1, NULL}, {5, l, r, f, th, NULL, v1, NULL}};
     sks_desc gb = fx_classifier(boosted, 2);
     gb.label_kind = SKS_LABEL_INT;
     gb.int_labels = two;

@@ -143,6 +143,10 @@ typedef struct sks_tree_desc {
     const double *threshold;     /* split threshold (ignored for leaves) */
     const uint8_t *missing_left; /* 1: NaN goes left; NULL: all go right */
     const double *value;         /* n_nodes x n_values, row-major */
+    const int32_t *cat;          /* NULL, or per node -1 (threshold split)
+                                    or the categorical split's bitsets
+                                    (sks_desc.cat_bitsets; float64
+                                    comparisons only) */
 } sks_tree_desc;
 
 /* Preprocessing steps (a Pipeline's transformers, a ColumnTransformer's
@@ -195,6 +199,15 @@ typedef struct sks_encoding {
 
 typedef enum sks_norm { SKS_NORM_L1 = 1, SKS_NORM_L2 = 2, SKS_NORM_MAX = 3 } sks_norm;
 
+typedef enum sks_check {
+    SKS_CHECK_INF = 0,    /* infinities (scalers, imputers, encoders: NaN
+                             allowed); the default, as in format 1.0 */
+    SKS_CHECK_NONE = 1,   /* nothing (a column selection, a transformer's
+                             later operations) */
+    SKS_CHECK_FINITE = 2  /* NaN and infinities (Normalizer,
+                             PolynomialFeatures) */
+} sks_check;
+
 /* The code of Python's None in a string column (scikit-learn's encoders
  * and imputers tell None from NaN). */
 #define SKS_CODE_NONE (-2.0)
@@ -216,6 +229,9 @@ typedef struct sks_step_desc {
      * number, or SKS_CODE_NONE for None in a string column). */
     int missing_set;
     double missing;
+    /* The values of its span the step refuses, as the transformer's own
+     * check_array does before it transforms. */
+    sks_check check;
     /* SKS_STEP_SELECT: the new row's columns; SKS_STEP_INDICATOR: span
      * columns (0-based within the span) whose NaN flags are appended. */
     int32_t n_index;
@@ -281,10 +297,10 @@ typedef struct sks_desc {
     const char *const *metadata_values;
 
     /* Preprocessing steps (a Pipeline's transformers), in order; may be 0.
-     * With steps, NaN inputs reach the steps (imputers fill them) and only
-     * what is left after them is checked against allow_nan; infinite
-     * inputs are refused. The estimator reads the row the last step
-     * leaves (its width is the estimator's feature count). */
+     * With steps, each step checks its span (sks_step_desc.check) and what
+     * the last one leaves is checked against allow_nan/allow_inf. The
+     * estimator reads that row (its width is the estimator's feature
+     * count). */
     int32_t n_steps;
     const sks_step_desc *steps;
 
@@ -307,6 +323,14 @@ typedef struct sks_desc {
                                     tree t's nodes carry one value, added to
                                     column tree_output[t] (boosting, one
                                     tree per class and stage) */
+    /* Categorical splits (HistGradientBoosting): n_cat_bitsets pairs of
+     * 256-bit sets, 16 words each: 8 words of categories that go left,
+     * then 8 of the feature's known categories. At such a node, x NaN or
+     * negative goes the missing side; else c = (uint8_t)(int32_t)x: left
+     * when c is in the left set, right when in the known set, else the
+     * missing side (scikit-learn's _predictor.pyx on x86-64). */
+    int32_t n_cat_bitsets;
+    const uint32_t *cat_bitsets;
 
     /* SKS_EST_LINEAR: raw[t] = sum_j x[j] * coef[t][j] + intercept[t].
      * Regressors have n_targets == n_outputs; binary classifiers 1,

@@ -102,11 +102,11 @@ static void pk_bool(msgpack_packer *pk, int b)
  * engines read. */
 static bool needs_minor_1(const sks_desc *d, const int32_t *widths, const int32_t *spans)
 {
-    if (d->vocab != NULL || d->ignored != NULL)
+    if (d->vocab != NULL || d->ignored != NULL || d->n_cat_bitsets > 0)
         return true;
     for (int32_t i = 0; i < d->n_steps; i++)
         if (d->steps[i].kind != SKS_STEP_ELEMENTWISE || d->steps[i].offset != 0 || spans[i] != widths[i] ||
-            d->steps[i].no_round || d->steps[i].missing_set)
+            d->steps[i].no_round || d->steps[i].missing_set || d->steps[i].check != SKS_CHECK_INF)
             return true;
     return false;
 }
@@ -116,7 +116,8 @@ static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, b
     static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
     static const char *const kinds[] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
     static const char *const norms[] = {NULL, "l1", "l2", "max"};
-    size_t n = 1 + (v11 ? 1 : 0) + (v11 && st->kind != SKS_STEP_SELECT ? 2 : 0) + (st->missing_set ? 1 : 0);
+    size_t n = 1 + (v11 ? 1 : 0) + (v11 && st->kind != SKS_STEP_SELECT ? 2 : 0) + (st->missing_set ? 1 : 0) +
+               (st->check != SKS_CHECK_INF);
     switch (st->kind) {
     case SKS_STEP_ELEMENTWISE: n += 3; break;
     case SKS_STEP_SELECT:
@@ -128,6 +129,10 @@ static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, b
     msgpack_pack_map(pk, n);
     pk_str(pk, "kind");
     pk_str(pk, kinds[st->kind]);
+    if (st->check != SKS_CHECK_INF) {
+        pk_str(pk, "check");
+        pk_str(pk, st->check == SKS_CHECK_NONE ? "none" : "finite");
+    }
     if (st->missing_set) {
         pk_str(pk, "missing");
         msgpack_pack_double(pk, st->missing);
@@ -297,7 +302,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
     for (int32_t i = 0; i < d->n_steps; i++)
         pk_step(pk, &d->steps[i], spans[i], v11);
     if (d->kind == SKS_EST_TREES) {
-        msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL));
+        msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL) + (d->n_cat_bitsets > 0));
         pk_str(pk, "kind");
         pk_str(pk, "trees");
         pk_str(pk, "aggregation");
@@ -314,12 +319,19 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
             pk_str(pk, "tree_output");
             pk_array(pk, "i32", d->tree_output, (size_t)d->n_trees * 4);
         }
+        if (d->n_cat_bitsets > 0) {
+            pk_str(pk, "cat_bitsets");
+            pk_array(pk, "u32", d->cat_bitsets, (size_t)d->n_cat_bitsets * 64);
+        }
         pk_str(pk, "trees");
         msgpack_pack_array(pk, (size_t)d->n_trees);
         for (int32_t t = 0; t < d->n_trees; t++) {
             const sks_tree_desc *tr = &d->trees[t];
             size_t n = (size_t)tr->n_nodes;
-            msgpack_pack_map(pk, tr->missing_left != NULL ? 6 : 5);
+            bool has_cat = false;
+            for (size_t i = 0; tr->cat != NULL && i < n && !has_cat; i++)
+                has_cat = tr->cat[i] != -1;
+            msgpack_pack_map(pk, (tr->missing_left != NULL ? 6 : 5) + has_cat);
             pk_str(pk, "left");
             pk_array(pk, "i32", tr->left, n * 4);
             pk_str(pk, "right");
@@ -331,6 +343,10 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
             if (tr->missing_left != NULL) {
                 pk_str(pk, "missing_left");
                 pk_array(pk, "u8", tr->missing_left, n);
+            }
+            if (has_cat) {
+                pk_str(pk, "cat");
+                pk_array(pk, "i32", tr->cat, n * 4);
             }
             pk_str(pk, "value");
             pk_array(pk, "f64", tr->value, n * (size_t)(d->tree_output != NULL ? 1 : d->n_values) * 8);
@@ -841,17 +857,18 @@ static int rd_tree(reader *r, sks_desc *d, int32_t t, sks_tree_desc *tr)
     char what[64];
     /* Node count comes from the first array read; the others must agree. */
     int64_t nodes = -1;
-    const void **slots[6] = {(const void **)&tr->left, (const void **)&tr->right,
+    const void **slots[7] = {(const void **)&tr->left, (const void **)&tr->right,
                              (const void **)&tr->feature, (const void **)&tr->threshold,
-                             (const void **)&tr->missing_left, (const void **)&tr->value};
-    static const char *const names[6] = {"left", "right", "feature", "threshold", "missing_left", "value"};
-    static const char *const types[6] = {"i32", "i32", "i32", "f64", "u8", "f64"};
-    static const size_t sizes[6] = {4, 4, 4, 8, 1, 8};
+                             (const void **)&tr->missing_left, (const void **)&tr->value,
+                             (const void **)&tr->cat};
+    static const char *const names[7] = {"left", "right", "feature", "threshold", "missing_left", "value", "cat"};
+    static const char *const types[7] = {"i32", "i32", "i32", "f64", "u8", "f64", "i32"};
+    static const size_t sizes[7] = {4, 4, 4, 8, 1, 8, 4};
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         if ((rc = rd_key(r, &k, &kn)) != 0)
             break;
         int which = -1;
-        for (int s = 0; s < 6; s++)
+        for (int s = 0; s < 7; s++)
             if (key_is(k, kn, names[s]))
                 which = s;
         if (which < 0) {
@@ -935,6 +952,15 @@ static int rd_step(reader *r, sks_desc *d, int32_t est_width)
             if (!have_nv || have_trees)
                 return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"base\" must follow n_values and precede trees");
             rc = rd_typed(r, "f64", 8, d->n_values, (void **)&d->base, "base");
+        } else if (key_is(k, kn, "cat_bitsets")) {
+            if (have_trees)
+                return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"cat_bitsets\" must precede trees");
+            int64_t cat_at = sks__mp_offset(&r->mp);
+            int32_t words;
+            rc = rd_typed_any(r, "u32", 4, 1 << 24, &words, (void **)&d->cat_bitsets, "cat_bitsets");
+            if (rc == 0 && (words == 0 || words % 16 != 0))
+                return fmt_err(r, cat_at, "steps[0].cat_bitsets has %d words, not a positive multiple of 16", words);
+            d->n_cat_bitsets = words / 16;
         } else if (key_is(k, kn, "tree_output")) {
             if (have_trees)
                 return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"tree_output\" must precede trees");
@@ -1077,7 +1103,12 @@ static int rd_prep_step(reader *r, int32_t i, sks_step_desc *st)
             rc = rd_bool(r, &st->cast_values);
         else if (key_is(k, kn, "no_round"))
             rc = rd_bool(r, &st->no_round);
-        else if (key_is(k, kn, "missing")) {
+        else if (key_is(k, kn, "check")) {
+            static const char *const checks[] = {"inf", "none", "finite"};
+            int v = 0;
+            rc = rd_enum(r, checks, 3, &v, "step check");
+            st->check = (sks_check)v;
+        } else if (key_is(k, kn, "missing")) {
             rc = mp_rc(r, sks__mp_float(&r->mp, &st->missing));
             st->missing_set = 1;
         }

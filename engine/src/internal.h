@@ -46,7 +46,7 @@ typedef struct sks__node64 {
     uint32_t feature;
     int32_t left;
     int32_t right;
-    int32_t unused;
+    int32_t cat; /* -1, or a categorical split's bitset pair */
 } sks__node64;
 
 #define SKS__MISSING_LEFT 0x80000000u
@@ -66,6 +66,7 @@ typedef struct sks__forest {
     double *base;       /* NULL, or n_values starting scores (sum) */
     sks_aggregation aggregation;
     int32_t max_depth;
+    uint32_t *cat_bitsets; /* NULL, or n x 16 words (left set, known set) */
 } sks__forest;
 
 typedef struct sks__linear {
@@ -115,6 +116,9 @@ typedef struct sks__step {
     bool cast, round;
     bool missing_set;       /* fill_nan, indicator: missing is `missing`, not NaN */
     double missing;
+    sks_check check;        /* what the step refuses in its span */
+    int32_t *origin;        /* per column of the row before the step: the
+                               input column it is, or -1 (error messages) */
     int32_t offset, width;  /* span */
     int32_t w_in, w_out;    /* row widths before and after */
     double *values;         /* elementwise: width */

@@ -105,8 +105,15 @@ static int check_tree(const sks_desc *d, int32_t t, int32_t nf, sks_error *err)
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: child %d is outside 1..%d", t, i, (l <= 0 || l >= n) ? l : r, n - 1);
         if (tr->feature[i] < 0 || tr->feature[i] >= nf)
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: feature %d is outside 0..%d", t, i, tr->feature[i], nf - 1);
-        if (isnan(tr->threshold[i]))
+        if (tr->cat != NULL && tr->cat[i] != -1) {
+            if (tr->cat[i] < 0 || tr->cat[i] >= d->n_cat_bitsets || d->cat_bitsets == NULL)
+                return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: categorical bitsets %d are outside 0..%d", t, i,
+                                 tr->cat[i], d->n_cat_bitsets - 1);
+            if (d->compare != SKS_CMP_F64_LE || d->aggregation == SKS_AGG_SINGLE)
+                return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: categorical splits need compare \"f64_le\" and an ensemble", t, i);
+        } else if (isnan(tr->threshold[i])) {
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: threshold is NaN", t, i);
+        }
         if (tr->missing_left != NULL && tr->missing_left[i] > 1)
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: missing_left is %d, not 0 or 1", t, i, tr->missing_left[i]);
     }
@@ -236,6 +243,10 @@ int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int
             widths[s] = w;
         if (st->missing_set && !isfinite(st->missing)) {
             rc = sks__fail(err, SKS_EINVALID, "steps[%d]: the missing-value marker must be finite (NaN is the default)", s);
+            break;
+        }
+        if ((unsigned)st->check > SKS_CHECK_FINITE) {
+            rc = sks__fail(err, SKS_EINVALID, "steps[%d]: unknown check %d", s, (int)st->check);
             break;
         }
         if ((unsigned)st->kind > SKS_STEP_POLY) {
@@ -410,6 +421,8 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             return sks__fail(err, SKS_EINVALID, "n_trees is %d, outside 1..%d", d->n_trees, MAX_TREES);
         if (d->compare != SKS_CMP_F32_LE && d->compare != SKS_CMP_F64_LE)
             return sks__fail(err, SKS_EINVALID, "unknown comparison %d", (int)d->compare);
+        if (d->n_cat_bitsets < 0 || d->n_cat_bitsets > (1 << 24) || (d->n_cat_bitsets > 0 && d->cat_bitsets == NULL))
+            return sks__fail(err, SKS_EINVALID, "n_cat_bitsets is %d, outside 0..%d", d->n_cat_bitsets, 1 << 24);
         if ((unsigned)d->aggregation > SKS_AGG_SUM || (d->aggregation == SKS_AGG_SINGLE && d->n_trees != 1))
             return sks__fail(err, SKS_EINVALID, "aggregation %d does not fit %d trees", (int)d->aggregation, d->n_trees);
         /* Probability trees give n_classes values; raw-score (boosted)
@@ -622,6 +635,8 @@ static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
         st->w_out = w2;
         st->norm = sd->norm;
         st->missing_set = sd->missing_set != 0;
+        st->check = sd->check;
+        st->origin = dup_mem(origin, (size_t)w * sizeof(int32_t), &fail);
         st->missing = sd->missing;
         size_t wd = (size_t)st->width;
         if (sd->kind == SKS_STEP_ELEMENTWISE)
@@ -697,6 +712,7 @@ static void free_steps(sks_model *m)
         free(st->index);
         free(st->term_a);
         free(st->term_b);
+        free(st->origin);
         if (st->enc != NULL)
             for (int32_t j = 0; j < st->width; j++) {
                 free(st->enc[j].cats);

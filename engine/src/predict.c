@@ -466,15 +466,20 @@ static bool prep_row(job *j, int64_t r)
     const sks_model *m = j->m;
     const int64_t nc = m->info.n_features;
     const bool f32 = j->f32;
-    const bool check_inf = m->info.n_steps > 0;
     double *x = j->prep, *y = j->prep2;
-    for (int64_t c = 0; c < nc; c++) {
+    for (int64_t c = 0; c < nc; c++)
         x[c] = cell(j, r, c);
-        if (check_inf && isinf(x[c]))
-            return set_bad(j, 'I', r, c);
-    }
     for (int32_t s = 0; s < m->info.n_steps; s++) {
         const sks__step *st = &m->steps[s];
+        if (st->check != SKS_CHECK_NONE) {
+            /* The transformer's own check_array on what it is given. */
+            bool sel = st->kind == SKS_STEP_SELECT;
+            for (int32_t c = sel ? 0 : st->offset; c < (sel ? st->w_in : st->offset + st->width); c++) {
+                bool nan = isnan(x[c]);
+                if (isinf(x[c]) || (nan && st->check == SKS_CHECK_FINITE))
+                    return set_bad(j, nan ? 'N' : 'I', r, st->origin[c] >= 0 ? st->origin[c] : c);
+            }
+        }
         const double *v = st->values;
         const bool cast = f32 && st->cast;
         double *span = x + st->offset;
@@ -793,6 +798,11 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
         case 'n':
             return sks__fail(err, SKS_EVALUE,
                              "Input X contains NaN (row %lld, column %lld). %s does not accept missing values encoded as NaN natively.",
+                             row, col, est);
+        case 'N':
+            return sks__fail(err, SKS_EVALUE,
+                             "Input X contains NaN (row %lld, column %lld): a preprocessing step of %s "
+                             "(Normalizer, PolynomialFeatures) does not accept missing values.",
                              row, col, est);
         case 'u': {
             const char *name = sks_model_feature_name(m, (int32_t)col);

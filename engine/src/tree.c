@@ -33,10 +33,10 @@ static float f32_floor(double t)
  * not above the threshold (exact for float32 x); float64 nodes hold it as
  * is. Leaves: thr NaN, left = value slot, right = themselves. */
 static void set_node(sks__forest *f, int32_t i, double thr, uint32_t feature, int32_t left,
-                     int32_t right)
+                     int32_t right, int32_t cat)
 {
     if (f->nodes64 != NULL) {
-        f->nodes64[i] = (sks__node64){thr, feature, left, right, 0};
+        f->nodes64[i] = (sks__node64){thr, feature, left, right, cat};
     } else {
         f->nodes[i] = (sks__node){isnan(thr) ? NAN : f32_floor(thr), feature, left, right};
     }
@@ -70,6 +70,13 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
         if (f->tree_col != NULL)
             memcpy(f->tree_col, d->tree_output, (size_t)d->n_trees * sizeof(int32_t));
         fail |= f->tree_col == NULL;
+    }
+    if (d->n_cat_bitsets > 0) {
+        size_t words = (size_t)d->n_cat_bitsets * 16;
+        f->cat_bitsets = malloc(words * sizeof(uint32_t));
+        if (f->cat_bitsets != NULL)
+            memcpy(f->cat_bitsets, d->cat_bitsets, words * sizeof(uint32_t));
+        fail |= f->cat_bitsets == NULL;
     }
     if (d->base != NULL) {
         f->base = malloc((size_t)d->n_values * sizeof(double));
@@ -115,7 +122,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             if (depth > f->max_depth)
                 f->max_depth = depth;
             if (tr->left[src] == -1) {
-                set_node(f, me, NAN, 0, (int32_t)slot, me);
+                set_node(f, me, NAN, 0, (int32_t)slot, me, -1);
                 memcpy(&f->values[slot * lw], &tr->value[(size_t)src * (size_t)lw], (size_t)lw * sizeof(double));
                 slot++;
                 continue;
@@ -123,7 +130,8 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             uint32_t feature = (uint32_t)tr->feature[src];
             if (tr->missing_left != NULL && tr->missing_left[src])
                 feature |= SKS__MISSING_LEFT;
-            set_node(f, me, tr->threshold[src], feature, me + 1, -1);
+            int32_t cat = tr->cat != NULL ? tr->cat[src] : -1;
+            set_node(f, me, cat >= 0 ? 0.0 : tr->threshold[src], feature, me + 1, -1, cat);
             /* Right first on the stack, so the left subtree comes next. */
             stack[top * 2] = tr->right[src];
             stack[top * 2 + 1] = depth + 1;
@@ -150,6 +158,7 @@ void sks__forest_dispose(sks__forest *f)
     free(f->values);
     free(f->tree_col);
     free(f->base);
+    free(f->cat_bitsets);
     memset(f, 0, sizeof(*f));
 }
 
@@ -254,6 +263,40 @@ enum { LANES = 16 };
 DEFINE_KERNELS(f32, sks__node, float, nodes)
 DEFINE_KERNELS(f64, sks__node64, double, nodes64)
 
+/* Forests with categorical splits: one (row, tree) at a time, the way
+ * scikit-learn's _predict_one_from_raw_data walks. Returns the leaf's
+ * value slot. */
+static int32_t walk_cat(const sks__forest *f, int32_t t, const double *row)
+{
+    const sks__node64 *nodes = f->nodes64;
+    int32_t i = f->roots[t];
+    for (;;) {
+        const sks__node64 *nd = &nodes[i];
+        if (nd->right == i)
+            return nd->left;
+        double x = row[nd->feature & SKS__FEATURE_MASK];
+        bool missing_left = nd->feature >> 31;
+        if (isnan(x)) {
+            i = missing_left ? nd->left : nd->right;
+        } else if (nd->cat < 0) {
+            i = x <= nd->thr ? nd->left : nd->right;
+        } else if (x < 0) {
+            i = missing_left ? nd->left : nd->right;
+        } else {
+            /* Cython's <uint8_t>x: a truncating int32 conversion (x86-64's
+             * cvttsd2si, whose out-of-range answer is INT32_MIN), low byte. */
+            uint8_t c = (uint8_t)(uint32_t)(x < 2147483648.0 ? (int32_t)x : INT32_MIN);
+            const uint32_t *bits = &f->cat_bitsets[(size_t)nd->cat * 16];
+            if ((bits[c / 32] >> (c % 32)) & 1)
+                i = nd->left;
+            else if ((bits[8 + c / 32] >> (c % 32)) & 1)
+                i = nd->right;
+            else
+                i = missing_left ? nd->left : nd->right;
+        }
+    }
+}
+
 /* Adds the noted leaves to one row's sums, in tree order. */
 static void add_leaves(const sks__forest *f, const int32_t *leaf, double *acc)
 {
@@ -287,7 +330,13 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
     if (f->base != NULL)
         for (int32_t r = 0; r < n; r++)
             memcpy(&out[(size_t)r * (size_t)nv], f->base, (size_t)nv * sizeof(double));
-    if (n < LANES / 2) {
+    if (f->cat_bitsets != NULL) {
+        for (int32_t r = 0; r < n; r++) {
+            for (int32_t t = 0; t < f->n_trees; t++)
+                scratch[t] = walk_cat(f, t, x64 + (size_t)r * (size_t)n_features);
+            add_leaves(f, scratch, &out[(size_t)r * nv]);
+        }
+    } else if (n < LANES / 2) {
         for (int32_t r = 0; r < n; r++) {
             size_t at = (size_t)r * (size_t)n_features;
             if (f64)

@@ -13,7 +13,7 @@ int main(int argc, char **argv)
     const char *path = argc > 1 ? argv[1] : "example.skm";
     int32_t left[3] = {1, -1, -1}, right[3] = {2, -1, -1}, feature[3] = {0, 0, 0};
     double threshold[3] = {0.5, 0, 0}, value[3] = {0, -1.5, 2.5};
-    sks_tree_desc tree = {3, left, right, feature, threshold, NULL, value};
+    sks_tree_desc tree = {3, left, right, feature, threshold, NULL, value, NULL};
     sks_desc d;
     memset(&d, 0, sizeof d);
     d.n_features = 1;

@@ -35,7 +35,7 @@ static inline void fx_tree_init(fx_tree *t, double scale)
     memcpy(t->missing_left, ml, sizeof ml);
     for (int i = 0; i < 15; i++)
         t->value[i] = v[i] * scale;
-    t->tree = (sks_tree_desc){5, t->left, t->right, t->feature, t->threshold, t->missing_left, t->value};
+    t->tree = (sks_tree_desc){5, t->left, t->right, t->feature, t->threshold, t->missing_left, t->value, NULL};
 }
 
 static inline sks_desc fx_classifier(const sks_tree_desc *trees, int32_t n_trees)

@@ -272,7 +272,7 @@ TEST(invalid_descriptions)
     /* A cycle through a child pointing at its ancestor. */
     int32_t l[3] = {1, 2, -1}, r[3] = {2, 1, -1}, f[3] = {0, 0, 0};
     double th[3] = {0, 0, 0}, v[9] = {0};
-    sks_tree_desc cyc = {3, l, r, f, th, NULL, v};
+    sks_tree_desc cyc = {3, l, r, f, th, NULL, v, NULL};
     d = fx_classifier(&cyc, 1);
     ASSERT_RC(sks_desc_serialize(&d, &buf, &len, &err), SKS_EINVALID, &err);
 

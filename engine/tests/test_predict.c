@@ -323,8 +323,8 @@ TEST(boosted_trees)
     /* Stump on x0 at 0.5: leaves -1.25 / +0.75. */
     int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0};
     double th[3] = {0.5, 0, 0}, v0[3] = {0, -1.25, 0.75}, v1[3] = {0, 0.5, -0.5};
-    sks_tree_desc trees[4] = {{3, l, r, f, th, NULL, v0}, {3, l, r, f, th, NULL, v1},
-                              {3, l, r, f, th, NULL, v1}, {3, l, r, f, th, NULL, v0}};
+    sks_tree_desc trees[4] = {{3, l, r, f, th, NULL, v0, NULL}, {3, l, r, f, th, NULL, v1, NULL},
+                              {3, l, r, f, th, NULL, v1, NULL}, {3, l, r, f, th, NULL, v0, NULL}};
     static const int64_t labels[3] = {10, 20, 30};
     sks_desc d = fx_summed_trees(labels, 3, SKS_CMP_F32_LE);
 
@@ -447,7 +447,7 @@ TEST(softmax_sequential_sum)
     double th[1] = {0}, v[1] = {0};
     sks_tree_desc trees[K];
     for (int k = 0; k < K; k++) {
-        trees[k] = (sks_tree_desc){1, l, r, f, th, NULL, v};
+        trees[k] = (sks_tree_desc){1, l, r, f, th, NULL, v, NULL};
         out[k] = k;
     }
     sks_desc d = fx_summed_trees(labels, K, SKS_CMP_F64_LE);
@@ -482,7 +482,7 @@ TEST(isolation_link)
 {
     int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0};
     double th[3] = {0.5, 0, 0}, v[3] = {0, 1.5, 7.25};
-    sks_tree_desc trees[2] = {{3, l, r, f, th, NULL, v}, {3, l, r, f, th, NULL, v}};
+    sks_tree_desc trees[2] = {{3, l, r, f, th, NULL, v, NULL}, {3, l, r, f, th, NULL, v, NULL}};
     static const int64_t labels[2] = {-1, 1};
     sks_desc d = fx_summed_trees(labels, 2, SKS_CMP_F32_LE);
     d.allow_nan = 1;

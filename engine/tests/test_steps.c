@@ -311,7 +311,98 @@ TEST(invalid_descriptions_are_refused)
     ASSERT_RC(sks_model_from_desc(&d, &m, &err), SKS_EINVALID, &err);
 }
 
+
+TEST(categorical_splits)
+{
+    /* Root: categorical on feature 0, left set {1, 3}, known {0, 1, 2, 3},
+     * missing (NaN, negative, unknown) left. A second tree adds 0.5. */
+    static const int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0}, cat[3] = {0, -1, -1};
+    static const double th[3] = {0, 0, 0}, v[3] = {0, 10, 20}, half[1] = {0.5};
+    static const uint8_t ml[3] = {1, 0, 0};
+    static const int32_t l1[1] = {-1}, r1[1] = {-1}, f1[1] = {0};
+    static const uint32_t bits[16] = {(1u << 1) | (1u << 3), 0, 0, 0, 0, 0, 0, 0, 0xf, 0, 0, 0, 0, 0, 0, 0};
+    sks_tree_desc trees[2] = {{3, l, r, f, th, ml, v, cat}, {1, l1, r1, f1, th, NULL, half, NULL}};
+    static const int64_t labels[2] = {0, 1};
+    sks_desc d = fx_summed_trees(labels, 2, SKS_CMP_F64_LE);
+    d.task = SKS_TASK_REGRESSION;
+    d.label_kind = SKS_LABEL_NONE;
+    d.n_classes = 0;
+    d.n_values = 1;
+    d.n_trees = 2;
+    d.trees = trees;
+    d.allow_nan = 1;
+    d.allow_inf = 1;
+    d.n_cat_bitsets = 1;
+    d.cat_bitsets = bits;
+    sks_error err;
+    sks_model *m = built(&d, &err);
+    ASSERT(m != NULL);
+    double x[10] = {1, 2, 5, NAN, -1, 3.7, 258, 1e12, 0, INFINITY};
+    double want[10] = {10, 20, 10, 10, 10, 10, 20, 20, 20, 20};
+    sks_matrix X = fx_rows(x, 10, 1);
+    double out[10];
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 10, 1, &err), 0, &err);
+    for (int i = 0; i < 10; i++)
+        ASSERT_BITS(out[i], want[i] + 0.5);
+    sks_model_free(m);
+    /* Categorical splits need float64 comparisons, and bitsets in range. */
+    d.compare = SKS_CMP_F32_LE;
+    ASSERT_RC(sks_model_from_desc(&d, &m, &err), SKS_EINVALID, &err);
+    d.compare = SKS_CMP_F64_LE;
+    d.n_cat_bitsets = 0;
+    ASSERT_RC(sks_model_from_desc(&d, &m, &err), SKS_EINVALID, &err);
+}
+
+TEST(each_step_checks_its_own_input)
+{
+    /* [a, b]: a / 0 -> inf (a step's own arithmetic: not refused by the
+     * next step, which checks nothing); then l2-normalize [b] refuses NaN. */
+    static const double zero[1] = {0.0};
+    sks_step_desc steps[3] = {
+        {.op = SKS_OP_DIV, .values = zero, .width = 1},
+        {.op = SKS_OP_ADD, .values = zero, .width = 1, .check = SKS_CHECK_NONE},
+        {.kind = SKS_STEP_NORMALIZE, .offset = 1, .width = 1, .norm = SKS_NORM_L2, .check = SKS_CHECK_FINITE},
+    };
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.n_features = 2;
+    d.n_steps = 3;
+    d.steps = steps;
+    double coef[4], icpt[2];
+    identity(&d, coef, icpt, 2);
+    d.kind = SKS_EST_TREES; /* a regressor that takes infinities: sum of one stump */
+    static const int32_t l[1] = {-1}, r[1] = {-1}, f[1] = {0};
+    static const double th[1] = {0}, v[2] = {1, 2};
+    sks_tree_desc tree = {1, l, r, f, th, NULL, v, NULL};
+    d.n_trees = 1;
+    d.trees = &tree;
+    d.n_values = 2;
+    d.aggregation = SKS_AGG_SUM;
+    d.compare = SKS_CMP_F64_LE;
+    d.allow_inf = 1;
+    d.allow_nan = 1;
+    sks_error err;
+    sks_model *m = built(&d, &err);
+    ASSERT(m != NULL);
+    double x[4] = {1.0, 2.0, 1.0, NAN};
+    sks_matrix X = fx_rows(x, 1, 2);
+    double out[2];
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 2, 1, &err), 0, &err);
+    X = fx_rows(x + 2, 1, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 2, 1, &err), SKS_EVALUE, &err);
+    ASSERT_INT(err.column, ==, 1);
+    ASSERT(strstr(err.message, "NaN") != NULL);
+    /* An infinite input: the first step refuses it. */
+    double inf[2] = {INFINITY, 1.0};
+    X = fx_rows(inf, 1, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 2, 1, &err), SKS_EVALUE, &err);
+    ASSERT_INT(err.column, ==, 0);
+    sks_model_free(m);
+}
+
 static const task_entry TESTS[] = {
+    TASK(categorical_splits),
+    TASK(each_step_checks_its_own_input),
     TASK(table_with_strings),
     TASK(many_rows_many_threads_agree),
     TASK(unknown_category_error_names_row_and_column),

@@ -300,15 +300,15 @@ def _describe_hist_boosting(estimator: Any, name: str) -> dict[str, Any]:
     """HistGradientBoosting*: float64 comparisons (no float32 cast), NaN
     sent by missing_go_to_left, leaf values that already include the
     learning rate; raw = (0 + baseline) + trees in iteration order, as
-    _raw_predict does. Categorical splits are not supported yet."""
-    if estimator._preprocessor is not None or any(
-        p.nodes["is_categorical"].any() for it in estimator._predictors for p in it
-    ):
-        raise TypeError(
-            f"skscore cannot export {name} with categorical features yet "
-            "(numeric features only)."
-        )
+    _raw_predict does. Categorical splits carry two bitsets: the
+    categories that go left, and the feature's known categories (unknown
+    ones go the missing side). The estimator's own preprocessor (an
+    OrdinalEncoder for its categorical features) is exported by describe()
+    as preprocessing steps."""
     k = int(estimator.n_trees_per_iteration_)
+    bitsets: list[np.ndarray] = []
+    if any(p.nodes["is_categorical"].any() for it in estimator._predictors for p in it):
+        known, f_idx_map = estimator._bin_mapper.make_known_categories_bitsets()
     base = np.zeros(k) + np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
     trees = []
     for iteration in estimator._predictors:
@@ -317,7 +317,18 @@ def _describe_hist_boosting(estimator: Any, name: str) -> dict[str, Any]:
             leaf = nodes["is_leaf"].astype(bool)
             left = np.where(leaf, -1, nodes["left"]).astype(np.int32)
             right = np.where(leaf, -1, nodes["right"]).astype(np.int32)
+            extra = {}
+            categorical = nodes["is_categorical"].astype(bool) & ~leaf
+            if categorical.any():
+                cat = np.full(len(nodes), -1, dtype=np.int32)
+                for i in np.flatnonzero(categorical):
+                    feature = int(nodes["feature_idx"][i])
+                    cat[i] = len(bitsets)
+                    bitsets.append(np.concatenate([predictor.raw_left_cat_bitsets[nodes["bitset_idx"][i]],
+                                                   known[f_idx_map[feature]]]))
+                extra["cat"] = cat
             trees.append({
+                **extra,
                 "left": np.ascontiguousarray(left),
                 "right": np.ascontiguousarray(right),
                 "feature": np.ascontiguousarray(np.where(leaf, 0, nodes["feature_idx"]), dtype=np.int32),
@@ -337,6 +348,8 @@ def _describe_hist_boosting(estimator: Any, name: str) -> dict[str, Any]:
         "tree_output": np.tile(np.arange(k, dtype=np.int32), len(estimator._predictors)),
         "trees": trees,
     }
+    if bitsets:
+        desc["cat_bitsets"] = np.ascontiguousarray(np.vstack(bitsets), dtype=np.uint32)
     if name == "HistGradientBoostingClassifier":
         desc.update(_labels(estimator))
         link = _c.LINK_SOFTMAX if k > 1 else _c.LINK_LOGISTIC
@@ -477,14 +490,18 @@ def describe(
         estimator = pipeline.steps[-1][1]
         if estimator is None or (isinstance(estimator, str) and estimator == "passthrough"):
             raise TypeError("skscore needs a Pipeline that ends in an estimator")
+    # HistGradientBoosting with categorical features encodes them itself
+    # (an OrdinalEncoder in its _preprocessor): exported as a last step.
+    own = getattr(estimator, "_preprocessor", None) if type(estimator).__name__ in HIST_BOOSTING else None
 
     def prep(n_estimator_features: int) -> dict[str, Any]:
         """The pipeline's input schema and preprocessing steps."""
-        assert pipeline is not None
-        return {"n_features": int(pipeline.n_features_in_),
-                "feature_names": _names_of(pipeline, feature_names),
-                "estimator": "Pipeline",
-                **_prep.describe_steps(transformers, int(pipeline.n_features_in_), n_estimator_features)}
+        first = pipeline if pipeline is not None else estimator
+        return {"n_features": int(first.n_features_in_),
+                "feature_names": _names_of(first, feature_names),
+                "estimator": "Pipeline" if pipeline is not None else type(estimator).__name__,
+                **_prep.describe_steps(transformers + ([own] if own is not None else []),
+                                       int(first.n_features_in_), n_estimator_features)}
 
     if _lightgbm.is_lightgbm(estimator):
         desc = _lightgbm.describe(estimator)
@@ -507,7 +524,7 @@ def describe(
         "metadata": _metadata(metadata),
         "label_dtype": None,
     }
-    if pipeline is not None:
+    if pipeline is not None or own is not None:
         # The pipeline's input is the first step's (names, count).
         desc.update(prep(int(estimator.n_features_in_)))
     if name in TREE_CLASSIFIERS or name in TREE_REGRESSORS:

@@ -151,7 +151,8 @@ class Steps:
         index = [int(i) for i in index]
         if index == list(range(self.width)):
             return
-        self.steps.append({"kind": _c.STEP_SELECT, "index": np.asarray(index, dtype=np.int32)})
+        self.steps.append({"kind": _c.STEP_SELECT, "index": np.asarray(index, dtype=np.int32),
+                           "check": _c.CHECK_NONE})
         self.origin = [self.origin[i] for i in index]
         self.code = [self.code[i] for i in index]
         self.f32 = [self.f32[i] for i in index]
@@ -173,6 +174,15 @@ class Steps:
             return width
         if isinstance(transformer, str):
             raise TypeError(f"skscore cannot export a Pipeline step {transformer!r}")
+        if _is_identity(transformer):
+            # A fitted ColumnTransformer holds "passthrough" as
+            # FunctionTransformer(func=None).
+            return width
+        if _is_check_array(transformer):
+            # HistGradientBoosting's own preprocessor checks its numeric
+            # columns with FunctionTransformer(check_array): no change.
+            self._numeric(offset, width, "HistGradientBoosting's numeric columns")
+            return width
         kind = _kind_of(transformer)
         if kind == "Pipeline":
             for _, t in transformer.steps:
@@ -190,13 +200,16 @@ class Steps:
         if kind == "Normalizer":
             f32 = self._numeric(offset, width, "Normalizer")
             norms = {"l1": _c.NORM_L1, "l2": _c.NORM_L2, "max": _c.NORM_MAX}
-            self._emit({"kind": _c.STEP_NORMALIZE, "norm": norms[transformer.norm]}, offset=offset, width=width,
-                       out_width=width, derived=False, f32=f32)
+            self._emit({"kind": _c.STEP_NORMALIZE, "norm": norms[transformer.norm], "check": _c.CHECK_FINITE},
+                       offset=offset, width=width, out_width=width, derived=False, f32=f32)
             return width
         return self._poly(transformer, offset, width)
 
     def _elementwise(self, op: int, values: Any, offset: int, width: int, f32: bool, cast: bool = False,
-                     extra: dict[str, Any] | None = None) -> None:
+                     extra: dict[str, Any] | None = None, first: bool = True) -> None:
+        """An elementwise step; only a transformer's first step checks its
+        input (for infinities, as its check_array does)."""
+        extra = {**(extra or {}), "check": _c.CHECK_INF if first else _c.CHECK_NONE}
         values = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
         if values.shape[0] != width:
             raise ValueError(f"skscore: a transformer has {values.shape[0]} values for {width} columns")
@@ -205,24 +218,29 @@ class Steps:
 
     def _scaler(self, kind: str, t: Any, offset: int, width: int) -> None:
         f32 = self._numeric(offset, width, kind)
+        # (op, values, cast): StandardScaler's transform casts mean_ and
+        # scale_ to X's dtype (float32 X: float32); the others do not.
+        ops: list[tuple[int, Any, bool]] = []
         if kind == "StandardScaler":
-            # transform casts mean_ and scale_ to X's dtype (float32 X: float32).
             if t.with_mean:
-                self._elementwise(_c.OP_SUB, t.mean_, offset, width, f32, True)
+                ops.append((_c.OP_SUB, t.mean_, True))
             if t.with_std:
-                self._elementwise(_c.OP_DIV, t.scale_, offset, width, f32, True)
+                ops.append((_c.OP_DIV, t.scale_, True))
         elif kind == "MinMaxScaler":
             if t.clip:
                 raise TypeError("skscore cannot export MinMaxScaler(clip=True) yet")
-            self._elementwise(_c.OP_MUL, t.scale_, offset, width, f32)
-            self._elementwise(_c.OP_ADD, t.min_, offset, width, f32)
+            ops += [(_c.OP_MUL, t.scale_, False), (_c.OP_ADD, t.min_, False)]
         elif kind == "MaxAbsScaler":
-            self._elementwise(_c.OP_DIV, t.scale_, offset, width, f32)
+            ops.append((_c.OP_DIV, t.scale_, False))
         else:
             if t.with_centering:
-                self._elementwise(_c.OP_SUB, t.center_, offset, width, f32)
+                ops.append((_c.OP_SUB, t.center_, False))
             if t.with_scaling:
-                self._elementwise(_c.OP_DIV, t.scale_, offset, width, f32)
+                ops.append((_c.OP_DIV, t.scale_, False))
+        if not ops:  # with_mean=False, with_std=False: still checks its input
+            ops.append((_c.OP_ADD, np.zeros(width), False))
+        for i, (op, values, cast) in enumerate(ops):
+            self._elementwise(op, values, offset, width, f32, cast, first=i == 0)
 
     def _missing_marker(self, t: Any, offset: int, width: int) -> dict[str, Any]:
         """The "missing" key of a fill or indicator step for an imputer's
@@ -261,6 +279,7 @@ class Steps:
             if features:
                 self._emit({"kind": _c.STEP_INDICATOR, "index": np.asarray(features, dtype=np.int32), **marker},
                            offset=offset, width=width, out_width=width + len(features), derived=False, f32=f32)
+        indicated = bool(t.add_indicator and len(t.indicator_.features_))
         values = []
         for j, v in enumerate(stats):
             if strings[j]:
@@ -270,7 +289,7 @@ class Steps:
             else:
                 values.append(float(v) if not _is_missing(v) else math.nan)
         # X[mask] = statistics_: the fill values take X's dtype.
-        self._elementwise(_c.OP_FILL_NAN, values, offset, width, f32, True, marker)
+        self._elementwise(_c.OP_FILL_NAN, values, offset, width, f32, True, marker, first=not indicated)
         # Columns that were all missing in fit have NaN statistics and are
         # dropped (unless keep_empty_features).
         empty = [j for j, v in enumerate(values) if math.isnan(v)]
@@ -407,7 +426,7 @@ class Steps:
         if len(keep) != out:
             raise ValueError(f"skscore: PolynomialFeatures gives {out} columns, skscore computed {len(keep)}")
         self._emit({"kind": _c.STEP_POLY, "term_a": np.asarray(term_a, dtype=np.int32),
-                    "term_b": np.asarray(term_b, dtype=np.int32)}, offset=offset, width=width,
+                    "term_b": np.asarray(term_b, dtype=np.int32), "check": _c.CHECK_FINITE}, offset=offset, width=width,
                    out_width=full, derived=True, f32=f32)
         if keep != list(range(full)):
             self.select(list(range(offset)) + [offset + i for i in keep]
@@ -439,6 +458,23 @@ class Steps:
         if not all(self.f32[offset:end]):
             self.f32[offset:end] = [False] * (end - offset)
         return end - offset
+
+
+def _is_identity(t: Any) -> bool:
+    from sklearn.preprocessing import FunctionTransformer
+
+    return type(t) is FunctionTransformer and t.func is None
+
+
+def _is_check_array(t: Any) -> bool:
+    import functools
+
+    from sklearn.preprocessing import FunctionTransformer
+    from sklearn.utils.validation import check_array
+
+    func = getattr(t, "func", None)
+    return (type(t) is FunctionTransformer and isinstance(func, functools.partial) and func.func is check_array
+            and t.inverse_func is None)
 
 
 def _dense(a: Any) -> np.ndarray:

@@ -48,6 +48,9 @@ NORM_L1: int
 NORM_L2: int
 NORM_MAX: int
 CODE_NONE: int
+CHECK_INF: int
+CHECK_NONE: int
+CHECK_FINITE: int
 CMP_F64_LE: int
 F64: int
 

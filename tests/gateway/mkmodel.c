@@ -44,7 +44,7 @@ int main(int argc, char **argv)
     static const int32_t left[] = {1, -1, 3, -1, -1}, right[] = {2, -1, 4, -1, -1}, feat[] = {2, 0, 3, 0, 0};
     static const double thr[] = {2.45, 0, 1.75, 0, 0};
     static const double val3[] = {0.333, 0.333, 0.334, 1, 0, 0, 0, 0.5, 0.5, 0, 0.907, 0.093, 0, 0.022, 0.978};
-    sks_tree_desc tree = {5, left, right, feat, thr, NULL, val3};
+    sks_tree_desc tree = {5, left, right, feat, thr, NULL, val3, NULL};
     static const char *const iris_labels[] = {"setosa", "versicolor", "virginica"};
     sks_desc d;
     memset(&d, 0, sizeof d);
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 
     /* Bool and float labels: two classes. */
     static const double val2[] = {0.5, 0.5, 1, 0, 0.5, 0.5, 0.9, 0.1, 0.2, 0.8};
-    sks_tree_desc tree2 = {5, left, right, feat, thr, NULL, val2};
+    sks_tree_desc tree2 = {5, left, right, feat, thr, NULL, val2, NULL};
     static const int64_t bool_labels[] = {0, 1};
     d.trees = &tree2;
     d.n_values = 2;

@@ -111,14 +111,64 @@ def test_early_stopped_and_float32_input(tmp_path):
     assert same_bits(m.decision_function(X32), est.decision_function(X32))
 
 
-def test_categorical_features_refused_clearly(tmp_path):
-    rng = np.random.default_rng(0)
-    X = np.c_[rng.integers(0, 4, 300), rng.normal(size=300)]
-    y = (X[:, 0] > 1).astype(int)
-    est = HistGradientBoostingClassifier(max_iter=5, categorical_features=[0]).fit(X, y)
-    with pytest.raises(TypeError, match="categorical"):
-        skscore.export(est, tmp_path / "x.skm")
-    assert not (tmp_path / "x.skm").exists()
+def _categorical_frame(n, seed):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "color": pd.Categorical(rng.choice(np.array(["red", "green", "blue", "teal", None], dtype=object), n)),
+        "size": pd.Categorical(rng.choice([1, 2, 3, 7], n)),
+        "x": rng.normal(size=n),
+        "z": rng.integers(0, 40, n).astype(float),
+    })
+    df.loc[::13, "x"] = np.nan
+    y = ((df["color"] == "red").to_numpy() + (df["size"].astype(float) > 2).to_numpy()
+         + df["x"].fillna(0).to_numpy() + (df["z"] % 5 == 0).to_numpy() > 1).astype(int)
+    return df, y
+
+
+@pytest.mark.parametrize("kind", ["from_dtype", "names", "indices_numeric", "multiclass", "regressor"])
+def test_categorical_features_bit_identical(kind, tmp_path):
+    """Categorical splits (left-category bitsets, known categories, unknown
+    ones sent the missing side) and the estimator's own OrdinalEncoder, for
+    pandas categoricals, named columns and numeric columns by index."""
+    import pandas as pd
+
+    df, y = _categorical_frame(2500, 0)
+    if kind == "from_dtype":
+        est = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(df, y)
+    elif kind == "names":
+        est = HistGradientBoostingClassifier(max_iter=40, categorical_features=["color", "size", "z"],
+                                             random_state=0).fit(df, y)
+    elif kind == "multiclass":
+        est = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(df, y + (df["z"] > 20))
+    elif kind == "regressor":
+        est = HistGradientBoostingRegressor(max_iter=40, random_state=0).fit(df, y * 3.0 + df["z"])
+    else:
+        X = np.c_[df["size"].astype(float), df["x"], df["z"]]
+        est = HistGradientBoostingClassifier(max_iter=40, categorical_features=[0, 2], random_state=0).fit(X, y)
+        df = X
+    m, path = roundtrip(est, tmp_path)
+    assert any(p.nodes["is_categorical"].any() for it in est._predictors for p in it)
+    # Training rows, and rows with unseen categories, missing values and
+    # out-of-range codes (negative, above 255, not integers).
+    if kind == "indices_numeric":
+        odd = np.array([[9.0, 0.1, 3.0], [np.nan, np.nan, -1.0], [2.0, 1.0, 300.0], [2.5, 0.0, 4.7],
+                        [1.0, 0.0, 1e12], [3.0, np.inf, 5.0]])
+        rows = [df, odd]
+    else:
+        odd = pd.DataFrame({"color": pd.Categorical(["purple", None, "red", "teal"]),
+                            "size": pd.Categorical([9, 1, 3, 2]), "x": [0.1, np.nan, 2.0, -1.0],
+                            "z": [99.0, -1.0, 4.0, 2.5]})
+        rows = [df, odd, df.iloc[::-1, ::-1]]
+    for X in rows:
+        outs = ("predict", "predict_proba", "decision_function") if hasattr(est, "predict_proba") else ("predict",)
+        for out in outs:
+            if kind == "multiclass" and out == "predict_proba":  # softmax: NumPy's SIMD exp vs libm's
+                np.testing.assert_allclose(m.predict_proba(X), est.predict_proba(X), rtol=1e-12, atol=1e-15)
+                continue
+            assert same_bits(getattr(m, out)(X), getattr(est, out)(X)), (kind, out)
+    assert skscore.validate(est, path, rows[0]).passed
 
 
 def test_one_row_equals_batch(tmp_path):
