@@ -54,6 +54,7 @@ def _data():
     label = np.where(np.nan_to_num(x) + (city == "rome") - (size == "S") + 0.3 * y2 > 0.2, "yes", "no")
     return {
         "mixed": (mixed, label),
+        "mixed4": (np.ascontiguousarray(mixed[:, :4]), label),  # without the id
         "iris": (iris.data, iris.target_names[iris.target]),  # string labels
         "iris_int": (iris.data, iris.target + 10),
         "cancer": (cancer.data, cancer.target.astype(bool)),
@@ -122,6 +123,8 @@ def _zoo() -> dict:
         "pipe_columns_lr": ("mixed", lambda: make_pipeline(columns(), L.LogisticRegression(max_iter=2000))),
         "pipe_columns_rf": ("mixed", lambda: make_pipeline(columns(), E.RandomForestClassifier(n_estimators=15,
                                                                                             random_state=0))),
+        "hgb_categorical": ("mixed4", lambda: E.HistGradientBoostingClassifier(categorical_features=[0, 1],
+                                                                              max_iter=30, random_state=0)),
         "pipe_poly_ridge": ("diabetes", lambda: make_pipeline(PolynomialFeatures(2), StandardScaler(),
                                                               L.Ridge(alpha=0.5))),
         "pipe_normalize_lr": ("iris", lambda: make_pipeline(Normalizer(), L.LogisticRegression(max_iter=2000))),
