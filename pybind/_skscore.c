@@ -983,6 +983,60 @@ static PyArrayObject *as_input(module_state *st, ModelObject *self, PyObject *X)
     return (PyArrayObject *)a;
 }
 
+/* A string column from skscore._input.as_table: a list or a 1-D object
+ * array of Python values. */
+static int is_string_column(PyObject *col)
+{
+    return PyList_Check(col) || (PyArray_Check(col) && PyArray_NDIM((PyArrayObject *)col) == 1 &&
+                                 PyArray_TYPE((PyArrayObject *)col) == NPY_OBJECT);
+}
+
+/* The engine's cells of string column c: str as UTF-8 (the str keeps the
+ * bytes), None as SKS_STR_NONE, NaN (a float NaN, pandas' NA and NaT) as
+ * NULL. Anything else is a ValueError naming the column and row. */
+static int string_cells(ModelObject *self, int32_t c, PyObject *col, Py_ssize_t n, const char **strs, size_t *lens)
+{
+    int list = PyList_Check(col);
+    Py_ssize_t len = list ? PyList_GET_SIZE(col) : PyArray_DIM((PyArrayObject *)col, 0);
+    if (len != n) {
+        PyErr_SetString(PyExc_SystemError, "skscore._input.as_table: columns of unequal length");
+        return -1;
+    }
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *v = list ? PyList_GET_ITEM(col, r) : *(PyObject **)PyArray_GETPTR1((PyArrayObject *)col, r);
+        if (v != NULL && PyUnicode_Check(v)) {
+            Py_ssize_t k;
+            if ((strs[r] = PyUnicode_AsUTF8AndSize(v, &k)) == NULL)
+                return -1;
+            lens[r] = (size_t)k;
+            continue;
+        }
+        lens[r] = 0;
+        if (v == NULL || v == Py_None) {
+            strs[r] = SKS_STR_NONE;
+            continue;
+        }
+        strs[r] = NULL;
+        const char *tn = Py_TYPE(v)->tp_name, *dot = strrchr(tn, '.');
+        const char *base = dot != NULL ? dot + 1 : tn;
+        if (strcmp(base, "NAType") == 0 || strcmp(base, "NaTType") == 0)
+            continue;
+        if (PyFloat_Check(v) || PyArray_IsScalar(v, Floating)) {
+            double d = PyFloat_AsDouble(v);
+            if (d != d)
+                continue;
+        }
+        PyErr_Clear();
+        const char *name = sks_model_feature_name(self->model, c);
+        PyErr_Format(PyExc_ValueError,
+                     "Column %d%s%s%s takes strings (the model's encoder was fitted on strings), but row %zd holds "
+                     "%R (%s).",
+                     (int)c, name ? " ('" : "", name ? name : "", name ? "')" : "", r, v, Py_TYPE(v)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
 /* Scores a model with string columns from a table: skscore._input.as_table
  * gives one entry per input column, a 1-D float32/float64 array or a list
  * of str, None and float NaN (Python's two missing values, which
@@ -1018,7 +1072,7 @@ static int score_table(module_state *st, ModelObject *self, sks_output what, PyO
     Py_ssize_t nc = PyList_GET_SIZE(cols_list);
     size_t n_str = 0;
     for (Py_ssize_t c = 0; c < nc; c++)
-        if (PyList_Check(PyList_GET_ITEM(cols_list, c)))
+        if (is_string_column(PyList_GET_ITEM(cols_list, c)))
             n_str++;
     if ((tc = PyMem_Calloc((size_t)nc + 1, sizeof *tc)) == NULL ||
         (strs = PyMem_Calloc(n_str * (size_t)n + 1, sizeof *strs)) == NULL ||
@@ -1029,25 +1083,11 @@ static int score_table(module_state *st, ModelObject *self, sks_output what, PyO
     size_t at = 0;
     for (Py_ssize_t c = 0; c < nc; c++) {
         PyObject *col = PyList_GET_ITEM(cols_list, c);
-        if (PyList_Check(col)) {
-            if (PyList_GET_SIZE(col) != n) {
-                PyErr_SetString(PyExc_SystemError, "skscore._input.as_table: columns of unequal length");
-                goto done;
-            }
+        if (is_string_column(col)) {
             tc[c] = (sks_column){.kind = SKS_COL_STR, .str = strs + at, .len = lens + at};
-            for (Py_ssize_t r = 0; r < n; r++, at++) {
-                PyObject *v = PyList_GET_ITEM(col, r);
-                if (v == Py_None) {
-                    strs[at] = SKS_STR_NONE;
-                    continue;
-                }
-                if (!PyUnicode_Check(v))
-                    continue; /* NaN: as_table gives float('nan') */
-                Py_ssize_t len;
-                if ((strs[at] = PyUnicode_AsUTF8AndSize(v, &len)) == NULL)
-                    goto done;
-                lens[at] = (size_t)len;
-            }
+            if (string_cells(self, (int32_t)c, col, n, strs + at, lens + at) < 0)
+                goto done;
+            at += (size_t)n;
         } else if (PyArray_Check(col) && PyArray_NDIM((PyArrayObject *)col) == 1 &&
                    PyArray_DIM((PyArrayObject *)col, 0) == n && PyArray_ISALIGNED((PyArrayObject *)col) &&
                    PyArray_ISNOTSWAPPED((PyArrayObject *)col) &&

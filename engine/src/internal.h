@@ -106,6 +106,7 @@ typedef struct sks__enc {
     bool onehot, unknown_error;
     int32_t width; /* output columns: 1 for ordinal */
     int32_t origin;
+    int32_t dense; /* cats[i] == i for i < dense: looked up by index */
 } sks__enc;
 
 /* A compiled preprocessing step: the description's fields with the span
@@ -130,14 +131,24 @@ typedef struct sks__step {
     int32_t *term_a, *term_b;
 } sks__step;
 
-/* A string column's vocabulary: strings in code order, and the codes
- * sorted by their strings' bytes for binary search. */
+/* A string column's vocabulary: strings in code order, and an open
+ * addressing hash table of their codes (code + 1; 0: empty slot). */
 typedef struct sks__vocab {
     int32_t n;
     char **s;
     size_t *len;
-    int32_t *sorted;
+    int32_t *table;
+    uint64_t mask; /* table size - 1 (a power of two, >= 2n) */
 } sks__vocab;
+
+/* FNV-1a over n bytes: the vocabulary tables' hash. */
+static inline uint64_t sks__hash(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    return h;
+}
 
 /* model.c: checks the input's vocabularies and the steps over the row they
  * work on; gives the estimator's width, and (when not NULL) the row's width

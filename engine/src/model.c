@@ -544,21 +544,6 @@ static void *dup_mem(const void *p, size_t n, bool *fail)
     return c;
 }
 
-/* A vocabulary string with its code, for sorting by bytes (shorter first
- * on a common prefix): the order the scorer's binary search expects. */
-typedef struct vocab_entry {
-    const char *s;
-    size_t len;
-    int32_t code;
-} vocab_entry;
-
-static int cmp_entry(const void *a, const void *b)
-{
-    const vocab_entry *x = a, *y = b;
-    int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
-    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
-}
-
 static int build_vocab(const sks_desc *d, sks_model *m, sks_error *err)
 {
     if (d->vocab == NULL)
@@ -575,20 +560,20 @@ static int build_vocab(const sks_desc *d, sks_model *m, sks_error *err)
         v->s = dup_strs(d->vocab[c], n, &fail);
         v->n = v->s != NULL ? n : 0;
         v->len = malloc((size_t)n * sizeof(size_t));
-        v->sorted = malloc((size_t)n * sizeof(int32_t));
-        if (fail || v->len == NULL || v->sorted == NULL)
-            return sks__fail(err, SKS_ENOMEM, "out of memory");
-        vocab_entry *e = malloc((size_t)n * sizeof(vocab_entry));
-        if (e == NULL)
+        uint64_t size = 2;
+        while (size < 2 * (uint64_t)n)
+            size *= 2;
+        v->table = calloc(size, sizeof(int32_t));
+        v->mask = size - 1;
+        if (fail || v->len == NULL || v->table == NULL)
             return sks__fail(err, SKS_ENOMEM, "out of memory");
         for (int32_t i = 0; i < n; i++) {
             v->len[i] = strlen(v->s[i]);
-            e[i] = (vocab_entry){v->s[i], v->len[i], i};
+            uint64_t h = sks__hash(v->s[i], v->len[i]) & v->mask;
+            while (v->table[h] != 0) /* strings are unique: no duplicates to find */
+                h = (h + 1) & v->mask;
+            v->table[h] = i + 1;
         }
-        qsort(e, (size_t)n, sizeof(vocab_entry), cmp_entry);
-        for (int32_t i = 0; i < n; i++)
-            v->sorted[i] = e[i].code;
-        free(e);
         m->info.n_string_columns++;
     }
     return fail ? sks__fail(err, SKS_ENOMEM, "out of memory") : 0;
@@ -661,6 +646,8 @@ static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
                 c->width = e->onehot ? e->width : 1;
                 c->unknown_error = e->unknown_error != 0;
                 c->origin = origin[st->offset + (int32_t)j];
+                while (c->dense < c->n_cats && c->cats[c->dense] == (double)c->dense)
+                    c->dense++;
             }
         } else if (sd->kind == SKS_STEP_ENCODE) {
             fail = true;
@@ -730,7 +717,7 @@ static void free_vocab(sks_model *m)
     for (int32_t c = 0; c < m->info.n_features; c++) {
         free_strs(m->vocab[c].s, m->vocab[c].n);
         free(m->vocab[c].len);
-        free(m->vocab[c].sorted);
+        free(m->vocab[c].table);
     }
     free(m->vocab);
 }

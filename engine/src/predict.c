@@ -316,21 +316,13 @@ static double str_code(const sks__vocab *v, const char *s, size_t n)
         return NAN;
     if (s == SKS_STR_NONE)
         return SKS_CODE_NONE;
-    int32_t lo = 0, hi = v->n;
-    while (lo < hi) {
-        int32_t mid = lo + (hi - lo) / 2, code = v->sorted[mid];
-        size_t ln = v->len[code];
-        int c = memcmp(v->s[code], s, ln < n ? ln : n);
-        if (c == 0)
-            c = (ln > n) - (ln < n);
-        if (c == 0)
+    for (uint64_t h = sks__hash(s, n) & v->mask;; h = (h + 1) & v->mask) {
+        int32_t code = v->table[h] - 1;
+        if (code < 0)
+            return -1.0;
+        if (v->len[code] == n && memcmp(v->s[code], s, n) == 0)
             return code;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
     }
-    return -1.0;
 }
 
 /* Input column c of row r as the steps see it: numbers as float64,
@@ -358,6 +350,8 @@ static double cell(const job *j, int64_t r, int64_t c)
 /* Index of x among an encoding's categories, or -1. */
 static int32_t find_cat(const sks__enc *e, double x)
 {
+    if (x >= 0 && x < e->dense && x == (double)(int32_t)x)
+        return (int32_t)x; /* string codes: categories 0, 1, 2, ... */
     if (isnan(x))
         return e->n_cats > 0 && isnan(e->cats[e->n_cats - 1]) ? e->n_cats - 1 : -1;
     int32_t lo = 0, hi = e->n_cats;

@@ -151,23 +151,6 @@ def _column_name(model: Any, c: int) -> str:
         return str(c)
 
 
-_NAN = float("nan")
-
-
-def _string_column(model: Any, c: int, values: list[Any]) -> list[Any]:
-    """A column as the engine's string columns take it: str, None, and
-    float NaN for the other missing values (NaN, pandas' NA), which
-    scikit-learn's encoders and imputers tell apart from None."""
-    out = [v if isinstance(v, str) or v is None else _NAN for v in values]
-    for r, v in enumerate(values):
-        if out[r] is _NAN and not _is_missing(v):
-            raise ValueError(
-                f"Column {_column_name(model, c)} takes strings (the model's encoder was fitted on "
-                f"strings), but row {r} holds {v!r} ({type(v).__name__})."
-            )
-    return out
-
-
 def _numeric_column(model: Any, c: int, col: Any) -> np.ndarray:
     if isinstance(col, np.ndarray) and col.dtype in (np.float32, np.float64):
         return col if col.dtype.isnative and col.flags.aligned else col.astype(col.dtype.newbyteorder("="))
@@ -247,8 +230,8 @@ def as_table(model: Any, X: Any) -> tuple[int, list[Any]]:
         if c in ignored:
             out.append(np.zeros(n))  # never read
         elif c in strings:
-            values = col.tolist() if isinstance(col, (np.ndarray, list)) else np.asarray(col, dtype=object).tolist()
-            out.append(_string_column(model, c, values))
+            # Python values; the extension reads str, None, NaN and refuses the rest.
+            out.append(col if isinstance(col, np.ndarray) and col.dtype == object else np.asarray(col, dtype=object))
         else:
             out.append(_numeric_column(model, c, col))
     return n, out
