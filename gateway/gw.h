@@ -3,10 +3,11 @@
  *
  * The gateway is split by subsystem: main.c (flags, environment, startup),
  * server.c (h2o wiring, loops, listeners, TLS, drain), routes.c (HTTP
- * handlers), request.c (request shapes -> input matrices), respond.c (scores
- * -> answer documents), value.c (the decoded-value tree and its arena),
- * codec_json.c / codec_msgpack.c (bytes <-> values), registry.c (models,
- * hot reload), metrics.c (Prometheus), log.c (JSON log lines).
+ * handlers), request.c (request shapes -> engine inputs, scoring, answer
+ * documents), v2.c (Open Inference Protocol), value.c (the decoded-value
+ * tree and its arena), codec_json.c / codec_msgpack.c (bytes <-> values),
+ * registry.c (models, hot reload), metrics.c (Prometheus), log.c (JSON log
+ * lines).
  *
  * Only server.c and routes.c include h2o.h: the codecs, the request and
  * answer logic and the registry build and run without it (the fuzz targets
@@ -173,6 +174,10 @@ typedef struct gw_model {
     uint32_t *label_off[2];
     uint32_t fn_mask;  /* feature-name hash table (open addressing) */
     int32_t *fn_table; /* -1 = empty slot */
+    /* NULL when every input column is numeric; else per input column its
+     * GW_COL_* kind (models with string or ignored columns are scored from
+     * an sks_table). */
+    uint8_t *col_kind;
     uint64_t generation;
     double loaded_at; /* unix seconds */
 } gw_model;
@@ -194,6 +199,12 @@ int gw_registry_watch_start(int interval_ms);
 void gw_registry_watch_stop(void);
 /* Feature index for a name, -1 if none. */
 int32_t gw_model_feature(const gw_model *m, const char *name, size_t len);
+/* Input column kinds: sks_model_column_is_str's values. */
+enum { GW_COL_NUM = 0, GW_COL_STR = 1, GW_COL_IGNORED = 2 };
+static inline int gw_col_kind(const gw_model *m, int64_t c)
+{
+    return m->col_kind != NULL && c < m->info.n_features ? m->col_kind[c] : GW_COL_NUM;
+}
 
 /* ------------------------------------------------ requests and answers */
 
@@ -208,9 +219,12 @@ typedef struct gw_limits {
     int64_t max_rows;
 } gw_limits;
 
-/* A parsed scoring request: the input matrix and what to answer. */
+/* A parsed scoring request: the input and what to answer. The input is
+ * the matrix X, or the table T when T.cols is set (rows for a model with
+ * string or ignored columns). */
 typedef struct gw_batch {
     sks_matrix X;
+    sks_table T;
     int single;       /* {"features": ..}: answer {"prediction": ..} */
     unsigned outputs; /* GW_OUT_* bits */
 } gw_batch;

@@ -100,6 +100,7 @@ static void model_free(gw_model *m)
         return;
     sks_model_free(m->m);
     free(m->fn_table);
+    free(m->col_kind);
     for (int e = 0; e < 2; e++) {
         gw_buf_dispose(&m->label_enc[e]);
         free(m->label_off[e]);
@@ -164,25 +165,29 @@ static gw_model *load(int idx, sks_error *err)
     m->cols_proba = out_cols(m->m, SKS_OUT_PROBA);
     m->cols_decision = out_cols(m->m, SKS_OUT_DECISION);
     m->cols_scores = out_cols(m->m, SKS_OUT_SCORE_SAMPLES);
-    if (gw_encode_labels(m) != 0) {
+    int oom = gw_encode_labels(m) != 0;
+    if (!oom && (m->info.n_string_columns > 0 || m->info.n_ignored_columns > 0)) {
+        m->col_kind = malloc((size_t)m->info.n_features);
+        oom = m->col_kind == NULL;
+        for (int32_t c = 0; !oom && c < m->info.n_features; c++)
+            m->col_kind[c] = (uint8_t)sks_model_column_is_str(m->m, c);
+    }
+    if (!oom && m->info.has_feature_names && m->info.n_features > 0) {
+        uint32_t size = 8;
+        while (size < (uint32_t)m->info.n_features * 2)
+            size *= 2;
+        m->fn_table = malloc(size * sizeof(int32_t));
+        m->fn_mask = size - 1;
+        oom = m->fn_table == NULL;
+    }
+    if (oom) {
         model_free(m);
         err->code = SKS_ENOMEM;
         snprintf(err->message, sizeof err->message, "out of memory");
         return NULL;
     }
-    if (m->info.has_feature_names && m->info.n_features > 0) {
-        uint32_t size = 8;
-        while (size < (uint32_t)m->info.n_features * 2)
-            size *= 2;
-        m->fn_table = malloc(size * sizeof(int32_t));
-        if (m->fn_table == NULL) {
-            model_free(m);
-            err->code = SKS_ENOMEM;
-            snprintf(err->message, sizeof err->message, "out of memory");
-            return NULL;
-        }
-        m->fn_mask = size - 1;
-        for (uint32_t i = 0; i < size; i++)
+    if (m->fn_table != NULL) {
+        for (uint32_t i = 0; i <= m->fn_mask; i++)
             m->fn_table[i] = -1;
         for (int32_t i = 0; i < m->info.n_features; i++) {
             const char *fn = sks_model_feature_name(m->m, i);

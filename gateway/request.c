@@ -3,14 +3,17 @@
  * and the answers to them.
  *
  * Input is a decoded gw_val tree (JSON or msgpack: same shapes); output is
- * an sks_matrix for the engine, and after scoring an answer written with
- * gw_writer. Shapes (docs/PROTOCOL.md):
+ * an sks_matrix for the engine (an sks_table over the same float64 rows
+ * for models with string or ignored columns), and after scoring an answer
+ * written with gw_writer. Shapes (docs/PROTOCOL.md):
  *   {"features": [x, ...] | {name: x, ...}}            -> {"prediction": ..}
  *   {"instances" | "inputs": [[x, ...] | {name: x}, ...]} -> {"predictions": [..]}
  *   {"block": <bin>, "dtype": "float32"|"float64", "shape": [rows, cols]}
  * plus "outputs": ["predict", "predict_proba", "decision_function"].
- * Structural problems are 400, rows over the limit 413, inputs the model
- * cannot take (feature count or names, NaN) 422 with the engine's words.
+ * Structural problems are 400 (a value of the wrong type for its column
+ * too), rows over the limit 413, inputs the model cannot take (feature
+ * count or names, NaN, unknown categories, blocks for string columns) 422
+ * with the engine's words.
  * Labels keep the JSON type Python's json gives the estimator's predict().
  * No h2o here.
  */
@@ -118,14 +121,68 @@ static int num_of(const gw_val *v, double *x)
     return -1;
 }
 
+/* Rows for a model with string or ignored columns: numbers go into the
+ * row-major matrix as for other models (NaN in the other columns), and
+ * each string column gets its rows' pointers and lengths, as sks_table
+ * wants them. The strings point into the body or the arena, which outlive
+ * the scoring. */
+typedef struct str_rows {
+    const char ***s; /* per column: n_rows pointers, or NULL */
+    size_t **len;
+} str_rows;
+
+/* v as row r of column c with its model's kind; -1 when v has the wrong
+ * type. String columns take Python's two missing values: null is None and
+ * NaN is float('nan') (scikit-learn tells them apart). */
+static int typed_cell(const gw_val *v, int kind, double *x, const str_rows *sr, int64_t c, int64_t r)
+{
+    if (kind == GW_COL_NUM)
+        return num_of(v, x);
+    *x = NAN;
+    if (kind == GW_COL_IGNORED)
+        return 0;
+    if (v->type == GW_STR) {
+        sr->s[c][r] = v->u.s;
+        sr->len[c][r] = v->n;
+    } else if (v->type == GW_NULL) {
+        sr->s[c][r] = SKS_STR_NONE;
+        sr->len[c][r] = 0;
+    } else if (v->type == GW_NUM && isnan(v->u.num)) {
+        sr->s[c][r] = NULL;
+        sr->len[c][r] = 0;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* The 400 for a value of the wrong type; col is "[3]" or "[\"name\"]". */
+static int wrong_type(gw_err *e, const char *where, const char *col, const gw_val *v, int kind)
+{
+    return gw_errf(e, 400, "%s%s is %s, not %s", where, col, gw_type_name(v->type),
+                   kind == GW_COL_STR ? "a string (or null)" : "a number");
+}
+
+/* The same for column c of an array row, naming the feature if it can. */
+static int wrong_type_at(gw_err *e, const gw_model *m, const char *where, int64_t c, const gw_val *v)
+{
+    char col[120], k[100];
+    const char *fn = c < m->info.n_features ? sks_model_feature_name(m->m, (int32_t)c) : NULL;
+    if (fn != NULL)
+        snprintf(col, sizeof col, "[%lld] (%s)", (long long)c, show(k, sizeof k, fn, strlen(fn)));
+    else
+        snprintf(col, sizeof col, "[%lld]", (long long)c);
+    return wrong_type(e, where, col, v, gw_col_kind(m, c));
+}
+
 /* Fills row r of X (n_cols wide) from an object keyed by feature names. */
-static int named_row(const gw_val *obj, const gw_model *m, double *row, int64_t n_cols, const char *where,
-                     unsigned char *seen, gw_err *e)
+static int named_row(const gw_val *obj, const gw_model *m, double *row, int64_t n_cols, const str_rows *sr,
+                     int64_t r, const char *where, unsigned char *seen, gw_err *e)
 {
     char k[120];
     if (m->fn_table == NULL)
         return gw_errf(e, 422, "%s is keyed by feature name, but this model was exported without feature names; "
-                               "send rows as arrays of %d numbers", where, m->info.n_features);
+                               "send rows as arrays of %d %s", where, m->info.n_features, m->col_kind ? "values" : "numbers");
     memset(seen, 0, (size_t)n_cols);
     for (uint32_t i = 0; i < obj->n; i++) {
         const gw_member *mem = &obj->u.mem[i];
@@ -135,9 +192,12 @@ static int named_row(const gw_val *obj, const gw_model *m, double *row, int64_t 
         if (seen[f])
             return gw_errf(e, 422, "%s names feature %s twice", where, show(k, sizeof k, mem->key, mem->klen));
         seen[f] = 1;
-        if (num_of(&mem->val, &row[f]) != 0)
-            return gw_errf(e, 400, "%s[%s] is %s, not a number", where, show(k, sizeof k, mem->key, mem->klen),
-                           gw_type_name(mem->val.type));
+        int kind = gw_col_kind(m, f);
+        if ((m->col_kind == NULL ? num_of(&mem->val, &row[f]) : typed_cell(&mem->val, kind, &row[f], sr, f, r)) != 0) {
+            char col[124];
+            snprintf(col, sizeof col, "[%s]", show(k, sizeof k, mem->key, mem->klen));
+            return wrong_type(e, where, col, &mem->val, kind);
+        }
     }
     for (int64_t c = 0; c < n_cols; c++)
         if (!seen[c]) {
@@ -145,6 +205,42 @@ static int named_row(const gw_val *obj, const gw_model *m, double *row, int64_t 
             return gw_errf(e, 422, "%s is missing feature %s (the model takes %d features)", where,
                            show(k, sizeof k, fn, strlen(fn)), m->info.n_features);
         }
+    return 0;
+}
+
+/* Pointer and length arrays for the string columns of n rows. */
+static int str_rows_init(str_rows *sr, const gw_model *m, int64_t n, int64_t cols, gw_arena *a)
+{
+    sr->s = gw_arena_alloc(a, (size_t)cols * sizeof *sr->s);
+    sr->len = gw_arena_alloc(a, (size_t)cols * sizeof *sr->len);
+    if (sr->s == NULL || sr->len == NULL)
+        return -1;
+    for (int64_t c = 0; c < cols; c++) {
+        sr->s[c] = NULL;
+        sr->len[c] = NULL;
+        if (gw_col_kind(m, c) != GW_COL_STR)
+            continue;
+        sr->s[c] = gw_arena_alloc(a, (size_t)n * sizeof **sr->s);
+        sr->len[c] = gw_arena_alloc(a, (size_t)n * sizeof **sr->len);
+        if (sr->s[c] == NULL || sr->len[c] == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+/* The table over x (n rows of cols doubles) and the string columns. */
+static int rows_table(gw_batch *b, const double *x, const str_rows *sr, int64_t n, int64_t cols, gw_arena *a)
+{
+    sks_column *tc = gw_arena_alloc(a, (size_t)cols * sizeof *tc);
+    if (tc == NULL)
+        return -1;
+    for (int64_t c = 0; c < cols; c++) {
+        if (sr->s[c] != NULL)
+            tc[c] = (sks_column){.kind = SKS_COL_STR, .str = sr->s[c], .len = sr->len[c]};
+        else
+            tc[c] = (sks_column){.kind = SKS_COL_F64, .data = x + c, .stride = cols * (int64_t)sizeof(double)};
+    }
+    b->T = (sks_table){.n_rows = n, .n_cols = cols, .cols = tc};
     return 0;
 }
 
@@ -166,14 +262,15 @@ static int rows_matrix(const gw_val *rows, const char *key, const gw_model *m, c
     } else if (r0->type == GW_OBJ) {
         cols = m->info.n_features;
     } else {
-        return gw_errf(e, 400, "%s[0] is %s; each row must be an array of numbers or an object keyed by feature name",
-                       key, gw_type_name(r0->type));
+        return gw_errf(e, 400, "%s[0] is %s; each row must be an array of %s or an object keyed by feature name",
+                       key, gw_type_name(r0->type), m->col_kind ? "values" : "numbers");
     }
     if (cols > 0 && (size_t)n > SIZE_MAX / sizeof(double) / (size_t)cols)
         return gw_errf(e, 413, "the batch is too large");
     unsigned char *seen = NULL;
     double *x = gw_arena_alloc(a, (size_t)n * (size_t)(cols ? cols : 1) * sizeof(double));
-    if (x == NULL)
+    str_rows sr = {NULL, NULL};
+    if (x == NULL || (m->col_kind != NULL && str_rows_init(&sr, m, n, cols, a) != 0))
         return gw_errf(e, 500, "out of memory");
     for (int64_t r = 0; r < n; r++) {
         const gw_val *row = &rows->u.items[r];
@@ -185,18 +282,25 @@ static int rows_matrix(const gw_val *rows, const char *key, const gw_model *m, c
         if (row->type == GW_OBJ) {
             if (seen == NULL && (seen = gw_arena_alloc(a, (size_t)cols + 1)) == NULL)
                 return gw_errf(e, 500, "out of memory");
-            if (named_row(row, m, xr, cols, where, seen, e) != 0)
+            if (named_row(row, m, xr, cols, &sr, r, where, seen, e) != 0)
                 return -1;
             continue;
         }
         if ((int64_t)row->n != cols)
             return gw_errf(e, 422, "%s has %u values but %s[0] has %lld (the model takes %d features)", where, row->n,
                            key, (long long)cols, m->info.n_features);
-        for (int64_t c = 0; c < cols; c++)
-            if (num_of(&row->u.items[c], &xr[c]) != 0)
-                return gw_errf(e, 400, "%s[%lld] is %s, not a number", where, (long long)c,
-                               gw_type_name(row->u.items[c].type));
+        if (m->col_kind == NULL) {
+            for (int64_t c = 0; c < cols; c++)
+                if (num_of(&row->u.items[c], &xr[c]) != 0)
+                    return wrong_type_at(e, m, where, c, &row->u.items[c]);
+        } else {
+            for (int64_t c = 0; c < cols; c++)
+                if (typed_cell(&row->u.items[c], gw_col_kind(m, c), &xr[c], &sr, c, r) != 0)
+                    return wrong_type_at(e, m, where, c, &row->u.items[c]);
+        }
     }
+    if (m->col_kind != NULL)
+        return rows_table(b, x, &sr, n, cols, a) == 0 ? 0 : gw_errf(e, 500, "out of memory");
     b->X.data = x;
     b->X.dtype = SKS_F64;
     b->X.n_rows = n;
@@ -209,7 +313,10 @@ static int rows_matrix(const gw_val *rows, const char *key, const gw_model *m, c
 static int block_matrix(const gw_val *root, const gw_val *blk, const gw_model *m, const gw_limits *lim, gw_arena *a,
                         gw_batch *b, gw_err *e)
 {
-    (void)m;
+    /* Ignored columns need no table: the engine reads NaN there. */
+    if (m->info.n_string_columns > 0)
+        return gw_errf(e, 422, "this model takes string columns; send rows (instances/inputs) instead of a numeric "
+                               "block");
     if (blk->type != GW_BIN)
         return gw_errf(e, 400, "\"block\" must be msgpack bin data (little-endian float32 or float64), not %s",
                        gw_type_name(blk->type));
@@ -275,8 +382,8 @@ int gw_parse_predict(const gw_val *root, const gw_model *m, int v1, const char *
     if (!v1 && (v = gw_obj_get(root, "features")) != NULL) {
         gw_val one = {.type = GW_ARR, .n = 1, .u.items = (gw_val *)v};
         if (v->type != GW_ARR && v->type != GW_OBJ)
-            return gw_errf(e, 400, "\"features\" must be an array of numbers or an object keyed by feature name, not %s",
-                           gw_type_name(v->type));
+            return gw_errf(e, 400, "\"features\" must be an array of %s or an object keyed by feature name, not %s",
+                           m->col_kind ? "values" : "numbers", gw_type_name(v->type));
         if (rows_matrix(&one, "features", m, lim, a, b, e) != 0) {
             /* "features[0]..." reads oddly for one row: drop the index. */
             char *p = strstr(e->msg, "features[0]");
@@ -323,7 +430,7 @@ static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s
     static const sks_output what[4] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION, SKS_OUT_SCORE_SAMPLES};
     double **dst[4] = {&s->predict, &s->proba, &s->decision, &s->scores};
     memset(s, 0, sizeof *s);
-    s->n_rows = b->X.n_rows;
+    s->n_rows = b->T.cols != NULL ? b->T.n_rows : b->X.n_rows;
     for (int i = 0; i < 4; i++) {
         if (!(b->outputs & (1u << i)))
             continue;
@@ -332,11 +439,12 @@ static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s
         int rc = sks_model_output_cols(m->m, what[i], &cols, &err);
         if (rc != 0)
             return gw_errf(e, engine_status(rc), "%s", err.message[0] ? err.message : sks_strerror(rc));
-        size_t n = (size_t)b->X.n_rows * (size_t)cols;
+        size_t n = (size_t)s->n_rows * (size_t)cols;
         double *out = gw_arena_alloc(a, (n ? n : 1) * sizeof(double));
         if (out == NULL)
             return gw_errf(e, 500, "out of memory");
-        rc = sks_model_predict(m->m, what[i], &b->X, out, n, threads, &err);
+        rc = b->T.cols != NULL ? sks_model_predict_table(m->m, what[i], &b->T, out, n, threads, &err)
+                               : sks_model_predict(m->m, what[i], &b->X, out, n, threads, &err);
         if (rc != 0)
             return gw_errf(e, engine_status(rc), "%s", err.message[0] ? err.message : sks_strerror(rc));
         *dst[i] = out;

@@ -390,6 +390,14 @@ static int model_status(call *c, int idx, int v2)
                 gw_w_cstr(&w, sks_model_feature_name(m->m, i));
             gw_w_end(&w);
         }
+        /* What each feature takes in a row: ignored ones take anything. */
+        static const char *const kinds[] = {[GW_COL_NUM] = "number", [GW_COL_STR] = "string",
+                                            [GW_COL_IGNORED] = "ignored"};
+        gw_w_key(&w, "feature_types");
+        gw_w_arr(&w, 0);
+        for (int32_t i = 0; i < m->info.n_features; i++)
+            gw_w_cstr(&w, kinds[gw_col_kind(m, i)]);
+        gw_w_end(&w);
         if (m->info.task == SKS_TASK_CLASSIFICATION) {
             gw_w_key(&w, "classes");
             gw_w_arr(&w, 0);

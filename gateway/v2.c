@@ -5,14 +5,18 @@
  * Inputs: one tensor of shape [rows, features] (or [features]: one row), or
  * one tensor per feature, each of shape [rows] or [rows, 1], named by the
  * model's feature names. Datatypes BOOL, UINT8..64, INT8..64, FP32, FP64
- * (numbers) and BYTES (each element a number written as text, e.g. "5.1").
- * "data" may be flat or nested; with the binary extension an input's bytes
- * follow the JSON header (parameters.binary_data_size), little-endian, BYTES
- * elements as a 4-byte length and the bytes. Outputs: "predict",
- * "predict_proba", "decision_function", each in JSON or binary
- * (parameters.binary_data, or binary_data_output for all).
- * Every value becomes a float64 first (exact for all these types), as the
- * seed path does. No h2o here.
+ * (numbers) and BYTES (text: a number written as text, e.g. "5.1", for
+ * numeric columns; the string itself for string columns, JSON null being
+ * Python's None). A model with string columns takes one BYTES tensor or
+ * one tensor per feature, BYTES for its string columns; columns it ignores
+ * take any datatype. "data" may be flat or nested; with the binary
+ * extension an input's bytes follow the JSON header
+ * (parameters.binary_data_size), little-endian, BYTES elements as a 4-byte
+ * length and the bytes. Outputs: "predict", "predict_proba",
+ * "decision_function", each in JSON or binary (parameters.binary_data, or
+ * binary_data_output for all). Every number becomes a float64 first (exact
+ * for all these types), as the seed path does; strings stay where they are
+ * (in the body) until scored. No h2o here.
  */
 #include <math.h>
 #include <stdio.h>
@@ -80,49 +84,73 @@ static double from_bits(const dtype_info *dt, const unsigned char *p)
     }
 }
 
-typedef struct flat {
-    double *x;
-    size_t n, cap;
-} flat;
-
-/* Flattens nested JSON data row-major into f->x (capacity cap). */
-static int flatten(const gw_val *v, const dtype_info *dt, flat *f, const char *name, gw_err *e)
-{
-    if (v->type == GW_ARR) {
-        for (uint32_t i = 0; i < v->n; i++)
-            if (flatten(&v->u.items[i], dt, f, name, e) != 0)
-                return -1;
-        return 0;
-    }
-    if (f->n >= f->cap)
-        return gw_errf(e, 400, "input \"%s\": \"data\" has more elements than its shape", name);
-    double x;
-    if (dt->kind == 4) {
-        if (v->type != GW_STR || gw_parse_number(v->u.s, v->n, &x) != 0)
-            return gw_errf(e, 400, "input \"%s\": BYTES element %zu is not a number written as a string", name, f->n);
-    } else if (dt->kind == 3) {
-        if (v->type != GW_BOOL)
-            return gw_errf(e, 400, "input \"%s\": BOOL element %zu is %s", name, f->n, gw_type_name(v->type));
-        x = v->u.b;
-    } else {
-        if (v->type != GW_NUM)
-            return gw_errf(e, 400, "input \"%s\": element %zu is %s, not a number", name, f->n, gw_type_name(v->type));
-        x = v->u.num;
-        if (dt->kind != 0 && ((v->flags & GW_F_INT) == 0 || (dt->kind == 2 && x < 0)))
-            return gw_errf(e, 400, "input \"%s\": element %zu is not a valid %s", name, f->n, dt->name);
-    }
-    f->x[f->n++] = x;
-    return 0;
-}
-
 typedef struct tensor {
     const char *name;
     char namebuf[80];
+    const dtype_info *dt;
     int64_t shape[8];
     int ndim;
     size_t count;
-    double *x;
+    double *x;        /* the elements as float64 (BYTES: once converted) */
+    const char **s;   /* BYTES: the elements as text, len[i] bytes each */
+    size_t *len;
 } tensor;
+
+/* Flattens nested JSON data row-major into t (*n elements so far). */
+static int flatten(const gw_val *v, tensor *t, size_t *n, gw_err *e)
+{
+    if (v->type == GW_ARR) {
+        for (uint32_t i = 0; i < v->n; i++)
+            if (flatten(&v->u.items[i], t, n, e) != 0)
+                return -1;
+        return 0;
+    }
+    if (*n >= t->count)
+        return gw_errf(e, 400, "input \"%s\": \"data\" has more elements than its shape", t->name);
+    const dtype_info *dt = t->dt;
+    if (dt->kind == 4) {
+        /* null: Python's None, for string columns (an extension: BYTES
+         * elements are strings). */
+        if (v->type != GW_STR && v->type != GW_NULL)
+            return gw_errf(e, 400, "input \"%s\": BYTES element %zu is %s, not a string", t->name, *n,
+                           gw_type_name(v->type));
+        t->s[*n] = v->type == GW_STR ? v->u.s : SKS_STR_NONE;
+        t->len[*n] = v->type == GW_STR ? v->n : 0;
+        (*n)++;
+        return 0;
+    }
+    double x;
+    if (dt->kind == 3) {
+        if (v->type != GW_BOOL)
+            return gw_errf(e, 400, "input \"%s\": BOOL element %zu is %s", t->name, *n, gw_type_name(v->type));
+        x = v->u.b;
+    } else {
+        if (v->type != GW_NUM)
+            return gw_errf(e, 400, "input \"%s\": element %zu is %s, not a number", t->name, *n,
+                           gw_type_name(v->type));
+        x = v->u.num;
+        if (dt->kind != 0 && ((v->flags & GW_F_INT) == 0 || (dt->kind == 2 && x < 0)))
+            return gw_errf(e, 400, "input \"%s\": element %zu is not a valid %s", t->name, *n, dt->name);
+    }
+    t->x[(*n)++] = x;
+    return 0;
+}
+
+/* BYTES element i of t, for a numeric column: a number written as text. */
+static int text_number(tensor *t, size_t i, gw_err *e)
+{
+    if (t->s[i] == SKS_STR_NONE || gw_parse_number(t->s[i], t->len[i], &t->x[i]) != 0)
+        return gw_errf(e, 400, "input \"%s\": BYTES element %zu is not a number written as text", t->name, i);
+    return 0;
+}
+
+static int text_numbers(tensor *t, gw_err *e)
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (text_number(t, i, e) != 0)
+            return -1;
+    return 0;
+}
 
 static int read_input(const gw_val *in, size_t idx, const char **bin, const char *bin_end, const gw_limits *lim,
                       gw_arena *a, tensor *t, gw_err *e)
@@ -135,7 +163,7 @@ static int read_input(const gw_val *in, size_t idx, const char **bin, const char
         return gw_errf(e, 400, "inputs[%zu] needs a \"name\" string", idx);
     snprintf(t->namebuf, sizeof t->namebuf, "%.*s", (int)(nm->n > 64 ? 64 : nm->n), nm->u.s);
     t->name = t->namebuf;
-    const dtype_info *dt = find_dtype(dtv);
+    const dtype_info *dt = t->dt = find_dtype(dtv);
     if (dt == NULL)
         return gw_errf(e, 400, "input \"%s\": \"datatype\" must be one of BOOL, UINT8..UINT64, INT8..INT64, FP32, "
                                "FP64, BYTES", t->name);
@@ -156,8 +184,15 @@ static int read_input(const gw_val *in, size_t idx, const char **bin, const char
     if (count > 1e9)
         return gw_errf(e, 413, "input \"%s\" is too large", t->name);
     t->count = (size_t)count;
-    t->x = gw_arena_alloc(a, (t->count ? t->count : 1) * sizeof(double));
-    if (t->x == NULL)
+    size_t alloc = t->count ? t->count : 1;
+    t->x = gw_arena_alloc(a, alloc * sizeof(double));
+    t->s = NULL;
+    t->len = NULL;
+    if (dt->kind == 4) {
+        t->s = gw_arena_alloc(a, alloc * sizeof *t->s);
+        t->len = gw_arena_alloc(a, alloc * sizeof *t->len);
+    }
+    if (t->x == NULL || (dt->kind == 4 && (t->s == NULL || t->len == NULL)))
         return gw_errf(e, 500, "out of memory");
     const gw_val *bds = params ? gw_obj_get(params, "binary_data_size") : NULL;
     if (bds != NULL) {
@@ -180,9 +215,8 @@ static int read_input(const gw_val *in, size_t idx, const char **bin, const char
                     return gw_errf(e, 400, "input \"%s\": truncated BYTES element", t->name);
                 if (i >= t->count)
                     return gw_errf(e, 400, "input \"%s\": more BYTES elements than its shape", t->name);
-                if (gw_parse_number((const char *)p, (size_t)l, &t->x[i]) != 0)
-                    return gw_errf(e, 400, "input \"%s\": BYTES element %zu is not a number written as text", t->name,
-                                   i);
+                t->s[i] = (const char *)p;
+                t->len[i] = (size_t)l;
                 p += l;
                 i++;
             }
@@ -199,11 +233,71 @@ static int read_input(const gw_val *in, size_t idx, const char **bin, const char
     }
     if (data == NULL)
         return gw_errf(e, 400, "input \"%s\" has no \"data\" (nor parameters.binary_data_size)", t->name);
-    flat f = {t->x, 0, t->count};
-    if (flatten(data, dt, &f, t->name, e) != 0)
+    size_t n = 0;
+    if (flatten(data, t, &n, e) != 0)
         return -1;
-    if (f.n != t->count)
-        return gw_errf(e, 400, "input \"%s\": \"data\" has %zu elements; the shape says %zu", t->name, f.n, t->count);
+    if (n != t->count)
+        return gw_errf(e, 400, "input \"%s\": \"data\" has %zu elements; the shape says %zu", t->name, n, t->count);
+    return 0;
+}
+
+/* Which feature per-feature tensor t is, with its shape checked; -1 with
+ * e filled if none. */
+static int32_t feature_of(const gw_model *m, const tensor *t, int64_t rows, unsigned char *seen, gw_err *e)
+{
+    int32_t f = gw_model_feature(m, t->name, strlen(t->name));
+    if (f < 0)
+        return gw_errf(e, 422, "input \"%s\" is not one of the model's feature names", t->name);
+    if (seen[f])
+        return gw_errf(e, 422, "feature \"%s\" is sent twice", t->name);
+    seen[f] = 1;
+    if ((t->ndim != 1 && !(t->ndim == 2 && t->shape[1] == 1)) || t->shape[0] != rows)
+        return gw_errf(e, 422, "input \"%s\" must have shape [%lld] (one value per row, like the other "
+                               "inputs)", t->name, (long long)rows);
+    return f;
+}
+
+static const double nan_cell = NAN; /* an ignored column: stride 0 */
+
+/* The table for a model with string or ignored columns: from one BYTES
+ * tensor ts[0] of [rows, cols] (numbers written as text in numeric
+ * columns), or from one tensor per feature (by_feature[c]: the index in
+ * ts of feature c's tensor, its shape checked by feature_of). */
+static int v2_table(const gw_model *m, tensor *ts, const int32_t *by_feature, int64_t rows, int64_t cols,
+                    gw_arena *a, sks_table *T, gw_err *e)
+{
+    sks_column *tc = gw_arena_alloc(a, (size_t)(cols ? cols : 1) * sizeof *tc);
+    if (tc == NULL)
+        return gw_errf(e, 500, "out of memory");
+    for (int64_t c = 0; c < cols; c++) {
+        int kind = gw_col_kind(m, c);
+        tensor *t = by_feature ? &ts[by_feature[c]] : &ts[0];
+        size_t at = by_feature ? 0 : (size_t)c, step = by_feature ? 1 : (size_t)cols; /* element (r, c) */
+        if (kind == GW_COL_IGNORED) {
+            tc[c] = (sks_column){.kind = SKS_COL_F64, .data = &nan_cell, .stride = 0};
+        } else if (kind == GW_COL_NUM) {
+            for (int64_t r = 0; t->s != NULL && r < rows; r++)
+                if (text_number(t, at + (size_t)r * step, e) != 0)
+                    return -1;
+            tc[c] = (sks_column){.kind = SKS_COL_F64, .data = t->x + at, .stride = (int64_t)(step * sizeof(double))};
+        } else if (t->s == NULL) { /* one numeric tensor for all is refused before */
+            return gw_errf(e, 400, "input \"%s\" is %s, but that feature takes strings: send it as BYTES", t->name,
+                           t->dt->name);
+        } else if (by_feature) {
+            tc[c] = (sks_column){.kind = SKS_COL_STR, .str = t->s, .len = t->len};
+        } else {
+            const char **s = gw_arena_alloc(a, (size_t)(rows ? rows : 1) * sizeof *s);
+            size_t *len = gw_arena_alloc(a, (size_t)(rows ? rows : 1) * sizeof *len);
+            if (s == NULL || len == NULL)
+                return gw_errf(e, 500, "out of memory");
+            for (int64_t r = 0; r < rows; r++) {
+                s[r] = t->s[at + (size_t)r * step];
+                len[r] = t->len[at + (size_t)r * step];
+            }
+            tc[c] = (sks_column){.kind = SKS_COL_STR, .str = s, .len = len};
+        }
+    }
+    *T = (sks_table){.n_rows = rows, .n_cols = cols, .cols = tc};
     return 0;
 }
 
@@ -329,7 +423,8 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
         return gw_errf(e, 400, "%zu binary bytes after the JSON header are not claimed by any input",
                        (size_t)(bend - bp));
 
-    /* Build the row-major float64 matrix. */
+    /* The engine's input: a row-major float64 matrix, or a table for a
+     * model with string or ignored columns. */
     int32_t nf = m->info.n_features;
     gw_batch b;
     memset(&b, 0, sizeof b);
@@ -347,6 +442,15 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
             return gw_errf(e, 400, "input \"%s\" must have shape [rows, features] or [features]", t->name);
         }
         x = t->x;
+        if (m->info.n_string_columns > 0 && t->s == NULL)
+            return gw_errf(e, 422, "this model takes string columns; send one BYTES input [rows, %d] or one input "
+                                   "per feature (BYTES for string columns)", nf);
+        if (m->col_kind != NULL && t->s != NULL) {
+            if (rows > 0 && v2_table(m, ts, NULL, rows, cols, a, &b.T, e) != 0)
+                return -1;
+        } else if (t->s != NULL && text_numbers(t, e) != 0) {
+            return -1;
+        }
     } else {
         if (m->fn_table == NULL)
             return gw_errf(e, 422, "%u inputs were sent, one per feature, but this model was exported without "
@@ -355,25 +459,27 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
             return gw_errf(e, 422, "%u inputs were sent, one per feature; the model takes %d features", inputs->n, nf);
         rows = ts[0].shape[0];
         cols = nf;
-        x = gw_arena_alloc(a, (size_t)(rows ? rows : 1) * (size_t)nf * sizeof(double));
+        x = m->col_kind != NULL ? NULL : gw_arena_alloc(a, (size_t)(rows ? rows : 1) * (size_t)nf * sizeof(double));
         unsigned char *seen = gw_arena_alloc(a, (size_t)nf);
-        if (x == NULL || seen == NULL)
+        int32_t *by_feature = gw_arena_alloc(a, (size_t)nf * sizeof *by_feature);
+        if ((x == NULL && m->col_kind == NULL) || seen == NULL || by_feature == NULL)
             return gw_errf(e, 500, "out of memory");
         memset(seen, 0, (size_t)nf);
         for (uint32_t i = 0; i < inputs->n; i++) {
             tensor *t = &ts[i];
-            int32_t f = gw_model_feature(m, t->name, strlen(t->name));
+            int32_t f = feature_of(m, t, rows, seen, e);
             if (f < 0)
-                return gw_errf(e, 422, "input \"%s\" is not one of the model's feature names", t->name);
-            if (seen[f])
-                return gw_errf(e, 422, "feature \"%s\" is sent twice", t->name);
-            seen[f] = 1;
-            if ((t->ndim != 1 && !(t->ndim == 2 && t->shape[1] == 1)) || t->shape[0] != rows)
-                return gw_errf(e, 422, "input \"%s\" must have shape [%lld] (one value per row, like the other "
-                                       "inputs)", t->name, (long long)rows);
+                return -1;
+            by_feature[f] = (int32_t)i;
+            if (m->col_kind != NULL)
+                continue;
+            if (t->s != NULL && text_numbers(t, e) != 0)
+                return -1;
             for (int64_t r = 0; r < rows; r++)
                 x[r * nf + f] = t->x[r];
         }
+        if (m->col_kind != NULL && rows > 0 && v2_table(m, ts, by_feature, rows, cols, a, &b.T, e) != 0)
+            return -1;
     }
     if (rows == 0)
         return gw_errf(e, 400, "the input has no rows");
@@ -463,19 +569,28 @@ void gw_v2_model_metadata(gw_writer *w, const gw_model *m)
     gw_w_end(w);
     gw_w_key(w, "platform");
     gw_w_cstr(w, "skscore");
+    /* String columns: one input per feature (BYTES for strings and for
+     * ignored columns, which take anything), or one BYTES input when the
+     * model has no feature names. */
+    int32_t nf = m->info.n_features;
+    int per_feature = m->info.n_string_columns > 0 && m->fn_table != NULL;
     gw_w_key(w, "inputs");
-    gw_w_arr(w, 1);
-    gw_w_map(w, 3);
-    gw_w_key(w, "name");
-    gw_w_cstr(w, "input-0");
-    gw_w_key(w, "datatype");
-    gw_w_cstr(w, "FP64");
-    gw_w_key(w, "shape");
-    gw_w_arr(w, 2);
-    gw_w_int(w, -1);
-    gw_w_int(w, m->info.n_features);
-    gw_w_end(w);
-    gw_w_end(w);
+    gw_w_arr(w, per_feature ? (uint32_t)nf : 1);
+    for (int32_t c = 0; c < (per_feature ? nf : 1); c++) {
+        gw_w_map(w, 3);
+        gw_w_key(w, "name");
+        gw_w_cstr(w, per_feature ? sks_model_feature_name(m->m, c) : "input-0");
+        gw_w_key(w, "datatype");
+        gw_w_cstr(w, per_feature ? (gw_col_kind(m, c) == GW_COL_NUM ? "FP64" : "BYTES")
+                                 : (m->info.n_string_columns > 0 ? "BYTES" : "FP64"));
+        gw_w_key(w, "shape");
+        gw_w_arr(w, per_feature ? 1 : 2);
+        gw_w_int(w, -1);
+        if (!per_feature)
+            gw_w_int(w, nf);
+        gw_w_end(w);
+        gw_w_end(w);
+    }
     gw_w_end(w);
     int n_out = 1 + (m->cols_proba > 0) + (m->cols_decision > 0) + (m->cols_scores > 0);
     gw_w_key(w, "outputs");

@@ -1,16 +1,98 @@
 /*
- * fuzz_decode.c -- libFuzzer target for the gateway's request decoders.
+ * fuzz_decode.c -- libFuzzer target for the gateway's request decoders and
+ * request shapes.
  *
  * Built twice: -DGW_FUZZ_MSGPACK selects the msgpack decoder, otherwise
  * JSON. Each input is decoded; a decoded tree is written back out with the
  * answer writer in both formats, and the msgpack rendering must decode
- * again (the writer and the decoder agree). Links only the h2o-free core.
+ * again (the writer and the decoder agree). The tree is then a /predict
+ * body (and the JSON input a V2 infer header) for two models: a tree over
+ * two numeric features, and a pipeline with a string, a numeric and an
+ * ignored column (engine/tests/fixtures.h); what parses is scored and
+ * answered. Every refusal must say why. Links only the h2o-free core.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../../engine/tests/fixtures.h"
 #include "gw.h"
+
+_Atomic int gw_draining; /* server.c's, which is not linked here */
+
+static gw_model *models[2];
+
+static void add_model(const char *name, const sks_desc *d, char *path)
+{
+    sks_error err;
+    int fd = mkstemp(path);
+    if (fd < 0 || close(fd) != 0 || sks_desc_save(d, path, &err) != 0 || gw_registry_add(name, path) < 0) {
+        fprintf(stderr, "cannot write the %s model to %s\n", name, path);
+        abort();
+    }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    static char paths[2][32] = {"/tmp/fuzz_gw_tree_XXXXXX", "/tmp/fuzz_gw_str_XXXXXX"};
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc tree = fx_classifier(&t.tree, 1);
+    static fx_strings str;
+    fx_strings_init(&str);
+    gw_log_level = GW_LOG_ERROR;
+    add_model("tree", &tree, paths[0]);
+    add_model("strings", &str.d, paths[1]);
+    if (gw_registry_load_all() != 0)
+        abort();
+    for (int i = 0; i < 2; i++) {
+        unlink(paths[i]);
+        models[i] = gw_model_acquire(i);
+    }
+    return 0;
+}
+
+static void check_refusal(const gw_err *e)
+{
+    if (e->status < 400 || e->msg[0] == 0)
+        abort(); /* every refusal has a status and says why */
+}
+
+static void request(const gw_val *root, const char *data, size_t size, gw_arena *a)
+{
+    gw_limits lim = {1000};
+    for (int i = 0; i < 2; i++) {
+        const gw_model *m = models[i];
+        gw_batch b;
+        gw_scores s;
+        gw_err e = {0};
+        if (gw_parse_predict(root, m, 0, NULL, 0, &lim, a, &b, &e) != 0 || gw_score(m, &b, a, &s, &e) != 0) {
+            check_refusal(&e);
+        } else {
+            gw_writer w;
+            gw_w_init(&w, i);
+            gw_answer_predict(&w, m, &b, &s, 0);
+            gw_w_dispose(&w);
+        }
+#ifndef GW_FUZZ_MSGPACK
+        gw_v2_answer ans;
+        memset(&ans, 0, sizeof ans);
+        gw_buf_init(&ans.json);
+        gw_buf_init(&ans.bin);
+        e = (gw_err){0};
+        if (gw_v2_infer(m, data, size, "", 0, &lim, a, &ans, &e) != 0)
+            check_refusal(&e);
+        gw_buf_dispose(&ans.json);
+        gw_buf_dispose(&ans.bin);
+#else
+        (void)data;
+        (void)size;
+#endif
+    }
+}
 
 static void emit(gw_writer *w, const gw_val *v, int depth)
 {
@@ -74,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             gw_arena_dispose(&b);
         }
         gw_w_dispose(&w);
+        request(root, (const char *)data, size, &a);
     } else if (strlen(err) == 0) {
         abort(); /* every failure says why */
     }
