@@ -18,13 +18,12 @@ checks the server survives them.
 from __future__ import annotations
 
 import json
-import os
 import struct
 from pathlib import Path
 
 import pytest
 
-from conftest import Gateway
+from conftest import SANITIZER_ENV, Gateway, asan_binary, sanitizer_reports
 from gw_util import Client
 
 msgpack = pytest.importorskip("msgpack")
@@ -236,8 +235,7 @@ def replay(gw: Gateway, protocol: str) -> None:
 
 
 def start(model_dir: Path, binary: Path | None = None) -> Gateway:
-    env = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=0:halt_on_error=1",
-           "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"} if binary else None
+    env = SANITIZER_ENV if binary else None
     return Gateway(["--threads", "2", "--reload-interval", "0", "--max-body-bytes", str(MAX_BODY),
                     "--max-rows", str(MAX_ROWS), "--model", f"iris={model_dir / 'iris.skm'}",
                     "--model", f"logreg={model_dir / 'logreg.skm'}", "--model", f"reg={model_dir / 'reg.skm'}"],
@@ -269,23 +267,13 @@ def test_over_h2o_hard_limit(corpus_gw):
     assert corpus_gw.proc.poll() is None
 
 
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehavior",
-                   "SUMMARY: AddressSanitizer")
-
-
 def test_corpus_under_asan(model_dir):
-    asan = os.environ.get("SKSCORE_GATEWAY_ASAN")
-    if not asan:
-        pytest.skip("SKSCORE_GATEWAY_ASAN is unset (an ASan+UBSan build: cmake -DSKS_SANITIZE=ON)")
-    if not Path(asan).is_file():
-        pytest.fail(f"SKSCORE_GATEWAY_ASAN={asan} does not exist")
-    g = start(model_dir, Path(asan))
+    g = start(model_dir, asan_binary())
     try:
         replay(g, "h1")
         replay(g, "h2")
     finally:
         rc = g.stop()
-    lines = [r.get("line", "") for r in g.logs if r.get("msg") == "<not JSON>"]
-    reports = [ln for ln in lines if any(mark in ln for mark in SANITIZER_MARKS)]
-    assert not reports, "".join(lines[:60])
+    reports = sanitizer_reports(g)
+    assert not reports, "".join(reports[:60])
     assert rc == 0
