@@ -704,6 +704,9 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
         if (d->cat_bitsets != NULL && (cb[1] != 16 || cb[0] < 1 || cb[0] > (1 << 24)))
             return bad_size("cat_bitsets columns", cb[1], 16);
         d->n_cat_bitsets = d->cat_bitsets != NULL ? (int32_t)cb[0] : 0;
+        if (get_int32_or(b, dict, "cat_rule", SKS_CAT_SKLEARN, &x) < 0)
+            return -1;
+        d->cat_rule = (sks_cat_rule)x;
         if (get_item(b, dict, "trees", 1, &v) < 0)
             return -1;
         if ((seq = PySequence_Fast(v, "model description: trees must be a list")) == NULL)
@@ -1582,6 +1585,8 @@ static int module_exec(PyObject *module)
         {"NORM_L2", SKS_NORM_L2},
         {"NORM_MAX", SKS_NORM_MAX},
         {"CODE_NONE", (int)SKS_CODE_NONE},
+        {"CAT_SKLEARN", SKS_CAT_SKLEARN},
+        {"CAT_LIGHTGBM", SKS_CAT_LIGHTGBM},
         {"CHECK_INF", SKS_CHECK_INF},
         {"CHECK_NONE", SKS_CHECK_NONE},
         {"CHECK_FINITE", SKS_CHECK_FINITE},

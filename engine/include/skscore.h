@@ -129,6 +129,11 @@ typedef enum sks_compare {
     SKS_CMP_F64_LE = 2  /* HistGradientBoosting: x <= t in float64 */
 } sks_compare;
 
+typedef enum sks_cat_rule {
+    SKS_CAT_SKLEARN = 0,  /* HistGradientBoosting's categorical splits */
+    SKS_CAT_LIGHTGBM = 1  /* LightGBM's */
+} sks_cat_rule;
+
 typedef enum sks_estimator_kind {
     SKS_EST_TREES = 1,
     SKS_EST_LINEAR = 2
@@ -328,9 +333,13 @@ typedef struct sks_desc {
      * then 8 of the feature's known categories. At such a node, x NaN or
      * negative goes the missing side; else c = (uint8_t)(int32_t)x: left
      * when c is in the left set, right when in the known set, else the
-     * missing side (scikit-learn's _predictor.pyx on x86-64). */
+     * missing side (scikit-learn's _predictor.pyx on x86-64). With
+     * cat_rule SKS_CAT_LIGHTGBM (LightGBM's CategoricalDecision): NaN goes
+     * right; else c = (int32_t)x: left when 0 <= c < 256 and c is in the
+     * left set, else right (the known set is not used). */
     int32_t n_cat_bitsets;
     const uint32_t *cat_bitsets;
+    sks_cat_rule cat_rule;
 
     /* SKS_EST_LINEAR: raw[t] = sum_j x[j] * coef[t][j] + intercept[t].
      * Regressors have n_targets == n_outputs; binary classifiers 1,

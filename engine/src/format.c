@@ -302,7 +302,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
     for (int32_t i = 0; i < d->n_steps; i++)
         pk_step(pk, &d->steps[i], spans[i], v11);
     if (d->kind == SKS_EST_TREES) {
-        msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL) + (d->n_cat_bitsets > 0));
+        msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL) + 2 * (d->n_cat_bitsets > 0));
         pk_str(pk, "kind");
         pk_str(pk, "trees");
         pk_str(pk, "aggregation");
@@ -322,6 +322,8 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
         if (d->n_cat_bitsets > 0) {
             pk_str(pk, "cat_bitsets");
             pk_array(pk, "u32", d->cat_bitsets, (size_t)d->n_cat_bitsets * 64);
+            pk_str(pk, "cat_rule");
+            pk_str(pk, d->cat_rule == SKS_CAT_LIGHTGBM ? "lightgbm" : "sklearn");
         }
         pk_str(pk, "trees");
         msgpack_pack_array(pk, (size_t)d->n_trees);
@@ -952,6 +954,10 @@ static int rd_step(reader *r, sks_desc *d, int32_t est_width)
             if (!have_nv || have_trees)
                 return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"base\" must follow n_values and precede trees");
             rc = rd_typed(r, "f64", 8, d->n_values, (void **)&d->base, "base");
+        } else if (key_is(k, kn, "cat_rule")) {
+            static const char *const rules[] = {"sklearn", "lightgbm"};
+            rc = rd_enum(r, rules, 2, &v, "categorical rule");
+            d->cat_rule = (sks_cat_rule)v;
         } else if (key_is(k, kn, "cat_bitsets")) {
             if (have_trees)
                 return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"cat_bitsets\" must precede trees");

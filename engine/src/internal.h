@@ -67,6 +67,7 @@ typedef struct sks__forest {
     sks_aggregation aggregation;
     int32_t max_depth;
     uint32_t *cat_bitsets; /* NULL, or n x 16 words (left set, known set) */
+    sks_cat_rule cat_rule;
 } sks__forest;
 
 typedef struct sks__linear {

@@ -423,6 +423,8 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             return sks__fail(err, SKS_EINVALID, "unknown comparison %d", (int)d->compare);
         if (d->n_cat_bitsets < 0 || d->n_cat_bitsets > (1 << 24) || (d->n_cat_bitsets > 0 && d->cat_bitsets == NULL))
             return sks__fail(err, SKS_EINVALID, "n_cat_bitsets is %d, outside 0..%d", d->n_cat_bitsets, 1 << 24);
+        if ((unsigned)d->cat_rule > SKS_CAT_LIGHTGBM)
+            return sks__fail(err, SKS_EINVALID, "unknown categorical rule %d", (int)d->cat_rule);
         if ((unsigned)d->aggregation > SKS_AGG_SUM || (d->aggregation == SKS_AGG_SINGLE && d->n_trees != 1))
             return sks__fail(err, SKS_EINVALID, "aggregation %d does not fit %d trees", (int)d->aggregation, d->n_trees);
         /* Probability trees give n_classes values; raw-score (boosted)

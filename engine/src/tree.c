@@ -73,6 +73,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     }
     if (d->n_cat_bitsets > 0) {
         size_t words = (size_t)d->n_cat_bitsets * 16;
+        f->cat_rule = d->cat_rule;
         f->cat_bitsets = malloc(words * sizeof(uint32_t));
         if (f->cat_bitsets != NULL)
             memcpy(f->cat_bitsets, d->cat_bitsets, words * sizeof(uint32_t));
@@ -280,6 +281,11 @@ static int32_t walk_cat(const sks__forest *f, int32_t t, const double *row)
             i = missing_left ? nd->left : nd->right;
         } else if (nd->cat < 0) {
             i = x <= nd->thr ? nd->left : nd->right;
+        } else if (f->cat_rule == SKS_CAT_LIGHTGBM) {
+            /* static_cast<int>(x): truncation; out of range is INT32_MIN on x86-64 */
+            int32_t c = x > -2147483649.0 && x < 2147483648.0 ? (int32_t)x : INT32_MIN;
+            const uint32_t *bits = &f->cat_bitsets[(size_t)nd->cat * 16];
+            i = c >= 0 && c < 256 && ((bits[c / 32] >> (c % 32)) & 1) ? nd->left : nd->right;
         } else if (x < 0) {
             i = missing_left ? nd->left : nd->right;
         } else {

@@ -505,11 +505,16 @@ def describe(
 
     if _lightgbm.is_lightgbm(estimator):
         desc = _lightgbm.describe(estimator)
+        codes = desc.pop("pandas_codes", None)
         names = _feature_names(desc["estimator"], desc["n_features"], desc["feature_names"],
                                None if pipeline is not None else feature_names)
         desc.update(feature_names=names, metadata=_metadata(metadata))
         if pipeline is not None:
+            if codes:
+                raise TypeError("skscore cannot export a Pipeline ending in LightGBM with pandas categoricals")
             desc.update(prep(desc["n_features"]))
+        elif codes:
+            desc.update(_prep.describe_steps([], desc["n_features"], desc["n_features"], codes))
         return desc
     name = _supported_class_name(estimator)
     _check_fitted(estimator)

@@ -24,8 +24,15 @@ float64 ``<=`` tree walk with a per-node direction for NaN:
   the zero range falls on anyway; other Zero nodes cannot be expressed and
   the model is refused with a clear message.
 
-Categorical splits, linear trees and random-forest mode (``average_output``)
-are refused; see docs/EXACTNESS.md for the tolerances.
+Categorical splits (``decision_type "=="``, LightGBM's CategoricalDecision:
+NaN and negative values go right, else the value truncated to an int goes
+left when it is in the split's category set) use the engine's categorical
+splits with the LightGBM rule, for categories 0..255. Columns LightGBM read
+as pandas categoricals (``pandas_categorical``) become an encode step that
+maps each category to its code as LightGBM does (unknown and missing: NaN).
+
+Linear trees and random-forest mode (``average_output``) are refused; see
+docs/EXACTNESS.md for the tolerances.
 """
 
 from __future__ import annotations
@@ -78,8 +85,10 @@ def _text_thresholds(booster: Any) -> list[list[float]]:
 
 
 def _flatten(tree: dict, name: str, index: int, features: int,
-             thresholds: list[float]) -> dict[str, np.ndarray]:
-    """One tree_structure (nested dicts) as pre-order node arrays."""
+             thresholds: list[float], bitsets: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """One tree_structure (nested dicts) as pre-order node arrays;
+    categorical splits append their category sets to bitsets."""
+    cat: list[int] = []
     left: list[int] = []
     right: list[int] = []
     feature: list[int] = []
@@ -99,12 +108,34 @@ def _flatten(tree: dict, name: str, index: int, features: int,
             threshold.append(0.0)
             missing_left.append(0)
             value.append(float(node["leaf_value"]))
+            cat.append(-1)
+            continue
+        if node.get("decision_type") == "==":
+            f = int(node["split_feature"])
+            if not 0 <= f < features:
+                raise ValueError(f"{name} tree {index} splits on feature {f}, outside 0..{features - 1}")
+            categories = [int(c) for c in str(node["threshold"]).split("||")]
+            if any(not 0 <= c < 256 for c in categories):
+                raise TypeError(
+                    f"skscore cannot export this {name}: tree {index} splits feature {f} on categories "
+                    f"{categories}; skscore takes categories 0..255."
+                )
+            words = np.zeros(16, dtype=np.uint32)
+            for c in categories:
+                words[c // 32] |= np.uint32(1 << (c % 32))
+            cat.append(len(bitsets))
+            bitsets.append(words)
+            left.append(-2)
+            right.append(-2)
+            feature.append(f)
+            threshold.append(0.0)
+            missing_left.append(0)  # NaN goes right
+            value.append(0.0)
+            stack.append((node["right_child"], i, True))
+            stack.append((node["left_child"], i, False))
             continue
         if node.get("decision_type") != "<=":
-            raise TypeError(
-                f"skscore cannot export this {name} yet: tree {index} has a categorical split "
-                f"(decision_type {node.get('decision_type')!r}); numeric features only."
-            )
+            raise TypeError(f"{name} tree {index}: unknown decision_type {node.get('decision_type')!r}")
         t = float(node["threshold"])
         si = int(node.get("split_index", -1))
         if 0 <= si < len(thresholds):
@@ -139,6 +170,7 @@ def _flatten(tree: dict, name: str, index: int, features: int,
         threshold.append(t)
         missing_left.append(int(nan_left))
         value.append(0.0)
+        cat.append(-1)
         stack.append((node["right_child"], i, True))
         stack.append((node["left_child"], i, False))
     return {
@@ -148,6 +180,7 @@ def _flatten(tree: dict, name: str, index: int, features: int,
         "threshold": np.array(threshold, dtype=np.float64),
         "missing_left": np.array(missing_left, dtype=np.uint8),
         "value": np.array(value, dtype=np.float64).reshape(-1, 1),
+        **({"cat": np.array(cat, dtype=np.int32)} if any(c >= 0 for c in cat) else {}),
     }
 
 
@@ -179,8 +212,7 @@ def describe(obj: Any) -> dict[str, Any]:
     booster, name = _booster(obj)
     dump = booster.dump_model()
     n_features = int(dump["max_feature_idx"]) + 1
-    if dump.get("pandas_categorical"):
-        raise TypeError(f"skscore cannot export this {name}: it was fitted with pandas categorical columns.")
+
     if dump.get("average_output"):
         raise TypeError(f"skscore cannot export this {name}: random-forest mode (boosting='rf') averages trees.")
     k = int(dump["num_tree_per_iteration"])
@@ -188,15 +220,12 @@ def describe(obj: Any) -> dict[str, Any]:
     if len(text) != len(dump["tree_info"]):
         raise ValueError(f"{name}: the text model has {len(text)} trees, the JSON dump {len(dump['tree_info'])}")
     trees = []
+    bitsets: list[np.ndarray] = []
     for info, thresholds in zip(dump["tree_info"], text):
-        if info.get("num_cat", 0):
-            raise TypeError(
-                f"skscore cannot export this {name} yet: tree {info['tree_index']} has categorical splits; "
-                "numeric features only."
-            )
         if info.get("is_linear"):
             raise TypeError(f"skscore cannot export this {name}: linear trees (linear_tree=True).")
-        trees.append(_flatten(info["tree_structure"], name, int(info["tree_index"]), n_features, thresholds))
+        trees.append(_flatten(info["tree_structure"], name, int(info["tree_index"]), n_features, thresholds,
+                              bitsets))
     if not trees:
         raise ValueError(f"this {name} has no trees")
     objective, params = _objective(str(dump.get("objective", "")))
@@ -216,6 +245,19 @@ def describe(obj: Any) -> dict[str, Any]:
         "n_features": n_features,
         "label_dtype": None,
     }
+    if bitsets:
+        desc.update(cat_bitsets=np.vstack(bitsets), cat_rule=_c.CAT_LIGHTGBM)
+    pandas_categorical = dump.get("pandas_categorical") or []
+    if pandas_categorical:
+        # LightGBM codes the DataFrame's category columns (in column order)
+        # by these lists; they are the model's categorical features.
+        categorical = [i for i, (_, info) in enumerate(dump["feature_infos"].items()) if info.get("values")]
+        if len(categorical) != len(pandas_categorical):
+            raise TypeError(
+                f"skscore cannot export this {name}: {len(pandas_categorical)} pandas categorical columns for "
+                f"{len(categorical)} categorical features."
+            )
+        desc["pandas_codes"] = dict(zip(categorical, [list(c) for c in pandas_categorical]))
     if len(trees) % k:
         raise ValueError(f"this {name} has {len(trees)} trees, not a multiple of {k} per iteration")
     classifier = objective in ("binary", "multiclass")

@@ -379,6 +379,19 @@ class Steps:
                    out_width=out_width, derived=True, f32=f32)
         return out_width
 
+    def codes(self, col: int, categories: list[Any]) -> None:
+        """Column col becomes its category's index in categories (unknown
+        and missing values: NaN), as LightGBM codes pandas categoricals."""
+        strings = any(isinstance(v, str) for v in categories)
+        keys = [self._code(self._string_column(col, "LightGBM's pandas categories"), v) if strings else float(v)
+                for v in categories]
+        order = sorted(range(len(keys)), key=lambda i: keys[i])
+        self._emit({"kind": _c.STEP_ENCODE, "columns": [{
+            "cats": np.asarray([keys[i] for i in order], dtype=np.float64),
+            "map": np.asarray([float(i) for i in order] + [math.nan], dtype=np.float64),
+            "onehot": False, "width": 1, "unknown_error": False}]},
+            offset=col, width=1, out_width=1, derived=True, f32=False)
+
     def _poly(self, t: Any, offset: int, width: int) -> int:
         f32 = self._numeric(offset, width, "PolynomialFeatures")
         n = width
@@ -490,12 +503,16 @@ def _output(kind: str, block: np.ndarray) -> float:
     return float(hot[0]) if len(hot) else -1.0
 
 
-def describe_steps(transformers: list[Any], n_features: int, n_estimator_features: int) -> dict[str, Any]:
+def describe_steps(transformers: list[Any], n_features: int, n_estimator_features: int,
+                   codes: dict[int, list[Any]] | None = None) -> dict[str, Any]:
     """Description fields ("steps", "vocab", "ignored") for transformers
-    applied in order to an input of n_features columns."""
+    applied in order to an input of n_features columns (and, for LightGBM's
+    pandas categoricals, columns turned into category codes)."""
     b = Steps(n_features)
     for t in transformers:
         b.add(t, 0, b.width)
+    for col, categories in sorted((codes or {}).items()):
+        b.codes(col, categories)
     if b.width != n_estimator_features:
         raise ValueError(
             f"skscore: the preprocessing gives {b.width} columns, but the estimator takes {n_estimator_features}"

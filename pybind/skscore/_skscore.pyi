@@ -51,6 +51,8 @@ CODE_NONE: int
 CHECK_INF: int
 CHECK_NONE: int
 CHECK_FINITE: int
+CAT_SKLEARN: int
+CAT_LIGHTGBM: int
 CMP_F64_LE: int
 F64: int
 

@@ -236,15 +236,67 @@ def test_zero_as_missing():
     np.testing.assert_array_equal(m.predict_proba(T)[:, 1], booster.predict(T))
 
 
+def _has_categorical_splits(est):
+    return any(t["num_cat"] for t in est.booster_.dump_model()["tree_info"])
+
+
+@pytest.mark.parametrize("objective", ["binary", "multiclass", "regression"])
+def test_categorical_splits_by_index(objective):
+    """categorical_feature=[...] on numeric codes: NaN and negatives go
+    right, values truncate to int (-0.5 is category 0), codes outside the
+    split's set (unseen, >= 256, huge) go right."""
+    rng = np.random.default_rng(21)
+    X = np.c_[rng.integers(0, 40, 4000), rng.normal(size=4000), rng.integers(0, 200, 4000)].astype(float)
+    X[rng.random(4000) < 0.05, 0] = np.nan
+    y = np.isin(X[:, 0], [1, 5, 7, 30]).astype(int) + (X[:, 1] > 1) + (objective == "multiclass") * (X[:, 2] > 150)
+    est = (lgb.LGBMRegressor if objective == "regression" else lgb.LGBMClassifier)(
+        n_estimators=30, verbose=-1, min_data_per_group=5, cat_smooth=1)
+    est = fit(est, X, y, categorical_feature=[0, 2])
+    assert _has_categorical_splits(est)
+    m = skscore.load(skscore.dumps(est))
+    odd = np.array([[-0.5, 0, 0], [-1, 0, 0], [np.nan, 1, 1], [300, 0, 0], [1e12, 0, 0], [5.9, 0, 0],
+                    [256, 0, 0], [7, 0, -3], [30.99, 2, 199.5], [-1e12, 0, np.inf]])
+    for Z in (X, odd):
+        if objective == "regression":
+            np.testing.assert_array_equal(m.predict(Z), est.predict(Z))
+        else:
+            np.testing.assert_array_equal(m.decision_function(Z), est.predict(Z, raw_score=True))
+            np.testing.assert_array_equal(m.predict(Z), est.predict(Z))
+
+
+def test_pandas_categorical_columns():
+    """Category-dtype columns: LightGBM codes them by the categories it saw
+    (pandas_categorical); unseen and missing categories are NaN (right)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(22)
+    n = 4000
+    df = pd.DataFrame({"x": rng.normal(size=n),
+                       "color": pd.Categorical(rng.choice(np.array(["red", "green", "blue", "teal", None],
+                                                                   dtype=object), n)),
+                       "size": pd.Categorical(rng.choice([3, 5, 7], n)), "z": rng.normal(size=n)})
+    y = ((df["color"] == "red") | (df["size"] == 5)).astype(int) + (df["x"] > 1)
+    est = lgb.LGBMClassifier(n_estimators=30, verbose=-1, min_data_per_group=5, cat_smooth=1).fit(df, y)
+    assert _has_categorical_splits(est) and est.booster_.pandas_categorical
+    path = skscore.dumps(est)
+    m = skscore.load(path)
+    assert m.info()["string_columns"] == [1]
+    odd = pd.DataFrame({"x": [0.1, -1, np.nan, 2], "color": pd.Categorical(["purple", None, "red", "teal"]),
+                        "size": pd.Categorical([9, 3, 5, 7]), "z": [0, 1, 2, 3]})
+    for T in (df, odd):
+        np.testing.assert_array_equal(m.predict_proba(T), est.predict_proba(T))
+        np.testing.assert_array_equal(m.predict(T), est.predict(T))
+
+
 def test_refused_models():
     X, y = make_classification(n_samples=500, n_features=5, random_state=17)
     rng = np.random.default_rng(17)
     Xc = rng.normal(size=(600, 4))
-    Xc[:, 0] = rng.integers(0, 6, 600)  # the label is a set of categories: categorical splits
+    Xc[:, 0] = rng.integers(256, 264, 600)  # categories above 255
     cat = lgb.LGBMClassifier(n_estimators=10, verbose=-1, min_data_per_group=5, cat_smooth=1)
-    cat.fit(Xc, np.isin(Xc[:, 0], [1, 3, 4]), categorical_feature=[0])
-    assert any(t["num_cat"] for t in cat.booster_.dump_model()["tree_info"])
-    with pytest.raises(TypeError, match="categorical"):
+    cat.fit(Xc, np.isin(Xc[:, 0], [257, 259, 260]), categorical_feature=[0])
+    assert _has_categorical_splits(est=cat)
+    with pytest.raises(TypeError, match="categories 0..255"):
         skscore.dumps(cat)
     rf = lgb.LGBMClassifier(boosting_type="rf", n_estimators=10, bagging_freq=1, bagging_fraction=0.5,
                             verbose=-1).fit(X, y)
