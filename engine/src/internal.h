@@ -93,6 +93,8 @@ struct sks_model {
     sks__linear linear;
     struct sks__step *steps; /* n_steps */
     int32_t est_width;       /* columns the estimator reads */
+    int32_t *est_origin;     /* with steps: per estimator column, the input
+                                column it still is, or -1 (error messages) */
     int32_t prep_width;      /* widest row along the steps */
     struct sks__vocab *vocab; /* NULL, or per input column (n == 0: numeric) */
     uint8_t *ignored;         /* NULL, or per input column: read as NaN */

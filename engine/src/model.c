@@ -684,6 +684,8 @@ static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
         origin = next;
         w = w2;
     }
+    m->est_origin = origin; /* the row the estimator reads */
+    origin = NULL;
 done:
     free(widths);
     free(spans);
@@ -862,6 +864,7 @@ void sks_model_free(sks_model *m)
     free(m->linear.coef);
     free(m->linear.intercept);
     free_steps(m);
+    free(m->est_origin);
     free_vocab(m);
     free(m->ignored);
     free(m);

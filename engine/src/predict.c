@@ -222,7 +222,9 @@ typedef struct job {
     int64_t r0, r1;
     /* first bad value in this job's rows */
     int bad; /* 0, 'n' NaN, 'i' infinity/too large, 'I' infinity before
-                the steps, 'u' a category the encoder refuses */
+                a step, 'N' NaN before a step, 'u' a category the encoder
+                refuses */
+    bool bad_derived; /* bad_col is a column the steps made, not an input's */
     int64_t bad_row, bad_col;
     double bad_value;
     bool nomem;
@@ -567,7 +569,16 @@ static bool prep_row(job *j, int64_t r)
     return true;
 }
 
-/* After the steps: the estimator's own input check on j->prep, converted
+/* A bad value in column c of the row the estimator reads: named by the
+ * input column it comes from, when it is one. */
+static bool set_bad_after_steps(job *j, int kind, int64_t r, int64_t c)
+{
+    int32_t origin = j->m->est_origin != NULL ? j->m->est_origin[c] : (int32_t)c;
+    j->bad_derived = origin < 0;
+    return set_bad(j, kind, r, origin < 0 ? c : origin);
+}
+
+/* After the steps: the estimator's own input check on j->row, converted
  * to T at dst (step apart). */
 #define DEFINE_STORE_PREP(name, T)                                                         \
     static bool name(job *j, int64_t r, T *dst, int64_t step, bool *has_nan)              \
@@ -577,9 +588,9 @@ static bool prep_row(job *j, int64_t r)
             T x = (T)j->row[c];                                                            \
             dst[c * step] = x;                                                             \
             if (isnan(x) && !in->allow_nan)                                                \
-                return set_bad(j, 'n', r, c);                                              \
+                return set_bad_after_steps(j, 'n', r, c);                                  \
             if (isinf(x) && !in->allow_inf)                                                \
-                return set_bad(j, 'i', r, c);                                              \
+                return set_bad_after_steps(j, 'i', r, c);                                  \
             *has_nan |= !isfinite(x);                                                      \
         }                                                                                  \
         return true;                                                                       \
@@ -780,9 +791,12 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
         if (!jobs[t].bad)
             continue;
         long long row = jobs[t].bad_row, col = jobs[t].bad_col;
+        /* A column the preprocessing made (an encoder's, a product) is not
+         * one the caller sent: say so. */
+        const char *which = jobs[t].bad_derived ? "preprocessed column" : "column";
         if (err != NULL) {
             err->row = row;
-            err->column = col;
+            err->column = jobs[t].bad_derived ? -1 : col;
         }
         switch (jobs[t].bad) {
         case 'I':
@@ -791,8 +805,8 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
                              row, col);
         case 'n':
             return sks__fail(err, SKS_EVALUE,
-                             "Input X contains NaN (row %lld, column %lld). %s does not accept missing values encoded as NaN natively.",
-                             row, col, est);
+                             "Input X contains NaN (row %lld, %s %lld). %s does not accept missing values encoded as NaN natively.",
+                             row, which, col, est);
         case 'N':
             return sks__fail(err, SKS_EVALUE,
                              "Input X contains NaN (row %lld, column %lld): a preprocessing step of %s "
@@ -812,8 +826,9 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
         }
         default:
             return sks__fail(err, SKS_EVALUE,
-                             "Input X contains infinity or a value too large for dtype('%s') (row %lld, column %lld).",
-                             in->kind == SKS_EST_TREES && m->forest.nodes64 == NULL ? "float32" : "float64", row, col);
+                             "Input X contains infinity or a value too large for dtype('%s') (row %lld, %s %lld).",
+                             in->kind == SKS_EST_TREES && m->forest.nodes64 == NULL ? "float32" : "float64", row,
+                             which, col);
         }
     }
     return 0;

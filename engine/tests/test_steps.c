@@ -57,6 +57,16 @@ TEST(table_with_strings)
     ASSERT_BITS(out[4], 1 + 0.5);
     ASSERT_BITS(out[5], 3000 + 0.5);
 
+    /* A NaN the linear model refuses is named by its input column (x is
+     * column 1 of the input, column 3 of the row the model reads). */
+    double nan_x[1] = {NAN};
+    sks_column with_nan[3] = {str_col(city, len, 1), {.kind = SKS_COL_F64, .data = nan_x, .stride = 8},
+                              str_col(ids, id_len, 1)};
+    sks_table TN = {1, 3, with_nan};
+    ASSERT_RC(sks_model_predict_table(m, SKS_OUT_PREDICT, &TN, out, 1, 1, &err), SKS_EVALUE, &err);
+    ASSERT_INT(err.column, ==, 1);
+    ASSERT(strstr(err.message, "column 1") != NULL);
+
     /* The ignored column may hold numbers; a length, not a NUL, ends a string. */
     const char *padded[1] = {"oslo!!"};
     size_t plen[1] = {4};
