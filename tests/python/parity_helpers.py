@@ -138,6 +138,20 @@ def sklearn_or_error(fn, X):
         return None, e
 
 
+def both_outputs(sklearn_fn, skscore_fn, X, label):
+    """(skscore's result, scikit-learn's) on X; None when scikit-learn
+    refuses X with a ValueError and skscore refuses it with a ValueError
+    too (an AssertionError when skscore does not)."""
+    want, err = sklearn_or_error(sklearn_fn, X)
+    if err is not None:
+        try:
+            skscore_fn(X)
+        except ValueError:
+            return None
+        raise AssertionError(f"{label}: scikit-learn raised ValueError({err}), skscore did not")
+    return skscore_fn(X), want
+
+
 METHODS = ("predict", "predict_proba", "decision_function")
 
 
@@ -183,15 +197,11 @@ def check_parity(est, m, X, methods=METHODS, what=""):
     for name in methods:
         if not hasattr(est, name):
             continue
-        want, err = sklearn_or_error(getattr(est, name), X)
         label = f"{what} {type(est).__name__}.{name}".strip()
-        if err is not None:
-            try:
-                getattr(m, name)(X)
-            except ValueError:
-                continue
-            raise AssertionError(f"{label}: scikit-learn raised ValueError({err}), skscore did not")
-        got = getattr(m, name)(X)
+        outputs = both_outputs(getattr(est, name), getattr(m, name), X, label)
+        if outputs is None:
+            continue
+        got, want = outputs
         checked += 1
         if name == "predict" and hasattr(est, "classes_") and is_linear(est):
             assert_linear_labels(est, X, got, want, label)
@@ -269,3 +279,114 @@ def threshold_rows(est, X_base, max_nodes=400, rng=None, dtype=np.float64):
             rows.append(r)
     with np.errstate(over="ignore"):
         return np.asarray(rows).astype(dtype)
+
+
+# ------------------------------------------------------------- pipelines
+
+# Outputs that go through exp/pow, where NumPy's SIMD implementation and
+# libm's differ in the last bit (docs/EXACTNESS.md): boosting's multiclass
+# softmax and exp link, IsolationForest's 2 ** x.
+EXP_RTOL = 1e-12
+EXP_ATOL = 1e-15
+
+
+def _dense(a):
+    return np.asarray(a.toarray() if hasattr(a, "toarray") else a, dtype=np.float64)
+
+
+def _exp_outputs(final, m):
+    name = type(final).__name__
+    if name == "IsolationForest":
+        return ("score_samples", "decision_function")
+    if "GradientBoosting" in name:
+        return {"softmax": ("predict_proba",), "exp": ("predict",)}.get(m.info()["link"], ())
+    return ()
+
+
+def check_pipeline_parity(pipe, m, X, methods=(*METHODS, "score_samples"), what=""):
+    """check_parity for a Pipeline: each output the pipeline has, skscore's
+    model m against pipe, on the same raw X (DataFrame, object array, ...),
+    held to the final estimator's rule. A linear estimator's scale comes
+    from the rows as the preprocessing turns them out; trees are exact;
+    exp/pow outputs within EXP_RTOL. When scikit-learn refuses X with a
+    ValueError, skscore must refuse it with a ValueError too."""
+    final = pipe.steps[-1][1]
+    exp_outputs = _exp_outputs(final, m)
+    transformed = None
+    checked = 0
+    for name in methods:
+        has = hasattr(pipe, name)
+        assert has == hasattr(m, name), f"{what}: pipeline has {name}: {has}, skscore: {not has}"
+        if not has:
+            continue
+        label = f"{what} {type(final).__name__}.{name}".strip()
+        outputs = both_outputs(getattr(pipe, name), getattr(m, name), X, label)
+        if outputs is None:
+            continue
+        got, want = outputs
+        checked += 1
+        if is_linear(final) and transformed is None:
+            transformed = _dense(pipe[:-1].transform(X))
+        if name == "predict" and hasattr(final, "classes_"):
+            if is_linear(final):
+                assert_linear_labels(final, transformed, got, want, label)
+            else:
+                assert_labels(got, want, label)
+        elif is_linear(final):
+            f32 = float32_fitted(final)
+            rtol, aps = (RTOL_F32, ATOL_PER_SCALE_F32) if f32 else (RTOL, ATOL_PER_SCALE)
+            if name == "predict_proba":
+                scale = np.ones(np.shape(want))
+            else:
+                scale = linear_scale(final, transformed)
+                one = np.ndim(want) == 1
+                scale = scale[:, 0] if one else np.broadcast_to(scale, np.shape(want))
+            assert_close(got, want, scale, label, rtol=rtol, atol_per_scale=aps)
+        elif name in exp_outputs:
+            ones = np.ones(np.shape(want))
+            assert_close(got, want, ones, label, rtol=EXP_RTOL, atol_per_scale=EXP_ATOL)
+        else:
+            assert_exact(got, want, label)
+    return checked
+
+
+def identity_probe(steps, X, path):
+    """The fitted preprocessing steps [(name, transformer), ...] exported
+    ahead of a LinearRegression whose coef_ is the k x k identity and
+    intercept_ 0 (k: the width of the steps' output on X), loaded back.
+
+    Output t of its predict is x_t * 1 plus exact zeros, with no rounding:
+    the engine's preprocessed row itself, so the preprocessing can be
+    compared value for value with scikit-learn's transform. Only for
+    finite transformed rows (x * 0 is NaN for an infinite x, and a linear
+    model refuses NaN); signed zeros do not survive (0 + -0 is 0), so
+    compare with ==, not bits (assert_same_values)."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import Pipeline
+
+    s = skscore()
+    Xt = Pipeline(list(steps)).transform(X)
+    n, k = _dense(Xt).shape
+    probe = LinearRegression().fit(Xt, np.zeros((n, k)))
+    probe.coef_ = np.eye(k)
+    probe.intercept_ = np.zeros(k)
+    s.export(Pipeline([*steps, ("identity", probe)]), str(path))
+    return s.load(str(path))
+
+
+def transformed_by_skscore(steps, X, path):
+    """What skscore's engine makes of X with the fitted preprocessing steps,
+    next to scikit-learn's transform: (got, want), both float64 (n, k).
+    See identity_probe."""
+    from sklearn.pipeline import Pipeline
+
+    want = _dense(Pipeline(list(steps)).transform(X))
+    got = identity_probe(steps, X, path).predict(X)
+    return np.asarray(got, dtype=np.float64).reshape(want.shape), want
+
+
+def assert_same_values(got, want, what=""):
+    """Equal as numbers (0.0 == -0.0), same shape."""
+    assert got.shape == want.shape, f"{what}: shape {got.shape}, want {want.shape}"
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    assert same.all(), f"{what}: values differ\n" + describe_mismatch(got, want)
