@@ -1115,9 +1115,11 @@ static int score_table(module_state *st, ModelObject *self, sks_output what, PyO
     if (rc != 0) {
         Py_CLEAR(*out);
         if (rc == SKS_EVALUE && err.column >= 0 && err.column < nc && err.row >= 0 && err.row < n &&
-            PyList_Check(PyList_GET_ITEM(cols_list, err.column))) {
-            /* scikit-learn's words, with the string the engine saw as bytes. */
-            PyObject *v = PyList_GET_ITEM(PyList_GET_ITEM(cols_list, err.column), err.row);
+            is_string_column(PyList_GET_ITEM(cols_list, err.column)) && strstr(err.message, "unknown categories")) {
+            /* scikit-learn's words, with the value the caller passed. */
+            PyObject *col = PyList_GET_ITEM(cols_list, err.column);
+            PyObject *v = PyList_Check(col) ? PyList_GET_ITEM(col, err.row)
+                                            : *(PyObject **)PyArray_GETPTR1((PyArrayObject *)col, err.row);
             PyErr_Format(PyExc_ValueError, "Found unknown categories [%R] in column %lld during transform (row %lld)",
                          v, (long long)err.column, (long long)err.row);
         } else {

@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -423,7 +424,9 @@ static double row_norm(const double *x, int32_t n, sks_norm norm, bool f32, void
             if (fabs(x[i]) > v || isnan(x[i]))
                 v = fabs(x[i]);
     }
-    return v == 0.0 ? 1.0 : v; /* scikit-learn leaves all-zero rows as they are */
+    /* _handle_zeros_in_scale: norms below 10 eps of X's dtype divide by 1,
+     * so all-zero and tiny rows stay as they are. */
+    return v < (f32 ? 10.0 * FLT_EPSILON : 10.0 * DBL_EPSILON) ? 1.0 : v;
 }
 
 /* One encode step: span columns of x into their encodings in y. */

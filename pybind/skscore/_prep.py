@@ -93,6 +93,7 @@ class Steps:
         self.f32 = [True] * n_features
         self.vocab: dict[int, list[str]] = {}
         self.read: set[int] = set()  # input columns some step keeps
+        self.numeric: set[int] = set()  # input columns some step read as numbers
 
     # ------------------------------------------------------------ strings
 
@@ -101,12 +102,18 @@ class Steps:
         origin = self.origin[col]
         if origin is None:
             raise TypeError(f"skscore cannot export {what}: its column {col} holds strings made by an earlier step")
-        if not self.code[col]:
-            if origin in self.vocab:
-                raise TypeError(f"skscore cannot export {what}: input column {origin} was read as a number before")
-            self.vocab[origin] = []
-            self.code[col] = True
+        if origin in self.numeric:
+            raise TypeError(f"skscore cannot export {what}: input column {origin} was read as a number before")
+        self.vocab.setdefault(origin, [])
+        # Every copy of the input column holds its codes (a column two
+        # ColumnTransformer branches encode).
+        for j, o in enumerate(self.origin):
+            if o == origin:
+                self.code[j] = True
         return origin
+
+    def _read_as_numbers(self, offset: int, width: int) -> None:
+        self.numeric.update(o for o in self.origin[offset:offset + width] if o is not None)
 
     def _code(self, origin: int, s: str) -> float:
         words = self.vocab[origin]
@@ -163,6 +170,7 @@ class Steps:
         for j in range(offset, offset + width):
             if self.code[j]:
                 raise TypeError(f"skscore cannot export {what}: it reads a column of strings")
+        self._read_as_numbers(offset, width)
         return all(self.f32[offset:offset + width])
 
     # ------------------------------------------------------- transformers
@@ -267,7 +275,9 @@ class Steps:
         stats = list(np.asarray(t.statistics_, dtype=object))
         if len(stats) != width:
             raise ValueError(f"skscore: SimpleImputer has {len(stats)} statistics for {width} columns")
-        strings = [isinstance(v, str) for v in stats]
+        # A str statistic, or None (the most frequent value of an object
+        # column): the column holds strings.
+        strings = [isinstance(v, str) or v is None for v in stats]
         for j, is_str in enumerate(strings):
             if is_str:
                 self._string_column(offset + j, "SimpleImputer")
@@ -282,14 +292,20 @@ class Steps:
         indicated = bool(t.add_indicator and len(t.indicator_.features_))
         values = []
         for j, v in enumerate(stats):
-            if strings[j]:
+            if v is None:
+                values.append(_c.CODE_NONE)
+            elif strings[j]:
                 values.append(self._code(self._string_column(offset + j, "SimpleImputer"), v))
             elif self.code[offset + j]:
                 raise TypeError("skscore cannot export a SimpleImputer filling a column of strings with a number")
             else:
+                self._read_as_numbers(offset + j, 1)
                 values.append(float(v) if not _is_missing(v) else math.nan)
-        # X[mask] = statistics_: the fill values take X's dtype.
+        # X[mask] = statistics_: the fill values take X's dtype. Its check:
+        # with missing_values=None, check_array refuses NaN.
         self._elementwise(_c.OP_FILL_NAN, values, offset, width, f32, True, marker, first=not indicated)
+        if marker.get("missing") == _c.CODE_NONE:
+            self.steps[-1 if not indicated else -2]["check"] = _c.CHECK_FINITE
         # Columns that were all missing in fit have NaN statistics and are
         # dropped (unless keep_empty_features).
         empty = [j for j, v in enumerate(values) if math.isnan(v)]
@@ -308,7 +324,9 @@ class Steps:
             is_str = any(isinstance(v, str) for v in c)
             if is_str and not all(isinstance(v, str) or _is_missing(v) for v in c):
                 raise TypeError(f"skscore cannot export {kind}: column {j} mixes strings and numbers")
-            strings.append(is_str or (self.code[offset + j] and len(c) == sum(_is_missing(v) for v in c)))
+            # Only missing categories: a None makes it an object (string) column.
+            only_missing = all(_is_missing(v) for v in c)
+            strings.append(is_str or (only_missing and (self.code[offset + j] or any(v is None for v in c))))
         # Probe rows: row i holds category i of every column (the last
         # category repeats), then one row of values the encoder has not seen.
         k = max(len(c) for c in cats)
@@ -318,17 +336,13 @@ class Steps:
             row: list[Any] = []
             for j, c in enumerate(cats):
                 if i == k:
-                    if strings[j]:
-                        row.append(unseen_str)
-                    else:
-                        finite = [float(v) for v in c if not _is_missing(v)]
-                        row.append((max(finite) if finite else 0.0) + 1.5)
+                    row.append(unseen_str if strings[j] else _unseen_number(c))
                 else:
                     row.append(c[min(i, len(c) - 1)])
             rows.append(row)
         probe = np.array(rows, dtype=object)
-        if not any(strings):
-            probe = probe.astype(np.float64)
+        if not any(strings) and all(np.asarray(c).dtype != object for c in cats):
+            probe = probe.astype(np.float64)  # an encoder fitted on numbers takes numbers
         unknown_error = t.handle_unknown == "error"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -372,6 +386,8 @@ class Steps:
                 self._string_column(offset + j, kind)
             elif self.code[offset + j]:
                 raise TypeError(f"skscore cannot export {kind}: column {j} holds strings, its categories numbers")
+            else:
+                self._read_as_numbers(offset + j, 1)
             at += w
         out_width = sum(widths)
         f32 = np.dtype(t.dtype) == np.float32
@@ -488,6 +504,19 @@ def _is_check_array(t: Any) -> bool:
     func = getattr(t, "func", None)
     return (type(t) is FunctionTransformer and isinstance(func, functools.partial) and func.func is check_array
             and t.inverse_func is None)
+
+
+def _unseen_number(categories: Any) -> float:
+    """A number none of the categories equals (so the encoder's answer for
+    it is its answer for every unseen value)."""
+    finite = [float(v) for v in categories if not _is_missing(v)]
+    if not finite:
+        return 0.0
+    top, bottom = max(finite), min(finite)
+    for x in (top + 1.5, float(np.nextafter(top, np.inf)), bottom - 1.5, float(np.nextafter(bottom, -np.inf))):
+        if math.isfinite(x) and x not in finite:
+            return x
+    raise TypeError("skscore cannot export an encoder whose categories span every float64")
 
 
 def _dense(a: Any) -> np.ndarray:

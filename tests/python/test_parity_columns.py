@@ -999,14 +999,6 @@ def test_linear_after_normalizer_float32_dataframe(norm, tmp_path):
     assert report.passed, str(report)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG Normalizer: scikit-learn leaves dense rows whose norm is below 10 * eps of X's dtype "
-        "(2.2e-15 for float64, 1.2e-6 for float32) as they are (_handle_zeros_in_scale); the "
-        "engine divides every row whose norm is not 0"
-    ),
-)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("norm", ["l1", "l2", "max"])
 def test_normalizer_tiny_norms(norm, dtype, tmp_path):
@@ -1039,16 +1031,6 @@ def test_nan_into_normalizer_or_polynomial_refused(step, est, tmp_path):
 # ----------------------------------------------------- known mismatches
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason=(
-        "BUG a string column in two branches: the second encoder/imputer of the same string column"
-        " is refused at export with 'input column N was read as a number before' "
-        "(Steps._string_column looks at the copied working column's code flag, which select() "
-        "reset)"
-    ),
-)
 @pytest.mark.parametrize("second", ["ordinal", "one_hot_drop_first", "imputer"])
 def test_string_column_in_two_branches(second, tmp_path):
     X = small_frame()

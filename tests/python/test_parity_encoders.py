@@ -346,14 +346,6 @@ def test_none_and_nan_in_a_dataframe(tmp_path):
             check_pipeline_parity(pipe, m, Z, what=f"{dtype} -> object")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG SimpleImputer(missing_values=None) on a string column: its transform refuses NaN "
-        "(ValueError 'Input contains NaN'), skscore scores the row (NaN goes on as a missing "
-        "value)"
-    ),
-)
 def test_none_imputer_refuses_nan(tmp_path):
     X = np.array(FITTED_MISSING["none"], dtype=object)
     pipe = make_pipeline(*MISSING_STEPS["none_imputer"](), DecisionTreeClassifier(random_state=0))
@@ -593,16 +585,6 @@ def test_string_in_a_column_empty_in_fit(strategy, tmp_path):
     probe_on(steps, X, Z, tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason=(
-        "BUG an encoder fitted on an object array whose columns hold no string (numbers, or only "
-        "None: categories_ of dtype object) cannot be exported: _prep runs the encoder on a "
-        "float64 probe and scikit-learn raises numpy's TypeError \"ufunc 'isnan' not supported\"; "
-        "with a string column in the same encoder it works"
-    ),
-)
 @pytest.mark.parametrize("values", ["numbers", "only_none"])
 @pytest.mark.parametrize("kind", ["one_hot", "ordinal"])
 def test_encoder_columns_without_strings_in_an_object_array(kind, values, tmp_path):
@@ -613,16 +595,6 @@ def test_encoder_columns_without_strings_in_an_object_array(kind, values, tmp_pa
     check_pipeline_parity(pipe, m, X)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG the exporter probes an encoder's answer for unseen numbers with max(categories) + "
-        "1.5; for a largest category of magnitude >= 2**54 (1e17, nanosecond timestamps, large "
-        "ids; -1e300 alone) that sum is the category itself, so every unseen number is encoded as "
-        "the largest category instead of as unknown (zeros, unknown_value, the infrequent column):"
-        " outputs and labels differ"
-    ),
-)
 @pytest.mark.parametrize("enc", ["one_hot_ignore", "ordinal_unknown_value", "one_hot_infrequent"])
 def test_unknown_number_next_to_a_huge_category(enc, tmp_path):
     X = np.array([[1e17], [3.0], [1e17], [3.0]])
@@ -638,16 +610,6 @@ def test_unknown_number_next_to_a_huge_category(enc, tmp_path):
     check_pipeline_parity(pipe, m, np.array([[5.0], [1e17], [3.0]]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG SimpleImputer(strategy='most_frequent') on an object column where None is the most "
-        "frequent value: statistics_ is None and scikit-learn fills NaN with None; skscore reads "
-        "the None statistic as an empty feature: with keep_empty_features=False export fails "
-        "(ValueError 'OneHotEncoder has 1 columns of categories for 0 columns'), with True NaN "
-        "stays NaN and the encoder sees another category"
-    ),
-)
 @pytest.mark.parametrize("keep_empty_features", [False, True])
 def test_imputer_filling_with_none(keep_empty_features, tmp_path):
     X = np.array([["a"], ["a"], ["b"], [None], [None], [None], [np.nan]], dtype=object)
