@@ -639,7 +639,44 @@ static bool key_is(const char *k, uint32_t kn, const char *want)
     return kn == strlen(want) && memcmp(k, want, kn) == 0;
 }
 
-static int rd_map(reader *r, uint32_t *n) { return mp_rc(r, sks__mp_map(&r->mp, n)); }
+typedef struct key_ref {
+    const char *s;
+    uint32_t n;
+} key_ref;
+
+static int cmp_key(const void *a, const void *b)
+{
+    const key_ref *x = a, *y = b;
+    int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+    return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Opens a map whose keys must each appear once: a repeated key (a second
+ * n_features after the arrays it sized, a second input after the steps)
+ * would let later keys contradict what earlier ones were checked against.
+ * The keys are peeked first; the caller then reads the map as usual. */
+static int rd_map(reader *r, uint32_t *n)
+{
+    int64_t at = sks__mp_offset(&r->mp);
+    int rc = mp_rc(r, sks__mp_map(&r->mp, n));
+    if (rc != 0 || *n < 2)
+        return rc;
+    key_ref *keys = malloc((size_t)*n * sizeof(key_ref));
+    if (keys == NULL)
+        return oom(r);
+    sks__mp peek = r->mp;
+    peek.err = NULL;
+    uint32_t got = 0;
+    while (got < *n && sks__mp_str(&peek, &keys[got].s, &keys[got].n) == 0 && sks__mp_skip(&peek, 0) == 0)
+        got++; /* a malformed key or value: the reader proper reports it */
+    qsort(keys, got, sizeof(key_ref), cmp_key);
+    for (uint32_t i = 1; i < got && rc == 0; i++)
+        if (cmp_key(&keys[i - 1], &keys[i]) == 0)
+            rc = fmt_err(r, at, "a map has the key \"%.*s\" twice", (int)(keys[i].n < 40 ? keys[i].n : 40),
+                         keys[i].s);
+    free(keys);
+    return rc;
+}
 static int rd_array(reader *r, uint32_t *n) { return mp_rc(r, sks__mp_array(&r->mp, n)); }
 static int rd_skip(reader *r) { return mp_rc(r, sks__mp_skip(&r->mp, 0)); }
 
@@ -1071,11 +1108,11 @@ static int rd_encoding(reader *r, int32_t i, int32_t j, sks_encoding *e)
         return rc;
     if (!have_cats || e->map == NULL)
         return fmt_err(r, at, "%s: an encoding needs cats and map", what);
+    /* cats may be empty (an encoder that knows no category): map[0] then
+     * serves every value, and cats is never read. */
     if (n_map != e->n_cats + 1)
         return fmt_err(r, at, "%s: map has %d entries for %d categories (needs one more, for unknown values)", what,
                        n_map, e->n_cats);
-    if (e->cats == NULL)
-        e->cats = e->map; /* no categories: never read */
     return 0;
 }
 
@@ -1151,8 +1188,8 @@ static int rd_prep_step(reader *r, int32_t i, sks_step_desc *st)
     st->kind = (sks_step_kind)kind;
     switch (st->kind) {
     case SKS_STEP_ELEMENTWISE:
-        if (op == 0 || st->values == NULL)
-            return fmt_err(r, at, "%s: an elementwise step needs op and values", what);
+        if (op == 0 || st->values == NULL || n_values < 1)
+            return fmt_err(r, at, "%s: an elementwise step needs op and (non-empty) values", what);
         /* Format 1.0 has no width: the values cover the row. */
         if (st->width != 0 && n_values != st->width)
             return fmt_err(r, at, "%s: %d values for a span of %d columns", what, n_values, st->width);

@@ -109,8 +109,8 @@ static int check_tree(const sks_desc *d, int32_t t, int32_t nf, sks_error *err)
             if (tr->cat[i] < 0 || tr->cat[i] >= d->n_cat_bitsets || d->cat_bitsets == NULL)
                 return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: categorical bitsets %d are outside 0..%d", t, i,
                                  tr->cat[i], d->n_cat_bitsets - 1);
-            if (d->compare != SKS_CMP_F64_LE || d->aggregation == SKS_AGG_SINGLE)
-                return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: categorical splits need compare \"f64_le\" and an ensemble", t, i);
+            if (d->cat_rule == SKS_CAT_LIGHTGBM && tr->missing_left != NULL && tr->missing_left[i])
+                return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: LightGBM categorical splits send NaN right", t, i);
         } else if (isnan(tr->threshold[i])) {
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: threshold is NaN", t, i);
         }
@@ -158,10 +158,13 @@ static const char *const STEP_NAMES[] = {"elementwise", "select", "encode", "ind
 /* One-past-the-end checks of a span against the row before the step. */
 static int span_of(const sks_step_desc *st, int32_t s, int32_t w, int32_t *width, sks_error *err)
 {
+    if (st->offset < 0 || st->offset > w)
+        return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): offset %d is outside the row's %d columns", s,
+                         STEP_NAMES[st->kind], st->offset, w);
     int32_t wd = st->width == 0 ? w - st->offset : st->width;
-    if (st->offset < 0 || st->offset > w || wd < 1 || wd > w - st->offset)
-        return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): columns %d..%d are outside the row's %d", s,
-                         STEP_NAMES[st->kind], st->offset, st->offset + wd - 1, w);
+    if (wd < 1 || wd > w - st->offset)
+        return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): %d columns from column %d do not fit the row's %d", s,
+                         STEP_NAMES[st->kind], wd, st->offset, w);
     *width = wd;
     return 0;
 }
@@ -425,6 +428,9 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             return sks__fail(err, SKS_EINVALID, "n_cat_bitsets is %d, outside 0..%d", d->n_cat_bitsets, 1 << 24);
         if ((unsigned)d->cat_rule > SKS_CAT_LIGHTGBM)
             return sks__fail(err, SKS_EINVALID, "unknown categorical rule %d", (int)d->cat_rule);
+        /* The categorical walk reads float64 nodes of an ensemble. */
+        if (d->n_cat_bitsets > 0 && (d->compare != SKS_CMP_F64_LE || d->aggregation == SKS_AGG_SINGLE))
+            return sks__fail(err, SKS_EINVALID, "categorical splits need compare \"f64_le\" and an ensemble");
         if ((unsigned)d->aggregation > SKS_AGG_SUM || (d->aggregation == SKS_AGG_SINGLE && d->n_trees != 1))
             return sks__fail(err, SKS_EINVALID, "aggregation %d does not fit %d trees", (int)d->aggregation, d->n_trees);
         /* Probability trees give n_classes values; raw-score (boosted)

@@ -458,8 +458,9 @@ static bool encode_span(job *j, int64_t r, const sks__step *st, const double *x,
 /* Models with preprocessing steps (and table input): row r through the
  * steps into j->row, as scikit-learn's transformers compute (float64, and
  * rounded back to float32 after each step that keeps float32 X float32).
- * Infinite inputs are refused, as the transformers' check_array does; NaN
- * flows on (imputers fill it; the estimator's check comes after). */
+ * Each step first checks its span as its transformer's check_array does
+ * (sks__step.check); NaN flows on where allowed (imputers fill it; the
+ * estimator's check comes after). */
 static bool prep_row(job *j, int64_t r)
 {
     const sks_model *m = j->m;
@@ -480,7 +481,10 @@ static bool prep_row(job *j, int64_t r)
             }
         }
         const double *v = st->values;
-        const bool cast = f32 && st->cast;
+        /* A step kept in float64 (no_round) uses its values as they are. */
+        const bool cast = f32 && st->round && st->cast;
+        /* NumPy compares a float32 X with the marker in float32. */
+        const double missing = f32 && st->round ? (double)(float)st->missing : st->missing;
         double *span = x + st->offset;
         const int32_t wd = st->width, tail = st->offset + wd;
         int32_t round_from = st->offset, round_to = st->offset + wd;
@@ -512,7 +516,7 @@ static bool prep_row(job *j, int64_t r)
                 break;
             case SKS_OP_FILL_NAN:
                 for (int32_t c = 0; c < wd; c++)
-                    if (st->missing_set ? span[c] == st->missing : isnan(span[c]))
+                    if (st->missing_set ? span[c] == missing : isnan(span[c]))
                         span[c] = V(c);
                 break;
             }
@@ -531,7 +535,7 @@ static bool prep_row(job *j, int64_t r)
         case SKS_STEP_INDICATOR:
             memcpy(y, x, (size_t)tail * sizeof(double));
             for (int32_t k = 0; k < st->n_index; k++)
-                y[tail + k] = (st->missing_set ? span[st->index[k]] == st->missing : isnan(span[st->index[k]])) ? 1.0 : 0.0;
+                y[tail + k] = (st->missing_set ? span[st->index[k]] == missing : isnan(span[st->index[k]])) ? 1.0 : 0.0;
             round_to = round_from;
             break;
         case SKS_STEP_NORMALIZE: {
@@ -813,7 +817,8 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
         case 'N':
             return sks__fail(err, SKS_EVALUE,
                              "Input X contains NaN (row %lld, column %lld): a preprocessing step of %s "
-                             "(Normalizer, PolynomialFeatures) does not accept missing values.",
+                             "(Normalizer, PolynomialFeatures, an imputer whose missing values are not NaN) "
+                             "does not accept NaN.",
                              row, col, est);
         case 'u': {
             const char *name = sks_model_feature_name(m, (int32_t)col);

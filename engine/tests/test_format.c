@@ -287,7 +287,32 @@ TEST(invalid_descriptions)
     ASSERT_RC(sks_desc_save(&lin, "/nonexistent-dir/x.skm", &err), SKS_EIO, &err);
 }
 
+TEST(repeated_keys_are_refused)
+{
+    /* input's "allow_inf" renamed "allow_nan": the same key twice in a map. */
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    size_t len;
+    uint8_t *buf = serialize(&d, &len);
+    ASSERT(buf != NULL);
+    uint8_t *hit = NULL;
+    for (size_t i = 56; i + 10 <= len && hit == NULL; i++)
+        if (buf[i] == 0xa9 && memcmp(buf + i + 1, "allow_inf", 9) == 0)
+            hit = buf + i + 1;
+    ASSERT(hit != NULL);
+    memcpy(hit, "allow_nan", 9);
+    fix_checksum(buf, len);
+    sks_model *m = NULL;
+    sks_error err;
+    ASSERT_RC(sks_model_load_buffer(buf, len, &m, &err), SKS_EFORMAT, &err);
+    ASSERT(strstr(err.message, "twice") != NULL);
+    ASSERT(m == NULL);
+    sks_free(buf);
+}
+
 static const task_entry TESTS[] = {
+    TASK(repeated_keys_are_refused),
     TASK(roundtrip_tree_classifier),
     TASK(roundtrip_linear_int_labels),
     TASK(header_errors),

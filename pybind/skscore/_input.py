@@ -230,8 +230,10 @@ def as_table(model: Any, X: Any) -> tuple[int, list[Any]]:
         if c in ignored:
             out.append(np.zeros(n))  # never read
         elif c in strings:
-            # Python values; the extension reads str, None, NaN and refuses the rest.
-            out.append(col if isinstance(col, np.ndarray) and col.dtype == object else np.asarray(col, dtype=object))
+            # Python values; the extension reads str, None, NaN and refuses
+            # the rest. A copy: it holds its own references while the engine
+            # reads the strings' bytes without the GIL.
+            out.append(np.array(col, dtype=object, copy=True))
         else:
             out.append(_numeric_column(model, c, col))
     return n, out

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import _skscore as _c
+from ._input import _is_missing
 
 SUPPORTED_TRANSFORMERS = (
     "StandardScaler",
@@ -54,10 +55,6 @@ _MODULES = {
     "ColumnTransformer": "sklearn.compose",
     "Pipeline": "sklearn.pipeline",
 }
-
-
-def _is_missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _kind_of(transformer: Any) -> str:
@@ -302,9 +299,10 @@ class Steps:
                 self._read_as_numbers(offset + j, 1)
                 values.append(float(v) if not _is_missing(v) else math.nan)
         # X[mask] = statistics_: the fill values take X's dtype. Its check:
-        # with missing_values=None, check_array refuses NaN.
+        # when missing_values is not NaN (None, a number), check_array
+        # refuses NaN too.
         self._elementwise(_c.OP_FILL_NAN, values, offset, width, f32, True, marker, first=not indicated)
-        if marker.get("missing") == _c.CODE_NONE:
+        if marker:
             self.steps[-1 if not indicated else -2]["check"] = _c.CHECK_FINITE
         # Columns that were all missing in fit have NaN statistics and are
         # dropped (unless keep_empty_features).

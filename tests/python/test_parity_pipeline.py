@@ -152,3 +152,41 @@ def test_imputer_with_a_number_as_missing_and_indicators(tmp_path):
         for A in (Z, Z.astype(np.float32)):
             assert np.array_equal(m.predict_proba(A), pipe.predict_proba(A))
         assert skscore.validate(pipe, path, Z).passed
+
+
+def test_float32_steps_after_a_float64_column_transformer(tmp_path):
+    """float32 columns next to an encoder: the ColumnTransformer's output is
+    float64, so the scaler after it uses its mean and scale as float64
+    (found in review: the engine rounded them to float32)."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    from parity_helpers import assert_same_values, transformed_by_skscore
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"a": rng.normal(size=2000).astype(np.float32), "b": rng.normal(size=2000).astype(np.float32),
+                       "c": rng.choice(np.array(["x", "y", "z"], dtype=object), 2000)})
+    ct = ColumnTransformer([("num", "passthrough", ["a", "b"]), ("cat", OneHotEncoder(), ["c"])]).fit(df)
+    steps = [("ct", ct), ("scale", StandardScaler().fit(ct.transform(df)))]
+    got, want = transformed_by_skscore(steps, df, tmp_path / "m.skm")
+    assert_same_values(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_imputer_number_marker_compared_in_x_dtype_and_nan_refused(dtype, tmp_path):
+    """missing_values=0.1: NumPy compares float32 X with it in float32; NaN
+    is refused (check_array with ensure_all_finite=True), as in
+    scikit-learn (both found in review)."""
+    X, y = data(as_frame=False)
+    Z = X.astype(dtype)
+    Z[np.random.default_rng(4).random(Z.shape) < 0.1] = dtype(0.1)
+    pipe = make_pipeline(SimpleImputer(missing_values=0.1, strategy="median"), HistGradientBoostingClassifier(
+        max_iter=10, random_state=0)).fit(Z, y)
+    m, _ = export_load(pipe, tmp_path)
+    assert np.array_equal(m.predict_proba(Z), pipe.predict_proba(Z))
+    Z[3, 2] = np.nan
+    with pytest.raises(ValueError):
+        pipe.predict(Z)
+    with pytest.raises(ValueError, match="NaN"):
+        m.predict(Z)
