@@ -234,10 +234,10 @@ typedef struct job {
     double *prep, *prep2, *row;
 } job;
 
-static inline double read_x(const sks_matrix *X, int64_t r, int64_t c)
+/* A float32 or float64 at p (any alignment), as a double. */
+static inline double read_num(const char *p, bool f32)
 {
-    const char *p = (const char *)X->data + r * X->row_stride + c * X->col_stride;
-    if (X->dtype == SKS_F32) {
+    if (f32) {
         float f;
         memcpy(&f, p, sizeof f);
         return f;
@@ -245,6 +245,11 @@ static inline double read_x(const sks_matrix *X, int64_t r, int64_t c)
     double d;
     memcpy(&d, p, sizeof d);
     return d;
+}
+
+static inline double read_x(const sks_matrix *X, int64_t r, int64_t c)
+{
+    return read_num((const char *)X->data + r * X->row_stride + c * X->col_stride, X->dtype == SKS_F32);
 }
 
 /* Copies row r into dst as T (float or double); contiguous rows of either
@@ -339,15 +344,7 @@ static double cell(const job *j, int64_t r, int64_t c)
     const sks_column *col = &j->T->cols[c];
     if (col->kind == SKS_COL_STR)
         return str_code(&j->m->vocab[c], col->str[r], col->len[r]);
-    const char *p = (const char *)col->data + r * col->stride;
-    if (col->kind == SKS_COL_F64) {
-        double d;
-        memcpy(&d, p, sizeof d);
-        return d;
-    }
-    float f;
-    memcpy(&f, p, sizeof f);
-    return f;
+    return read_num((const char *)col->data + r * col->stride, col->kind == SKS_COL_F32);
 }
 
 /* Index of x among an encoding's categories, or -1. */
