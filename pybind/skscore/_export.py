@@ -561,9 +561,12 @@ def export(
         Regressor, ExtraTreesClassifier/Regressor, GradientBoostingClassifier/
         Regressor (default or 'zero' init), LinearRegression, Ridge,
         Lasso, ElasticNet, LogisticRegression, SGDClassifier, SGDRegressor,
-        LinearSVC or LinearSVR; HistGradientBoosting, IsolationForest, a
-        Pipeline of scalers/imputers ending in one of these; or LightGBM's
-        LGBMClassifier, LGBMRegressor or Booster (numeric features).
+        LinearSVC or LinearSVR; HistGradientBoosting (categorical features
+        too), IsolationForest; a Pipeline ending in one of these whose steps
+        are scalers, SimpleImputer, OneHotEncoder, OrdinalEncoder,
+        Normalizer, PolynomialFeatures and ColumnTransformers of them
+        (string columns included); or LightGBM's LGBMClassifier,
+        LGBMRegressor or Booster (categorical features too).
     path
         Where to write the model file (``str`` or path-like; ``.skm`` by
         convention). The file is written beside it and renamed into place,
