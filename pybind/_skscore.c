@@ -986,6 +986,14 @@ static PyArrayObject *as_input(module_state *st, ModelObject *self, PyObject *X)
     return (PyArrayObject *)a;
 }
 
+/* scikit-learn's words for an input with no rows. */
+static void no_rows(ModelObject *self, npy_intp cols)
+{
+    PyErr_Format(PyExc_ValueError,
+                 "Found array with 0 sample(s) (shape=(0, %zd)) while a minimum of 1 is required by %s.",
+                 (Py_ssize_t)cols, self->info.estimator[0] ? self->info.estimator : "the model");
+}
+
 /* A string column from skscore._input.as_table: a list or a 1-D object
  * array of Python values. */
 static int is_string_column(PyObject *col)
@@ -1073,6 +1081,10 @@ static int score_table(module_state *st, ModelObject *self, sks_output what, PyO
     Py_INCREF(cols_list);
     Py_DECREF(t);
     Py_ssize_t nc = PyList_GET_SIZE(cols_list);
+    if (n == 0) {
+        no_rows(self, nc);
+        goto done;
+    }
     size_t n_str = 0;
     for (Py_ssize_t c = 0; c < nc; c++)
         if (is_string_column(PyList_GET_ITEM(cols_list, c)))
@@ -1114,17 +1126,7 @@ static int score_table(module_state *st, ModelObject *self, sks_output what, PyO
     Py_END_ALLOW_THREADS
     if (rc != 0) {
         Py_CLEAR(*out);
-        if (rc == SKS_EVALUE && err.column >= 0 && err.column < nc && err.row >= 0 && err.row < n &&
-            is_string_column(PyList_GET_ITEM(cols_list, err.column)) && strstr(err.message, "unknown categories")) {
-            /* scikit-learn's words, with the value the caller passed. */
-            PyObject *col = PyList_GET_ITEM(cols_list, err.column);
-            PyObject *v = PyList_Check(col) ? PyList_GET_ITEM(col, err.row)
-                                            : *(PyObject **)PyArray_GETPTR1((PyArrayObject *)col, err.row);
-            PyErr_Format(PyExc_ValueError, "Found unknown categories [%R] in column %lld during transform (row %lld)",
-                         v, (long long)err.column, (long long)err.row);
-        } else {
-            raise_engine_error(st, rc, &err, NULL, 0);
-        }
+        raise_engine_error(st, rc, &err, NULL, 0); /* unknown categories: the engine names the value */
         goto done;
     }
     *n_out = n;
@@ -1216,9 +1218,7 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         return NULL;
     n = PyArray_DIM(in, 0);
     if (n == 0) {
-        PyErr_Format(PyExc_ValueError,
-                     "Found array with 0 sample(s) (shape=(0, %zd)) while a minimum of 1 is required by %s.",
-                     (Py_ssize_t)PyArray_DIM(in, 1), self->info.estimator[0] ? self->info.estimator : "the model");
+        no_rows(self, PyArray_DIM(in, 1));
         goto error;
     }
     npy_intp dims[2] = {n, (npy_intp)cols};

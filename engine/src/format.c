@@ -88,6 +88,10 @@ static const char *const LINK_NAMES[] = {"none",    "proba",          "logistic"
                                          "exp",     "isolation",      "softmax_seq"};
 enum { N_LINKS = sizeof(LINK_NAMES) / sizeof(LINK_NAMES[0]) };
 static const char *const AGG_NAMES[] = {"single", "mean", "sum"};
+const char *const sks__step_names[6] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
+const char *const sks__op_names[6] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
+const char *const sks__norm_names[4] = {NULL, "l1", "l2", "max"};
+const char *const sks__check_names[3] = {"inf", "none", "finite"};
 
 static void pk_bool(msgpack_packer *pk, int b)
 {
@@ -113,9 +117,6 @@ static bool needs_minor_1(const sks_desc *d, const int32_t *widths, const int32_
 
 static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, bool v11)
 {
-    static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
-    static const char *const kinds[] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
-    static const char *const norms[] = {NULL, "l1", "l2", "max"};
     size_t n = 1 + (v11 ? 1 : 0) + (v11 && st->kind != SKS_STEP_SELECT ? 2 : 0) + (st->missing_set ? 1 : 0) +
                (st->check != SKS_CHECK_INF);
     switch (st->kind) {
@@ -128,10 +129,10 @@ static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, b
     }
     msgpack_pack_map(pk, n);
     pk_str(pk, "kind");
-    pk_str(pk, kinds[st->kind]);
+    pk_str(pk, sks__step_names[st->kind]);
     if (st->check != SKS_CHECK_INF) {
         pk_str(pk, "check");
-        pk_str(pk, st->check == SKS_CHECK_NONE ? "none" : "finite");
+        pk_str(pk, sks__check_names[st->check]);
     }
     if (st->missing_set) {
         pk_str(pk, "missing");
@@ -152,7 +153,7 @@ static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, b
         pk_str(pk, "cast_values");
         pk_bool(pk, st->cast_values);
         pk_str(pk, "op");
-        pk_str(pk, ops[st->op]);
+        pk_str(pk, sks__op_names[st->op]);
         pk_str(pk, "values");
         pk_array(pk, "f64", st->values, (size_t)span * 8);
         break;
@@ -181,7 +182,7 @@ static void pk_step(msgpack_packer *pk, const sks_step_desc *st, int32_t span, b
         break;
     case SKS_STEP_NORMALIZE:
         pk_str(pk, "norm");
-        pk_str(pk, norms[st->norm]);
+        pk_str(pk, sks__norm_names[st->norm]);
         break;
     case SKS_STEP_POLY:
         pk_str(pk, "term_a");
@@ -1009,15 +1010,8 @@ static int rd_step(reader *r, sks_desc *d, int32_t est_width)
                 return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"tree_output\" must precede trees");
             tree_output_at = sks__mp_offset(&r->mp);
             /* Its length is checked against the tree count below. */
-            sks__mp peek = r->mp;
-            uint32_t two, tn, bn;
-            const char *ts;
-            const uint8_t *b;
-            int64_t count = 0;
-            if (sks__mp_array(&peek, &two) == 0 && two == 2 && sks__mp_str(&peek, &ts, &tn) == 0 &&
-                sks__mp_bin(&peek, &b, &bn) == 0)
-                count = bn / 4;
-            rc = rd_typed(r, "i32", 4, count, (void **)&d->tree_output, "tree_output");
+            int32_t count;
+            rc = rd_typed_any(r, "i32", 4, INT32_MAX / 4, &count, (void **)&d->tree_output, "tree_output");
             n_tree_output = count;
         } else if (key_is(k, kn, "trees")) {
             if (!have_kind || d->kind != SKS_EST_TREES || !have_nv)
@@ -1118,9 +1112,6 @@ static int rd_encoding(reader *r, int32_t i, int32_t j, sks_encoding *e)
 
 static int rd_prep_step(reader *r, int32_t i, sks_step_desc *st)
 {
-    static const char *const kinds[] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
-    static const char *const ops[] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
-    static const char *const norms[] = {NULL, "l1", "l2", "max"};
     uint32_t n;
     int64_t at = sks__mp_offset(&r->mp);
     int rc = rd_map(r, &n);
@@ -1135,11 +1126,11 @@ static int rd_prep_step(reader *r, int32_t i, sks_step_desc *st)
         if ((rc = rd_key(r, &k, &kn)) != 0)
             break;
         if (key_is(k, kn, "kind"))
-            rc = rd_enum(r, kinds, 6, &kind, "preprocessing step kind");
+            rc = rd_enum(r, sks__step_names, 6, &kind, "preprocessing step kind");
         else if (key_is(k, kn, "op"))
-            rc = rd_enum(r, ops, 6, &op, "preprocessing operation");
+            rc = rd_enum(r, sks__op_names, 6, &op, "preprocessing operation");
         else if (key_is(k, kn, "norm"))
-            rc = rd_enum(r, norms, 4, &norm, "norm");
+            rc = rd_enum(r, sks__norm_names, 4, &norm, "norm");
         else if (key_is(k, kn, "values"))
             rc = rd_typed_any(r, "f64", 8, 1 << 24, &n_values, (void **)&st->values, what);
         else if (key_is(k, kn, "cast_values"))
@@ -1147,9 +1138,8 @@ static int rd_prep_step(reader *r, int32_t i, sks_step_desc *st)
         else if (key_is(k, kn, "no_round"))
             rc = rd_bool(r, &st->no_round);
         else if (key_is(k, kn, "check")) {
-            static const char *const checks[] = {"inf", "none", "finite"};
             int v = 0;
-            rc = rd_enum(r, checks, 3, &v, "step check");
+            rc = rd_enum(r, sks__check_names, 3, &v, "step check");
             st->check = (sks_check)v;
         } else if (key_is(k, kn, "missing")) {
             rc = mp_rc(r, sks__mp_float(&r->mp, &st->missing));

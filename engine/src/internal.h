@@ -153,6 +153,14 @@ static inline uint64_t sks__hash(const char *s, size_t n)
     return h;
 }
 
+/* format.c: the file's names of step kinds, operations, norms and checks,
+ * indexed by their enums (sks_op and sks_norm start at 1: [0] is NULL). The
+ * writer, the reader and error messages share them. */
+extern const char *const sks__step_names[6];
+extern const char *const sks__op_names[6];
+extern const char *const sks__norm_names[4];
+extern const char *const sks__check_names[3];
+
 /* model.c: checks the input's vocabularies and the steps over the row they
  * work on; gives the estimator's width, and (when not NULL) the row's width
  * before each step (widths, n_steps) and each step's resolved span width

@@ -153,18 +153,17 @@ done:
 
 enum { MAX_STEPS = 1024, MAX_VOCAB = 1 << 24 };
 
-static const char *const STEP_NAMES[] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
 
 /* One-past-the-end checks of a span against the row before the step. */
 static int span_of(const sks_step_desc *st, int32_t s, int32_t w, int32_t *width, sks_error *err)
 {
     if (st->offset < 0 || st->offset > w)
         return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): offset %d is outside the row's %d columns", s,
-                         STEP_NAMES[st->kind], st->offset, w);
+                         sks__step_names[st->kind], st->offset, w);
     int32_t wd = st->width == 0 ? w - st->offset : st->width;
     if (wd < 1 || wd > w - st->offset)
         return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): %d columns from column %d do not fit the row's %d", s,
-                         STEP_NAMES[st->kind], wd, st->offset, w);
+                         sks__step_names[st->kind], wd, st->offset, w);
     *width = wd;
     return 0;
 }
@@ -175,7 +174,7 @@ static int no_codes(const uint8_t *code, int32_t off, int32_t wd, int32_t s, sks
         if (code[j])
             return sks__fail(err, SKS_EINVALID,
                              "steps[%d] (%s) reads column %d, which holds string codes: only encode steps may", s,
-                             STEP_NAMES[kind], j);
+                             sks__step_names[kind], j);
     return 0;
 }
 
@@ -199,6 +198,27 @@ static int check_encoding(const sks_encoding *e, int32_t s, int32_t j, sks_error
                              e->onehot ? "not a slot in -1..width-1" : "infinite");
     }
     return 0;
+}
+
+/* Where column j of the row after step st comes from: a column of the row
+ * before it (w_in wide, the step's span `span` columns from st->offset), or
+ * -1 when the step computed it (an encoding, a missing flag, a product).
+ * The row after it is w_out wide. The scorer moves columns the same way
+ * (predict.c, prep_row); here it carries what is known about them. */
+static int32_t source_column(const sks_step_desc *st, int32_t span, int32_t w_in, int32_t w_out, int32_t j)
+{
+    int32_t end = st->offset + span, added = w_out - w_in;
+    switch (st->kind) {
+    case SKS_STEP_SELECT:
+        return st->index[j];
+    case SKS_STEP_ELEMENTWISE:
+    case SKS_STEP_NORMALIZE:
+        return j; /* in place */
+    case SKS_STEP_INDICATOR: /* flags inserted after the span */
+        return j < end ? j : (j < end + added ? -1 : j - added);
+    default: /* encode, poly: the span is replaced by the step's output */
+        return j < st->offset ? j : (j < end + added ? -1 : j - added);
+    }
 }
 
 int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int32_t *spans, sks_error *err)
@@ -321,7 +341,7 @@ int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int
             break;
         if (w2 < 1 || w2 > MAX_FEATURES) {
             rc = sks__fail(err, SKS_EINVALID, "steps[%d] (%s) makes the row %lld columns wide, outside 1..%d", s,
-                           STEP_NAMES[st->kind], (long long)w2, MAX_FEATURES);
+                           sks__step_names[st->kind], (long long)w2, MAX_FEATURES);
             break;
         }
         if (spans != NULL)
@@ -332,17 +352,9 @@ int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int
             rc = sks__fail(err, SKS_ENOMEM, "out of memory");
             break;
         }
-        if (st->kind == SKS_STEP_SELECT) {
-            for (int32_t k = 0; k < st->n_index; k++)
-                next[k] = code[st->index[k]];
-        } else {
-            int32_t added = (int32_t)(w2 - w);
-            int32_t end = st->kind == SKS_STEP_INDICATOR ? st->offset + wd : st->offset;
-            memcpy(next, code, (size_t)end);
-            if (st->kind == SKS_STEP_ELEMENTWISE || st->kind == SKS_STEP_NORMALIZE)
-                memcpy(next + st->offset, code + st->offset, (size_t)wd);
-            int32_t tail = st->kind == SKS_STEP_INDICATOR ? end : st->offset + wd;
-            memcpy(next + tail + added, code + tail, (size_t)(w - tail));
+        for (int32_t j = 0; j < (int32_t)w2; j++) {
+            int32_t src = source_column(st, wd, w, (int32_t)w2, j);
+            next[j] = src >= 0 && code[src];
         }
         free(code);
         code = next;
@@ -672,19 +684,9 @@ static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
             rc = sks__fail(err, SKS_ENOMEM, "out of memory");
             goto done;
         }
-        for (int32_t j = 0; j < w2; j++)
-            next[j] = -1;
-        if (sd->kind == SKS_STEP_SELECT) {
-            for (int32_t k = 0; k < sd->n_index; k++)
-                next[k] = origin[sd->index[k]];
-        } else {
-            int32_t keep = sd->kind == SKS_STEP_ELEMENTWISE || sd->kind == SKS_STEP_NORMALIZE ||
-                                   sd->kind == SKS_STEP_INDICATOR
-                               ? st->offset + st->width
-                               : st->offset;
-            memcpy(next, origin, (size_t)keep * sizeof(int32_t));
-            int32_t tail = st->offset + st->width;
-            memcpy(next + tail + (w2 - w), origin + tail, (size_t)(w - tail) * sizeof(int32_t));
+        for (int32_t j = 0; j < w2; j++) {
+            int32_t src = source_column(sd, spans[s], w, w2, j);
+            next[j] = src >= 0 ? origin[src] : -1;
         }
         free(origin);
         origin = next;

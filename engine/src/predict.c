@@ -314,6 +314,15 @@ static bool set_bad(job *j, int kind, int64_t r, int64_t c)
     return false;
 }
 
+/* A bad value in column c of a row the steps made: named by the input
+ * column it still is (origin), or, when the steps made it, by c itself,
+ * marked as a preprocessed column. */
+static bool set_bad_in_row(job *j, int kind, int64_t r, int32_t origin, int64_t c)
+{
+    j->bad_derived = origin < 0;
+    return set_bad(j, kind, r, origin < 0 ? c : origin);
+}
+
 /* Code of string s (n bytes) in a vocabulary: its index, -1 when not in
  * it, NaN when missing (s == NULL). */
 const char sks_str_none[1] = "";
@@ -436,7 +445,7 @@ static bool encode_span(job *j, int64_t r, const sks__step *st, const double *x,
         int32_t i = find_cat(e, v);
         if (i < 0 && e->unknown_error) {
             j->bad_value = v;
-            return set_bad(j, 'u', r, e->origin >= 0 ? e->origin : st->offset + k);
+            return set_bad_in_row(j, 'u', r, e->origin, st->offset + k);
         }
         double out = e->map[i < 0 ? e->n_cats : i];
         if (!e->onehot) {
@@ -474,7 +483,7 @@ static bool prep_row(job *j, int64_t r)
             for (int32_t c = sel ? 0 : st->offset; c < (sel ? st->w_in : st->offset + st->width); c++) {
                 bool nan = isnan(x[c]);
                 if (isinf(x[c]) || (nan && st->check == SKS_CHECK_FINITE))
-                    return set_bad(j, nan ? 'N' : 'I', r, st->origin[c] >= 0 ? st->origin[c] : c);
+                    return set_bad_in_row(j, nan ? 'N' : 'I', r, st->origin[c], c);
             }
         }
         const double *v = st->values;
@@ -573,13 +582,10 @@ static bool prep_row(job *j, int64_t r)
     return true;
 }
 
-/* A bad value in column c of the row the estimator reads: named by the
- * input column it comes from, when it is one. */
-static bool set_bad_after_steps(job *j, int kind, int64_t r, int64_t c)
+/* The input column that estimator column c still is (all are, without steps). */
+static inline int32_t est_origin(const job *j, int64_t c)
 {
-    int32_t origin = j->m->est_origin != NULL ? j->m->est_origin[c] : (int32_t)c;
-    j->bad_derived = origin < 0;
-    return set_bad(j, kind, r, origin < 0 ? c : origin);
+    return j->m->est_origin != NULL ? j->m->est_origin[c] : (int32_t)c;
 }
 
 /* After the steps: the estimator's own input check on j->row, converted
@@ -592,9 +598,9 @@ static bool set_bad_after_steps(job *j, int kind, int64_t r, int64_t c)
             T x = (T)j->row[c];                                                            \
             dst[c * step] = x;                                                             \
             if (isnan(x) && !in->allow_nan)                                                \
-                return set_bad_after_steps(j, 'n', r, c);                                  \
+                return set_bad_in_row(j, 'n', r, est_origin(j, c), c);                            \
             if (isinf(x) && !in->allow_inf)                                                \
-                return set_bad_after_steps(j, 'i', r, c);                                  \
+                return set_bad_in_row(j, 'i', r, est_origin(j, c), c);                            \
             *has_nan |= !isfinite(x);                                                      \
         }                                                                                  \
         return true;                                                                       \
@@ -818,16 +824,24 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
                              "does not accept NaN.",
                              row, col, est);
         case 'u': {
-            const char *name = sks_model_feature_name(m, (int32_t)col);
-            char value[48];
-            if (sks_model_column_is_str(m, (int32_t)col) == 1)
-                snprintf(value, sizeof value, "a string it has not seen");
+            /* The value as the caller sent it: a table's string, else the number. */
+            const char *name = jobs[t].bad_derived ? NULL : sks_model_feature_name(m, (int32_t)col);
+            char value[96];
+            const sks_column *sc = T != NULL && !jobs[t].bad_derived && sks_model_column_is_str(m, (int32_t)col) == 1
+                                       ? &T->cols[col] : NULL;
+            if (sc != NULL && sc->str[row] == SKS_STR_NONE)
+                snprintf(value, sizeof value, "[None]");
+            else if (sc != NULL && sc->str[row] == NULL)
+                snprintf(value, sizeof value, "[nan]");
+            else if (sc != NULL)
+                snprintf(value, sizeof value, "['%.*s%s']", (int)(sc->len[row] < 64 ? sc->len[row] : 64), sc->str[row],
+                         sc->len[row] > 64 ? "..." : "");
             else
-                snprintf(value, sizeof value, "%.17g", jobs[t].bad_value);
+                snprintf(value, sizeof value, "[%.17g]", jobs[t].bad_value);
             return sks__fail(err, SKS_EVALUE,
-                             "Found unknown categories in column %lld%s%.64s%s during transform: %s (row %lld); "
+                             "Found unknown categories %s in %s %lld%s%.64s%s during transform (row %lld); "
                              "the encoder was fitted with handle_unknown='error'.",
-                             col, name ? " (\"" : "", name ? name : "", name ? "\")" : "", value, row);
+                             value, which, col, name ? " (\"" : "", name ? name : "", name ? "\")" : "", row);
         }
         default:
             return sks__fail(err, SKS_EVALUE,

@@ -82,6 +82,36 @@ def _frame_to_array(X: Any) -> np.ndarray:
         raise ValueError(f"X contains a column that is not numeric: {exc}") from exc
 
 
+def _refuse_sparse_or_series(X: Any, estimator: str) -> None:
+    if _is_sparse(X):
+        raise TypeError(
+            f"skscore does not score sparse matrices; convert X with X.toarray() "
+            f"first ({estimator})."
+        )
+    if _frame_columns(X) is None and getattr(X, "ndim", None) == 1 and hasattr(X, "to_numpy") \
+            and hasattr(X, "index"):
+        raise ValueError(
+            f"Expected a 2-dimensional container but got {type(X)} instead. Pass a "
+            "DataFrame containing a single row (i.e. single sample) or a single column "
+            "(i.e. single feature) instead."
+        )
+
+
+def _require_2d(array: np.ndarray, estimator: str) -> None:
+    """scikit-learn's words for an array that is not 2-D."""
+    if array.ndim in (0, 1):
+        raise ValueError(
+            f"Expected 2D array, got {'scalar' if array.ndim == 0 else '1D'} array instead:\narray={array}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if "
+            "your data has a single feature or array.reshape(1, -1) "
+            "if it contains a single sample."
+        )
+    if array.ndim > 2:
+        raise ValueError(
+            f"Found array with dim {array.ndim}, while dim <= 2 is required by {estimator}."
+        )
+
+
 def as_array(model: Any, X: Any) -> np.ndarray:
     """Return X as a 2-D, aligned, native-endian float32 or float64 array.
 
@@ -89,47 +119,22 @@ def as_array(model: Any, X: Any) -> np.ndarray:
     scikit-learn's input validation when X cannot be scored.
     """
     estimator = model.estimator or "the model"
-    if _is_sparse(X):
-        raise TypeError(
-            f"skscore does not score sparse matrices; convert X with X.toarray() "
-            f"first ({estimator})."
-        )
+    _refuse_sparse_or_series(X, estimator)
     columns = _frame_columns(X)
     if columns is not None:
         X = _frame_to_array(_select_columns(model, X, columns))
-    elif getattr(X, "ndim", None) == 1 and hasattr(X, "to_numpy") and hasattr(X, "index"):
-        raise ValueError(
-            f"Expected a 2-dimensional container but got {type(X)} instead. Pass a "
-            "DataFrame containing a single row (i.e. single sample) or a single column "
-            "(i.e. single feature) instead."
-        )
     array = np.asarray(X)
 
     if array.dtype.kind == "c":
         raise ValueError(f"Complex data not supported\n{array}\n")
-    if array.ndim == 0:
-        raise ValueError(
-            f"Expected 2D array, got scalar array instead:\narray={array}.\n"
-            "Reshape your data either using array.reshape(-1, 1) if "
-            "your data has a single feature or array.reshape(1, -1) "
-            "if it contains a single sample."
-        )
-    if array.ndim == 1:
-        raise ValueError(
-            f"Expected 2D array, got 1D array instead:\narray={array}.\n"
-            "Reshape your data either using array.reshape(-1, 1) if "
-            "your data has a single feature or array.reshape(1, -1) "
-            "if it contains a single sample."
-        )
+    if array.ndim in (0, 1):
+        _require_2d(array, estimator)
     if array.dtype.kind in "USV":
         raise ValueError(
             "dtype='numeric' is not compatible with arrays of bytes/strings."
             "Convert your data to numeric values explicitly instead."
         )
-    if array.ndim > 2:
-        raise ValueError(
-            f"Found array with dim {array.ndim}, while dim <= 2 is required by {estimator}."
-        )
+    _require_2d(array, estimator)
     if array.dtype not in (np.float32, np.float64):
         try:
             array = array.astype(np.float64)
@@ -189,42 +194,24 @@ def as_table(model: Any, X: Any) -> tuple[int, list[Any]]:
     """X as the engine's table for a model with string (or ignored) columns:
     (rows, one entry per input column: a 1-D float32/float64 array, or a
     list of str/None for string columns). Raises ValueError worded like
-    scikit-learn's input validation."""
+    scikit-learn's input validation; the wrong number of columns and zero
+    rows are the extension's and the engine's to report."""
     info = model.info()
     n_features = info["n_features"]
     strings, ignored = set(info["string_columns"]), set(info["ignored_columns"])
     estimator = model.estimator or "the model"
-    if _is_sparse(X):
-        raise TypeError(f"skscore does not score sparse matrices ({estimator}).")
+    _refuse_sparse_or_series(X, estimator)
     columns = _frame_columns(X)
     if columns is not None:
         X = _select_columns(model, X, columns)
         n, width = X.shape
-        if width != n_features:
-            raise ValueError(
-                f"X has {width} features, but {estimator} is expecting {n_features} features as input."
-            )
-        cols = _frame_arrays(X, n_features)
     else:
-        array = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
-        if array.ndim != 2:
-            raise ValueError(
-                f"Expected 2D array, got {array.ndim}D array instead:\narray={array}.\n"
-                "Reshape your data either using array.reshape(-1, 1) if "
-                "your data has a single feature or array.reshape(1, -1) "
-                "if it contains a single sample."
-            )
-        n, width = array.shape
-        if width != n_features:
-            raise ValueError(
-                f"X has {width} features, but {estimator} is expecting {n_features} features as input."
-            )
-        cols = [array[:, c] for c in range(n_features)]
-    if n == 0:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape=(0, {n_features})) while a minimum of 1 is "
-            f"required by {estimator}."
-        )
+        X = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
+        _require_2d(X, estimator)
+        n, width = X.shape
+    if width != n_features:
+        return n, [np.zeros(n)] * width  # the engine refuses it in scikit-learn's words
+    cols = _frame_arrays(X, n_features) if columns is not None else [X[:, c] for c in range(n_features)]
     out: list[Any] = []
     for c, col in enumerate(cols):
         if c in ignored:

@@ -365,7 +365,7 @@ GOOD = ["paris", "S", 0.1, 1.0, "a"]
 BAD: list[tuple] = [
     # (route, content type, body, status, words in the error)
     ("/models/lr/predict", J, {"features": ["paris", "XL", 0.1, 1.0, "a"]}, 422,
-     "Found unknown categories in column 1 (\"size\")"),
+     "Found unknown categories ['XL'] in column 1 (\"size\")"),
     ("/models/rf/predict", J, {"instances": [GOOD, ["paris", "XL", 0.1, 1.0, "a"]]}, 422, "(row 1)"),
     ("/v1/models/rf:predict", J, {"instances": [{"city": "x", "size": "", "x": 0, "y": 0, "id": 0}]}, 422,
      "unknown categories"),
