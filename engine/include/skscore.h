@@ -30,7 +30,7 @@ extern "C" {
 /* The model file format version this engine writes. It reads every
  * version with the same major number and a minor number <= this one. */
 #define SKS_FORMAT_MAJOR 1
-#define SKS_FORMAT_MINOR 1
+#define SKS_FORMAT_MINOR 2
 
 /* ---------------------------------------------------------------- errors */
 
@@ -111,9 +111,22 @@ typedef enum sks_link {
                                    (-0.5 when p0 == 0); decision = score -
                                    p1; predict: class 0 (-1) when decision
                                    < 0, else class 1 (1) */
-    SKS_LINK_SOFTMAX_SEQ = 10   /* multiclass: softmax(d) with the classes
+    SKS_LINK_SOFTMAX_SEQ = 10,  /* multiclass: softmax(d) with the classes
                                    summed left to right (LightGBM's order),
                                    not pairwise */
+    /* XGBoost's float32 transforms (src/common/math.h), d rounded to
+     * float32 first: */
+    SKS_LINK_LOGISTIC_F32 = 11, /* p = 1 / (expf(min(-d, 88.7)) + 1 + 1e-16)
+                                   in float32. Binary classifiers: proba =
+                                   [1-p, p], predict class 1 when p > 0.5;
+                                   regressors: predict = p */
+    SKS_LINK_SOFTMAX_F32 = 12,  /* multiclass: expf(d - max) in float32,
+                                   summed in float64, each divided by the
+                                   sum as float32. predict: the first
+                                   largest probability, or with
+                                   link_params[0] == 1 the first largest d
+                                   (multi:softmax) */
+    SKS_LINK_EXP_F32 = 13       /* regressors: predict = expf(d) */
 } sks_link;
 
 /* How the trees of an ensemble are combined, per row and in tree order. */
@@ -126,12 +139,14 @@ typedef enum sks_aggregation {
 /* How a node compares a feature value x with its float64 threshold t. */
 typedef enum sks_compare {
     SKS_CMP_F32_LE = 1, /* scikit-learn trees: (float)x <= t goes left */
-    SKS_CMP_F64_LE = 2  /* HistGradientBoosting: x <= t in float64 */
+    SKS_CMP_F64_LE = 2, /* HistGradientBoosting: x <= t in float64 */
+    SKS_CMP_F32_LT = 3  /* XGBoost: (float)x < t goes left */
 } sks_compare;
 
 typedef enum sks_cat_rule {
     SKS_CAT_SKLEARN = 0,  /* HistGradientBoosting's categorical splits */
-    SKS_CAT_LIGHTGBM = 1  /* LightGBM's */
+    SKS_CAT_LIGHTGBM = 1, /* LightGBM's */
+    SKS_CAT_XGBOOST = 2   /* XGBoost's */
 } sks_cat_rule;
 
 typedef enum sks_estimator_kind {
@@ -336,10 +351,18 @@ typedef struct sks_desc {
      * missing side (scikit-learn's _predictor.pyx on x86-64). With
      * cat_rule SKS_CAT_LIGHTGBM (LightGBM's CategoricalDecision): NaN goes
      * right; else c = (int32_t)x: left when 0 <= c < 256 and c is in the
-     * left set, else right (the known set is not used). */
+     * left set, else right (the known set is not used). With cat_rule
+     * SKS_CAT_XGBOOST (XGBoost's common::Decision, compare
+     * SKS_CMP_F32_LT): x is rounded to float32; NaN goes the missing side;
+     * else right when 0 <= x < 2^24 and c = (int32_t)x is in the first
+     * set (c < 256), else left (the second set is not used). */
     int32_t n_cat_bitsets;
     const uint32_t *cat_bitsets;
     sks_cat_rule cat_rule;
+    /* SKS_AGG_SUM: nonzero sums in float32, as XGBoost does: the sum
+     * starts at base and is rounded to float32 after each tree's value is
+     * added; base and leaf values must be float32 numbers. */
+    int sum_f32;
 
     /* SKS_EST_LINEAR: raw[t] = sum_j x[j] * coef[t][j] + intercept[t].
      * Regressors have n_targets == n_outputs; binary classifiers 1,
@@ -424,7 +447,15 @@ typedef struct sks_info {
     int32_t n_ignored_columns;    /* input columns no step reads */
     int coef_dtype;               /* linear: SKS_F32 or SKS_F64; else 0 */
     int intercept_dtype;          /* linear: SKS_F32 or SKS_F64; else 0 */
+    int output_dtype;             /* SKS_F32: every score output is a
+                                     float32 number (XGBoost: float32 sums
+                                     and links), which callers may return
+                                     as float32; else SKS_F64 */
 } sks_info;
+
+/* The model file's name of a link ("logistic", "softmax_f32", ...), or
+ * "unknown". */
+const char *sks_link_name(sks_link link);
 
 /* Fills *info; its strings live as long as m. */
 void sks_model_info(const sks_model *m, sks_info *info);

@@ -85,9 +85,17 @@ static const char *task_name(sks_task t)
 
 static const char *const LINK_NAMES[] = {"none",    "proba",          "logistic",       "logistic_ovr",
                                          "softmax", "softmax_binary", "modified_huber", "half_logistic",
-                                         "exp",     "isolation",      "softmax_seq"};
+                                         "exp",     "isolation",      "softmax_seq",    "logistic_f32",
+                                         "softmax_f32", "exp_f32"};
 enum { N_LINKS = sizeof(LINK_NAMES) / sizeof(LINK_NAMES[0]) };
+
+const char *sks_link_name(sks_link link)
+{
+    return (unsigned)link < N_LINKS ? LINK_NAMES[link] : "unknown";
+}
 static const char *const AGG_NAMES[] = {"single", "mean", "sum"};
+static const char *const CMP_NAMES[] = {NULL, "f32_le", "f64_le", "f32_lt"};
+static const char *const CAT_RULE_NAMES[] = {"sklearn", "lightgbm", "xgboost"};
 const char *const sks__step_names[6] = {"elementwise", "select", "encode", "indicator", "normalize", "poly"};
 const char *const sks__op_names[6] = {NULL, "sub", "div", "mul", "add", "fill_nan"};
 const char *const sks__norm_names[4] = {NULL, "l1", "l2", "max"};
@@ -104,6 +112,14 @@ static void pk_bool(msgpack_packer *pk, int b)
 /* Format 1.1 features: string columns, steps other than whole-row
  * elementwise ones. Files without them are written as 1.0, which older
  * engines read. */
+/* Format 1.2 features: XGBoost's float32 arithmetic (float32 sums,
+ * "f32_lt" comparisons, its categorical rule and float32 links). */
+static bool needs_minor_2(const sks_desc *d)
+{
+    return d->link >= SKS_LINK_LOGISTIC_F32 ||
+           (d->kind == SKS_EST_TREES && (d->sum_f32 || d->compare == SKS_CMP_F32_LT || d->cat_rule == SKS_CAT_XGBOOST));
+}
+
 static bool needs_minor_1(const sks_desc *d, const int32_t *widths, const int32_t *spans)
 {
     if (d->vocab != NULL || d->ignored != NULL || d->n_cat_bitsets > 0)
@@ -303,13 +319,18 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
     for (int32_t i = 0; i < d->n_steps; i++)
         pk_step(pk, &d->steps[i], spans[i], v11);
     if (d->kind == SKS_EST_TREES) {
-        msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL) + 2 * (d->n_cat_bitsets > 0));
+        msgpack_pack_map(pk, 5 + (d->base != NULL) + (d->tree_output != NULL) + 2 * (d->n_cat_bitsets > 0) +
+                                 (d->sum_f32 != 0));
         pk_str(pk, "kind");
         pk_str(pk, "trees");
         pk_str(pk, "aggregation");
         pk_str(pk, AGG_NAMES[d->aggregation]);
         pk_str(pk, "compare");
-        pk_str(pk, d->compare == SKS_CMP_F64_LE ? "f64_le" : "f32_le");
+        pk_str(pk, CMP_NAMES[d->compare]);
+        if (d->sum_f32) {
+            pk_str(pk, "sum");
+            pk_str(pk, "f32");
+        }
         pk_str(pk, "n_values");
         msgpack_pack_int64(pk, d->n_values);
         if (d->base != NULL) {
@@ -324,7 +345,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
             pk_str(pk, "cat_bitsets");
             pk_array(pk, "u32", d->cat_bitsets, (size_t)d->n_cat_bitsets * 64);
             pk_str(pk, "cat_rule");
-            pk_str(pk, d->cat_rule == SKS_CAT_LIGHTGBM ? "lightgbm" : "sklearn");
+            pk_str(pk, CAT_RULE_NAMES[d->cat_rule]);
         }
         pk_str(pk, "trees");
         msgpack_pack_array(pk, (size_t)d->n_trees);
@@ -410,7 +431,7 @@ int sks_desc_serialize(const sks_desc *d, void **out, size_t *out_len, sks_error
     }
     memcpy(p, MAGIC, 8);
     put_le(p + 8, SKS_FORMAT_MAJOR, 2);
-    put_le(p + 10, v11 ? 1 : 0, 2);
+    put_le(p + 10, needs_minor_2(d) ? 2 : (v11 ? 1 : 0), 2);
     put_le(p + 12, 0, 4);
     put_le(p + 16, body, 8);
     unsigned int n = 0;
@@ -952,7 +973,6 @@ static int rd_tree(reader *r, sks_desc *d, int32_t t, sks_tree_desc *tr)
 static int rd_step(reader *r, sks_desc *d, int32_t est_width)
 {
     static const char *const kinds[] = {NULL, "trees", "linear"};
-    static const char *const cmps[] = {NULL, "f32_le", "f64_le"};
     uint32_t n;
     int64_t at = sks__mp_offset(&r->mp);
     int rc = rd_map(r, &n);
@@ -971,11 +991,15 @@ static int rd_step(reader *r, sks_desc *d, int32_t est_width)
             rc = rd_enum(r, kinds, 3, &v, "step kind");
             d->kind = (sks_estimator_kind)v;
             have_kind = true;
+        } else if (key_is(k, kn, "sum")) {
+            static const char *const sums[] = {"f64", "f32"};
+            rc = rd_enum(r, sums, 2, &v, "sum");
+            d->sum_f32 = v;
         } else if (key_is(k, kn, "aggregation")) {
             rc = rd_enum(r, AGG_NAMES, 3, &v, "aggregation");
             d->aggregation = (sks_aggregation)v;
         } else if (key_is(k, kn, "compare")) {
-            rc = rd_enum(r, cmps, 3, &v, "comparison");
+            rc = rd_enum(r, CMP_NAMES, 4, &v, "comparison");
             d->compare = (sks_compare)v;
         } else if (key_is(k, kn, "n_values")) {
             rc = rd_int(r, 1, 1 << 20, &d->n_values, "n_values");
@@ -993,8 +1017,7 @@ static int rd_step(reader *r, sks_desc *d, int32_t est_width)
                 return fmt_err(r, sks__mp_offset(&r->mp), "steps[0]: \"base\" must follow n_values and precede trees");
             rc = rd_typed(r, "f64", 8, d->n_values, (void **)&d->base, "base");
         } else if (key_is(k, kn, "cat_rule")) {
-            static const char *const rules[] = {"sklearn", "lightgbm"};
-            rc = rd_enum(r, rules, 2, &v, "categorical rule");
+            rc = rd_enum(r, CAT_RULE_NAMES, 3, &v, "categorical rule");
             d->cat_rule = (sks_cat_rule)v;
         } else if (key_is(k, kn, "cat_bitsets")) {
             if (have_trees)

@@ -68,6 +68,9 @@ typedef struct sks__forest {
     int32_t max_depth;
     uint32_t *cat_bitsets; /* NULL, or n x 16 words (left set, known set) */
     sks_cat_rule cat_rule;
+    bool sum_f32;    /* each tree's value added in float32 (XGBoost) */
+    bool round_rows; /* nodes64 rows rounded to float32 first (XGBoost's
+                        categorical forests walk the float64 layout) */
 } sks__forest;
 
 typedef struct sks__linear {

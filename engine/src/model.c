@@ -99,8 +99,16 @@ static int check_tree(const sks_desc *d, int32_t t, int32_t nf, sks_error *err)
         int32_t l = tr->left[i], r = tr->right[i];
         if ((l == -1) != (r == -1))
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: one child is a leaf marker (-1), the other is %d", t, i, l == -1 ? r : l);
-        if (l == -1)
+        if (l == -1) {
+            int32_t lw = d->tree_output != NULL ? 1 : d->n_values;
+            for (int32_t k = 0; d->sum_f32 && k < lw; k++) {
+                double v = tr->value[(size_t)i * (size_t)lw + (size_t)k];
+                if ((double)(float)v != v && !isnan(v))
+                    return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: value %.17g is not a float32 number (float32 sums)",
+                                     t, i, v);
+            }
             continue;
+        }
         if (l <= 0 || l >= n || r <= 0 || r >= n)
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: child %d is outside 1..%d", t, i, (l <= 0 || l >= n) ? l : r, n - 1);
         if (tr->feature[i] < 0 || tr->feature[i] >= nf)
@@ -111,8 +119,9 @@ static int check_tree(const sks_desc *d, int32_t t, int32_t nf, sks_error *err)
                                  tr->cat[i], d->n_cat_bitsets - 1);
             if (d->cat_rule == SKS_CAT_LIGHTGBM && tr->missing_left != NULL && tr->missing_left[i])
                 return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: LightGBM categorical splits send NaN right", t, i);
-        } else if (isnan(tr->threshold[i])) {
-            return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: threshold is NaN", t, i);
+        } else if (isnan(tr->threshold[i]) || (d->compare == SKS_CMP_F32_LT && tr->threshold[i] == -INFINITY)) {
+            return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: threshold is %s", t, i,
+                             isnan(tr->threshold[i]) ? "NaN" : "-inf, which \"f32_lt\" cannot compare with");
         }
         if (tr->missing_left != NULL && tr->missing_left[i] > 1)
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: missing_left is %d, not 0 or 1", t, i, tr->missing_left[i]);
@@ -396,7 +405,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         return rc;
     if (d->n_outputs < 1 || d->n_outputs > (1 << 20))
         return sks__fail(err, SKS_EINVALID, "n_outputs is %d, outside 1..%d", d->n_outputs, 1 << 20);
-    if ((unsigned)d->link > SKS_LINK_SOFTMAX_SEQ)
+    if ((unsigned)d->link > SKS_LINK_EXP_F32)
         return sks__fail(err, SKS_EINVALID, "unknown link %d", (int)d->link);
 
     if (d->task == SKS_TASK_CLASSIFICATION) {
@@ -434,15 +443,26 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
     if (d->kind == SKS_EST_TREES) {
         if (d->n_trees < 1 || d->n_trees > MAX_TREES || d->trees == NULL)
             return sks__fail(err, SKS_EINVALID, "n_trees is %d, outside 1..%d", d->n_trees, MAX_TREES);
-        if (d->compare != SKS_CMP_F32_LE && d->compare != SKS_CMP_F64_LE)
+        if (d->compare != SKS_CMP_F32_LE && d->compare != SKS_CMP_F64_LE && d->compare != SKS_CMP_F32_LT)
             return sks__fail(err, SKS_EINVALID, "unknown comparison %d", (int)d->compare);
         if (d->n_cat_bitsets < 0 || d->n_cat_bitsets > (1 << 24) || (d->n_cat_bitsets > 0 && d->cat_bitsets == NULL))
             return sks__fail(err, SKS_EINVALID, "n_cat_bitsets is %d, outside 0..%d", d->n_cat_bitsets, 1 << 24);
-        if ((unsigned)d->cat_rule > SKS_CAT_LIGHTGBM)
+        if ((unsigned)d->cat_rule > SKS_CAT_XGBOOST)
             return sks__fail(err, SKS_EINVALID, "unknown categorical rule %d", (int)d->cat_rule);
-        /* The categorical walk reads float64 nodes of an ensemble. */
-        if (d->n_cat_bitsets > 0 && (d->compare != SKS_CMP_F64_LE || d->aggregation == SKS_AGG_SINGLE))
-            return sks__fail(err, SKS_EINVALID, "categorical splits need compare \"f64_le\" and an ensemble");
+        /* The categorical walk reads float64 nodes of an ensemble; XGBoost's
+         * rule goes with its comparison, the others with "f64_le". */
+        if (d->n_cat_bitsets > 0 &&
+            (d->compare != (d->cat_rule == SKS_CAT_XGBOOST ? SKS_CMP_F32_LT : SKS_CMP_F64_LE) ||
+             d->aggregation == SKS_AGG_SINGLE))
+            return sks__fail(err, SKS_EINVALID, "categorical splits need an ensemble and compare \"%s\" with rule %d",
+                             d->cat_rule == SKS_CAT_XGBOOST ? "f32_lt" : "f64_le", (int)d->cat_rule);
+        if (d->sum_f32 != 0 && (d->sum_f32 != 1 || d->aggregation != SKS_AGG_SUM))
+            return sks__fail(err, SKS_EINVALID, "float32 sums (sum_f32 %d) need aggregation \"sum\"", d->sum_f32);
+        if (d->sum_f32 && d->base != NULL)
+            for (int32_t k = 0; k < d->n_values; k++)
+                if ((double)(float)d->base[k] != d->base[k] && !isnan(d->base[k]))
+                    return sks__fail(err, SKS_EINVALID, "base[%d] is %.17g, not a float32 number (float32 sums)", k,
+                                     d->base[k]);
         if ((unsigned)d->aggregation > SKS_AGG_SUM || (d->aggregation == SKS_AGG_SINGLE && d->n_trees != 1))
             return sks__fail(err, SKS_EINVALID, "aggregation %d does not fit %d trees", (int)d->aggregation, d->n_trees);
         /* Probability trees give n_classes values; raw-score (boosted)
@@ -455,7 +475,10 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         bool ok;
         switch (d->link) {
         case SKS_LINK_NONE:
-        case SKS_LINK_EXP: ok = !clf; break;
+        case SKS_LINK_EXP:
+        case SKS_LINK_EXP_F32: ok = !clf; break;
+        case SKS_LINK_LOGISTIC_F32: ok = binary || !clf; break;
+        case SKS_LINK_SOFTMAX_F32: ok = clf && !binary && d->n_classes > 2; break;
         case SKS_LINK_PROBA: ok = clf; break;
         case SKS_LINK_LOGISTIC:
         case SKS_LINK_HALF_LOGISTIC: ok = binary; break;
@@ -821,10 +844,12 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
         in->n_trees = m->forest.n_trees;
         in->n_nodes = m->forest.n_nodes;
         in->max_depth = m->forest.max_depth;
+        in->output_dtype = d->sum_f32 ? SKS_F32 : SKS_F64;
     } else {
         size_t nc = (size_t)d->n_targets * (size_t)m->est_width;
         m->linear.n_targets = d->n_targets;
         in->coef_dtype = d->coef_dtype == SKS_F32 ? SKS_F32 : SKS_F64;
+        in->output_dtype = SKS_F64;
         in->intercept_dtype = d->intercept_dtype == SKS_F32 ? SKS_F32 : SKS_F64;
         m->linear.coef = dup_mem(d->coef, nc * 8, &fail);
         m->linear.intercept = dup_mem(d->intercept, (size_t)d->n_targets * 8, &fail);

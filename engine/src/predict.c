@@ -64,6 +64,31 @@ DEFINE_NP_SUM(np_sum_f32, float)
 /* scipy.special.expit for doubles: 1 / (1 + exp(-x)), with libm's exp. */
 static double expit(double x) { return 1.0 / (1.0 + exp(-x)); }
 
+/* XGBoost's common::Sigmoid(float) (src/common/math.h), in float32. */
+static float sigmoid_f32(float x)
+{
+    const float eps = 1e-16f;
+    float e = expf(88.7f < -x ? 88.7f : -x); /* std::min(-x, 88.7f): NaN stays NaN */
+    return 1.0f / (e + 1.0f + eps);
+}
+
+/* XGBoost's common::Softmax over float32 scores: the max by fmaxf, the
+ * exps summed in float64, each divided by the sum as float32. */
+static void softmax_f32(const double *d, double *p, int32_t c) /* p may be d */
+{
+    float m = (float)d[0];
+    for (int32_t k = 1; k < c; k++)
+        m = fmaxf((float)d[k], m);
+    double s = 0;
+    for (int32_t k = 0; k < c; k++) {
+        float e = expf((float)d[k] - m);
+        p[k] = e;
+        s += e;
+    }
+    for (int32_t k = 0; k < c; k++)
+        p[k] = (float)p[k] / (float)s;
+}
+
 static int64_t argmax(const double *v, int32_t n)
 {
     int32_t best = 0;
@@ -156,8 +181,22 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
             out[k] = exp(raw[k]);
         return;
     }
+    if (in->task == SKS_TASK_REGRESSION && (in->link == SKS_LINK_EXP_F32 || in->link == SKS_LINK_LOGISTIC_F32)) {
+        for (int32_t k = 0; k < nr; k++)
+            out[k] = in->link == SKS_LINK_EXP_F32 ? expf((float)raw[k]) : sigmoid_f32((float)raw[k]);
+        return;
+    }
     if (in->task == SKS_TASK_REGRESSION || what == SKS_OUT_DECISION) {
         memcpy(out, raw, (size_t)nr * sizeof(double));
+        return;
+    }
+    if (what == SKS_OUT_PREDICT && in->link == SKS_LINK_LOGISTIC_F32) {
+        out[0] = sigmoid_f32((float)raw[0]) > 0.5f ? 1.0 : 0.0; /* XGBClassifier: class_probs > 0.5 */
+        return;
+    }
+    if (what == SKS_OUT_PREDICT && in->link == SKS_LINK_SOFTMAX_F32 && m->link_params[0] != 1) {
+        softmax_f32(raw, raw, nr); /* XGBClassifier: argmax of the probabilities */
+        out[0] = (double)argmax(raw, nr);
         return;
     }
     if (what == SKS_OUT_PREDICT) {
@@ -189,6 +228,15 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
         memcpy(out, raw, (size_t)c * sizeof(double));
         softmax(out, c, in->link == SKS_LINK_SOFTMAX_SEQ);
         break;
+    case SKS_LINK_LOGISTIC_F32: {
+        float p = sigmoid_f32((float)raw[0]);
+        out[0] = 1.0f - p;
+        out[1] = p;
+        break;
+    }
+    case SKS_LINK_SOFTMAX_F32:
+        softmax_f32(raw, out, c);
+        break;
     case SKS_LINK_SOFTMAX_BINARY:
         out[0] = -raw[0];
         out[1] = raw[0];
@@ -207,6 +255,7 @@ static void finish_row(const sks_model *m, sks_output what, double *raw, double 
         break;
     case SKS_LINK_NONE:
     case SKS_LINK_EXP:
+    case SKS_LINK_EXP_F32:
     case SKS_LINK_ISOLATION:
         break; /* refused by sks_model_output_cols; regressors end above */
     }
@@ -709,6 +758,9 @@ static void *run_job(void *arg)
             bool has_nan = false;
             if (!(f64 ? load_f64(j, r0, n, xbuf, &has_nan) : load_f32(j, r0, n, xbuf, &has_nan)))
                 goto done;
+            if (f64 && m->forest.round_rows) /* XGBoost reads float32 */
+                for (size_t k = 0; k < (size_t)n * (size_t)nc; k++)
+                    ((double *)xbuf)[k] = (float)((double *)xbuf)[k];
             sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, scratch, raw);
         } else {
             n = (int32_t)(j->r1 - r0 < SKS__LIN_BLOCK ? j->r1 - r0 : SKS__LIN_BLOCK);

@@ -29,17 +29,39 @@ static float f32_floor(double t)
     return f;
 }
 
+/* The largest float32 below t: x < t exactly when x <= it, for float32 x. */
+static float f32_below(double t)
+{
+    float f = f32_floor(t);
+    return (double)f == t ? nextafterf(f, -INFINITY) : f;
+}
+
 /* Writes node i of either layout. Float32 nodes hold the largest float32
- * not above the threshold (exact for float32 x); float64 nodes hold it as
- * is. Leaves: thr NaN, left = value slot, right = themselves. */
-static void set_node(sks__forest *f, int32_t i, double thr, uint32_t feature, int32_t left,
+ * not above the threshold (exact for float32 x), or below it for "<"
+ * comparisons; float64 nodes hold it as is, or for "<" on rows rounded to
+ * float32 (round_rows), the float32 below it. Leaves: thr NaN, left =
+ * value slot, right = themselves. */
+static void set_node(sks__forest *f, sks_compare cmp, int32_t i, double thr, uint32_t feature, int32_t left,
                      int32_t right, int32_t cat)
 {
-    if (f->nodes64 != NULL) {
-        f->nodes64[i] = (sks__node64){thr, feature, left, right, cat};
-    } else {
-        f->nodes[i] = (sks__node){isnan(thr) ? NAN : f32_floor(thr), feature, left, right};
-    }
+    bool lt = cmp == SKS_CMP_F32_LT && !isnan(thr);
+    if (f->nodes64 != NULL)
+        f->nodes64[i] = (sks__node64){lt ? (double)f32_below(thr) : thr, feature, left, right, cat};
+    else
+        f->nodes[i] = (sks__node){isnan(thr) ? NAN : lt ? f32_below(thr) : f32_floor(thr), feature, left, right};
+}
+
+/* Adds a leaf's lw values to a row's sums: in float64, or rounded to
+ * float32 after the add (XGBoost's float32 sum; the float64 sum of two
+ * float32 numbers is exact, so rounding it gives the float32 sum). */
+static inline void add_leaf(double *a, const double *v, int32_t lw, bool f32)
+{
+    if (f32)
+        for (int32_t k = 0; k < lw; k++)
+            a[k] = (float)(a[k] + v[k]);
+    else
+        for (int32_t k = 0; k < lw; k++)
+            a[k] += v[k];
 }
 
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
@@ -57,8 +79,12 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     f->n_values = d->n_values;
     f->leaf_width = d->tree_output != NULL ? 1 : d->n_values;
     f->aggregation = d->aggregation;
+    f->sum_f32 = d->sum_f32 != 0;
     const int32_t lw = f->leaf_width;
-    if (d->compare == SKS_CMP_F64_LE)
+    /* Categorical splits walk the float64 layout; XGBoost's compare its
+     * float32 rows there. */
+    f->round_rows = d->compare == SKS_CMP_F32_LT && d->n_cat_bitsets > 0;
+    if (d->compare == SKS_CMP_F64_LE || f->round_rows)
         f->nodes64 = malloc((size_t)total * sizeof(sks__node64));
     else
         f->nodes = malloc((size_t)total * sizeof(sks__node));
@@ -123,7 +149,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             if (depth > f->max_depth)
                 f->max_depth = depth;
             if (tr->left[src] == -1) {
-                set_node(f, me, NAN, 0, (int32_t)slot, me, -1);
+                set_node(f, d->compare, me, NAN, 0, (int32_t)slot, me, -1);
                 memcpy(&f->values[slot * lw], &tr->value[(size_t)src * (size_t)lw], (size_t)lw * sizeof(double));
                 slot++;
                 continue;
@@ -132,7 +158,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             if (tr->missing_left != NULL && tr->missing_left[src])
                 feature |= SKS__MISSING_LEFT;
             int32_t cat = tr->cat != NULL ? tr->cat[src] : -1;
-            set_node(f, me, cat >= 0 ? 0.0 : tr->threshold[src], feature, me + 1, -1, cat);
+            set_node(f, d->compare, me, cat >= 0 ? 0.0 : tr->threshold[src], feature, me + 1, -1, cat);
             /* Right first on the stack, so the left subtree comes next. */
             stack[top * 2] = tr->right[src];
             stack[top * 2 + 1] = depth + 1;
@@ -213,10 +239,8 @@ enum { LANES = 16 };
                     idx[l++] = nx;                                                             \
                     continue;                                                                  \
                 }                                                                              \
-                const double *v = &f->values[(size_t)nd->left * (size_t)lw];                   \
-                double *a = &acc[(size_t)row[l] * (size_t)nv + col];                           \
-                for (int32_t k = 0; k < lw; k++)                                               \
-                    a[k] += v[k];                                                              \
+                add_leaf(&acc[(size_t)row[l] * (size_t)nv + col],                             \
+                         &f->values[(size_t)nd->left * (size_t)lw], lw, f->sum_f32);           \
                 if (next < n) {                                                                \
                     row[l] = next++;                                                           \
                     idx[l++] = root;                                                           \
@@ -281,6 +305,15 @@ static int32_t walk_cat(const sks__forest *f, int32_t t, const double *row)
             i = missing_left ? nd->left : nd->right;
         } else if (nd->cat < 0) {
             i = x <= nd->thr ? nd->left : nd->right;
+        } else if (f->cat_rule == SKS_CAT_XGBOOST) {
+            /* common::Decision: out of range goes left; else right when
+             * (int32_t)x is in the set (x is a float32 here) */
+            bool in = false;
+            if (x >= 0 && x < 16777216.0) {
+                int32_t c = (int32_t)x;
+                in = c < 256 && ((f->cat_bitsets[(size_t)nd->cat * 16 + (size_t)c / 32] >> (c % 32)) & 1);
+            }
+            i = in ? nd->right : nd->left;
         } else if (f->cat_rule == SKS_CAT_LIGHTGBM) {
             /* static_cast<int>(x): truncation; out of range is INT32_MIN on x86-64 */
             int32_t c = x > -2147483649.0 && x < 2147483648.0 ? (int32_t)x : INT32_MIN;
@@ -307,12 +340,9 @@ static int32_t walk_cat(const sks__forest *f, int32_t t, const double *row)
 static void add_leaves(const sks__forest *f, const int32_t *leaf, double *acc)
 {
     const int32_t lw = f->leaf_width;
-    for (int32_t t = 0; t < f->n_trees; t++) {
-        const double *v = &f->values[(size_t)leaf[t] * (size_t)lw];
-        double *a = acc + (f->tree_col != NULL ? f->tree_col[t] : 0);
-        for (int32_t k = 0; k < lw; k++)
-            a[k] += v[k];
-    }
+    for (int32_t t = 0; t < f->n_trees; t++)
+        add_leaf(acc + (f->tree_col != NULL ? f->tree_col[t] : 0), &f->values[(size_t)leaf[t] * (size_t)lw], lw,
+                 f->sum_f32);
 }
 
 void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n_features,
