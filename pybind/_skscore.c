@@ -707,6 +707,9 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
         if (get_int32_or(b, dict, "cat_rule", SKS_CAT_SKLEARN, &x) < 0)
             return -1;
         d->cat_rule = (sks_cat_rule)x;
+        if (get_int32_or(b, dict, "sum_f32", 0, &x) < 0)
+            return -1;
+        d->sum_f32 = x;
         if (get_item(b, dict, "trees", 1, &v) < 0)
             return -1;
         if ((seq = PySequence_Fast(v, "model description: trees must be a list")) == NULL)
@@ -1260,10 +1263,12 @@ scored:
         for (npy_intp i = 0; i < n; i++)
             ip[i] = (npy_intp)cls[i];
         result = PyArray_TakeFrom((PyArrayObject *)self->classes, (PyObject *)idx, 0, NULL, NPY_RAISE);
-    } else if (self->info.coef_dtype == SKS_F32 && self->info.intercept_dtype == SKS_F32 && in != NULL &&
-               PyArray_TYPE(in) == NPY_FLOAT32) {
+    } else if ((self->info.coef_dtype == SKS_F32 && self->info.intercept_dtype == SKS_F32 && in != NULL &&
+                PyArray_TYPE(in) == NPY_FLOAT32) ||
+               self->info.output_dtype == SKS_F32) {
         /* scikit-learn answers float32 X with float32 coefficients in
-         * float32; the engine's float64 result, rounded, has that dtype. */
+         * float32, XGBoost always in float32; the engine's float64 result,
+         * rounded (exact for XGBoost), has that dtype. */
         result = PyArray_Cast(out, NPY_FLOAT32);
     } else {
         result = (PyObject *)out;
@@ -1330,14 +1335,6 @@ static const char *kind_name(sks_estimator_kind k)
     return k == SKS_EST_TREES ? "trees" : "linear";
 }
 
-static const char *link_name(sks_link l)
-{
-    static const char *const names[] = {"none",    "proba",          "logistic",       "logistic_ovr",
-                                        "softmax", "softmax_binary", "modified_huber", "half_logistic",
-                                        "exp",     "isolation",      "softmax_seq"};
-    return (unsigned)l < sizeof names / sizeof names[0] ? names[l] : "unknown";
-}
-
 static const char *label_kind_name(sks_label_kind k)
 {
     static const char *const names[] = {"none", "int", "float", "str"};
@@ -1353,18 +1350,18 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
 {
     const sks_info *in = &self->info;
     PyObject *info = Py_BuildValue(
-        "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s,s:O,s:i}",
+        "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s,s:O,s:i,s:s}",
         "format_version", in->format_major, in->format_minor, "producer", in->producer, "producer_version",
         in->producer_version, "source", in->source, "source_version", in->source_version, "estimator",
         in->estimator, "checksum", in->checksum, "task", task_name(in->task), "kind", kind_name(in->kind),
         "n_features", (int)in->n_features, "n_outputs", (int)in->n_outputs, "output_2d",
         in->output_2d ? Py_True : Py_False, "n_classes", (int)in->n_classes, "label_kind",
-        label_kind_name(in->label_kind), "label_dtype", in->label_dtype, "link", link_name(in->link),
+        label_kind_name(in->label_kind), "label_dtype", in->label_dtype, "link", sks_link_name(in->link),
         "allow_nan", in->allow_nan ? Py_True : Py_False, "has_feature_names",
         in->has_feature_names ? Py_True : Py_False, "n_metadata", (int)in->n_metadata, "n_trees",
         (int)in->n_trees, "n_nodes", (long long)in->n_nodes, "max_depth", (int)in->max_depth, "coef_dtype",
         dtype_name(in->coef_dtype), "intercept_dtype", dtype_name(in->intercept_dtype), "allow_inf",
-        in->allow_inf ? Py_True : Py_False, "n_steps", (int)in->n_steps);
+        in->allow_inf ? Py_True : Py_False, "n_steps", (int)in->n_steps, "output_dtype", dtype_name(in->output_dtype));
     if (info == NULL)
         return NULL;
     /* Format 1.1: the estimator's width after the steps, and the input
@@ -1568,6 +1565,9 @@ static int module_exec(PyObject *module)
         {"LINK_SOFTMAX", SKS_LINK_SOFTMAX},
         {"LINK_SOFTMAX_BINARY", SKS_LINK_SOFTMAX_BINARY},
         {"LINK_SOFTMAX_SEQ", SKS_LINK_SOFTMAX_SEQ},
+        {"LINK_LOGISTIC_F32", SKS_LINK_LOGISTIC_F32},
+        {"LINK_SOFTMAX_F32", SKS_LINK_SOFTMAX_F32},
+        {"LINK_EXP_F32", SKS_LINK_EXP_F32},
         {"LINK_MODIFIED_HUBER", SKS_LINK_MODIFIED_HUBER},
         {"LINK_HALF_LOGISTIC", SKS_LINK_HALF_LOGISTIC},
         {"LINK_EXP", SKS_LINK_EXP},
@@ -1589,10 +1589,12 @@ static int module_exec(PyObject *module)
         {"CODE_NONE", (int)SKS_CODE_NONE},
         {"CAT_SKLEARN", SKS_CAT_SKLEARN},
         {"CAT_LIGHTGBM", SKS_CAT_LIGHTGBM},
+        {"CAT_XGBOOST", SKS_CAT_XGBOOST},
         {"CHECK_INF", SKS_CHECK_INF},
         {"CHECK_NONE", SKS_CHECK_NONE},
         {"CHECK_FINITE", SKS_CHECK_FINITE},
         {"CMP_F64_LE", SKS_CMP_F64_LE},
+        {"CMP_F32_LT", SKS_CMP_F32_LT},
         {"AGG_SINGLE", SKS_AGG_SINGLE},
         {"AGG_MEAN", SKS_AGG_MEAN},
         {"AGG_SUM", SKS_AGG_SUM},

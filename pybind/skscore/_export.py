@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _lightgbm, _prep
+from . import _lightgbm, _prep, _xgboost
 from . import _skscore as _c
 
 TREE_CLASSIFIERS = (
@@ -100,6 +100,11 @@ def _supported_class_name(estimator: Any) -> str:
         f"estimators are {', '.join(SUPPORTED)} (scikit-learn >= 1.4), and LightGBM's "
         "LGBMClassifier, LGBMRegressor and Booster."
     )
+
+
+def foreign(estimator: Any) -> Any:
+    """The module that describes a LightGBM or XGBoost model, or None."""
+    return next((m for m in (_lightgbm, _xgboost) if m.owns(estimator)), None)
 
 
 def _check_fitted(estimator: Any) -> None:
@@ -503,18 +508,21 @@ def describe(
                 **_prep.describe_steps(transformers + ([own] if own is not None else []),
                                        int(first.n_features_in_), n_estimator_features)}
 
-    if _lightgbm.is_lightgbm(estimator):
-        desc = _lightgbm.describe(estimator)
-        codes = desc.pop("pandas_codes", None)
+    other = foreign(estimator)
+    if other is not None:  # LightGBM, XGBoost: from their own model dumps
+        desc = other.describe(estimator)
+        codes = desc.pop("category_codes", None)
         names = _feature_names(desc["estimator"], desc["n_features"], desc["feature_names"],
                                None if pipeline is not None else feature_names)
         desc.update(feature_names=names, metadata=_metadata(metadata))
         if pipeline is not None:
             if codes:
-                raise TypeError("skscore cannot export a Pipeline ending in LightGBM with pandas categoricals")
+                raise TypeError(f"skscore cannot export a Pipeline ending in {desc['estimator']} with pandas "
+                                "categorical features")
             desc.update(prep(desc["n_features"]))
         elif codes:
-            desc.update(_prep.describe_steps([], desc["n_features"], desc["n_features"], codes))
+            desc.update(_prep.describe_steps([], desc["n_features"], desc["n_features"], codes, other.CATEGORIES,
+                                             other.UNKNOWN_CATEGORY_IS_ERROR))
         return desc
     name = _supported_class_name(estimator)
     _check_fitted(estimator)

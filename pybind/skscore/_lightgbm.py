@@ -43,13 +43,18 @@ import numpy as np
 
 from . import _skscore as _c
 
+#: How the exporter codes pandas categorical columns (see _prep.Steps.codes).
+CATEGORIES = "LightGBM's pandas categories"
+UNKNOWN_CATEGORY_IS_ERROR = False  # LightGBM reads an unknown category as NaN
+
 K_ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float constant)
 
 IDENTITY_OBJECTIVES = ("regression", "regression_l1", "huber", "fair", "quantile", "mape")
 EXP_OBJECTIVES = ("poisson", "gamma", "tweedie")
 
 
-def is_lightgbm(obj: Any) -> bool:
+def owns(obj: Any) -> bool:
+    """Whether obj is a LightGBM model."""
     return type(obj).__module__.split(".")[0] == "lightgbm"
 
 
@@ -257,7 +262,7 @@ def describe(obj: Any) -> dict[str, Any]:
                 f"skscore cannot export this {name}: {len(pandas_categorical)} pandas categorical columns for "
                 f"{len(categorical)} categorical features."
             )
-        desc["pandas_codes"] = dict(zip(categorical, [list(c) for c in pandas_categorical]))
+        desc["category_codes"] = dict(zip(categorical, [list(c) for c in pandas_categorical]))
     if len(trees) % k:
         raise ValueError(f"this {name} has {len(trees)} trees, not a multiple of {k} per iteration")
     classifier = objective in ("binary", "multiclass")

@@ -393,17 +393,22 @@ class Steps:
                    out_width=out_width, derived=True, f32=f32)
         return out_width
 
-    def codes(self, col: int, categories: list[Any]) -> None:
-        """Column col becomes its category's index in categories (unknown
-        and missing values: NaN), as LightGBM codes pandas categoricals."""
+    def codes(self, col: int, categories: list[Any], source: str, unknown_error: bool) -> None:
+        """Column col becomes its category's index in categories, as LightGBM
+        and XGBoost code pandas categoricals (source names them in errors).
+        Missing values (None, NaN) become NaN; so do unknown values, or they
+        are an error (unknown_error)."""
         strings = any(isinstance(v, str) for v in categories)
-        keys = [self._code(self._string_column(col, "LightGBM's pandas categories"), v) if strings else float(v)
-                for v in categories]
+        keys = [self._code(self._string_column(col, source), v) if strings else float(v) for v in categories]
+        # None and NaN are missing, not unknown (NaN sorts last, as the engine's lookup wants)
+        missing = ([float(_c.CODE_NONE)] if strings else []) + [math.nan]
         order = sorted(range(len(keys)), key=lambda i: keys[i])
+        cats = sorted([keys[i] for i in order] + missing[:-1]) + missing[-1:]
+        index = {k: float(i) for i, k in enumerate(keys)}
         self._emit({"kind": _c.STEP_ENCODE, "columns": [{
-            "cats": np.asarray([keys[i] for i in order], dtype=np.float64),
-            "map": np.asarray([float(i) for i in order] + [math.nan], dtype=np.float64),
-            "onehot": False, "width": 1, "unknown_error": False}]},
+            "cats": np.asarray(cats, dtype=np.float64),
+            "map": np.asarray([index.get(k, math.nan) for k in cats] + [math.nan], dtype=np.float64),
+            "onehot": False, "width": 1, "unknown_error": unknown_error}]},
             offset=col, width=1, out_width=1, derived=True, f32=False)
 
     def _poly(self, t: Any, offset: int, width: int) -> int:
@@ -531,15 +536,17 @@ def _output(kind: str, block: np.ndarray) -> float:
 
 
 def describe_steps(transformers: list[Any], n_features: int, n_estimator_features: int,
-                   codes: dict[int, list[Any]] | None = None) -> dict[str, Any]:
+                   codes: dict[int, list[Any]] | None = None, codes_source: str = "",
+                   unknown_code_error: bool = False) -> dict[str, Any]:
     """Description fields ("steps", "vocab", "ignored") for transformers
     applied in order to an input of n_features columns (and, for LightGBM's
-    pandas categoricals, columns turned into category codes)."""
+    and XGBoost's pandas categoricals, columns turned into category codes:
+    see Steps.codes)."""
     b = Steps(n_features)
     for t in transformers:
         b.add(t, 0, b.width)
     for col, categories in sorted((codes or {}).items()):
-        b.codes(col, categories)
+        b.codes(col, categories, codes_source, unknown_code_error)
     if b.width != n_estimator_features:
         raise ValueError(
             f"skscore: the preprocessing gives {b.width} columns, but the estimator takes {n_estimator_features}"

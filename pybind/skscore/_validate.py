@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _lightgbm
-from ._export import BOOSTING, HIST_BOOSTING, LINEAR_CLASSIFIERS, LINEAR_REGRESSORS, OUTLIERS
+from . import _lightgbm, _xgboost
+from ._export import BOOSTING, HIST_BOOSTING, LINEAR_CLASSIFIERS, LINEAR_REGRESSORS, OUTLIERS, foreign
 from ._input import as_array
 from ._load import load
 
@@ -22,6 +22,10 @@ LINEAR_F32_RTOL = 1e-5
 LINEAR_F32_ATOL = 1e-5
 EXP_RTOL = 1e-12
 EXP_ATOL = 1e-15
+#: XGBoost multi:softmax models' predict_proba: scipy's float32 softmax
+#: (XGBClassifier's) against XGBoost's own (the engine's): a few float32 ulps.
+XGB_SOFTMAX_RTOL = 1e-6
+XGB_SOFTMAX_ATOL = 1e-7
 
 
 @dataclass(frozen=True)
@@ -317,10 +321,15 @@ def validate(
     # poisson/gamma predictions go through exp, where NumPy's SIMD exp and
     # libm's differ in the last bit.
     exp_outputs: tuple[str, ...] = ()
-    if final_name in BOOSTING or final_name in HIST_BOOSTING or _lightgbm.is_lightgbm(final):
+    exp_tol = (EXP_RTOL, EXP_ATOL)
+    other = foreign(final)  # LightGBM, XGBoost
+    if final_name in BOOSTING or final_name in HIST_BOOSTING or other is _lightgbm:
         exp_outputs = {"softmax": ("predict_proba",), "softmax_seq": ("predict_proba",), "exp": ("predict",)}.get(model.info()["link"], ())
     elif final_name in OUTLIERS:  # 2 ** x: NumPy's SIMD power vs libm's pow
         exp_outputs = ("score_samples", "decision_function")
+    elif other is _xgboost and _xgboost.objective(final) == "multi:softmax":
+        # XGBoost's predict_proba is scipy's float32 softmax here, not its own
+        exp_outputs, exp_tol = ("predict_proba",), (XGB_SOFTMAX_RTOL, XGB_SOFTMAX_ATOL)
 
     report = ValidationReport(
         path=os.fspath(path),
@@ -329,14 +338,15 @@ def validate(
         n_rows=0,
         scale=scale,
     )
-    if _lightgbm.is_lightgbm(estimator):
-        name = f"lightgbm.{name}"
+    if foreign(estimator) is not None:
+        name = f"{type(estimator).__module__.split('.')[0]}.{name}"
         report.estimator = name
     if model.estimator != name:
         report.problems.append(f"the file holds a {model.estimator}, the estimator is a {name}")
-    if _lightgbm.is_lightgbm(final):
-        # LightGBM has no decision_function: raw scores are predict(raw_score=True)
-        fns = _lightgbm.expected_outputs(final)
+    if other is not None:
+        # LightGBM and XGBoost have no decision_function: raw scores are
+        # predict(raw_score=True) / predict(output_margin=True)
+        fns = other.expected_outputs(final)
         if is_pipeline:
             fns = {k: (lambda X, f=f: f(estimator[:-1].transform(X))) for k, f in fns.items()}
     else:
@@ -367,7 +377,7 @@ def validate(
         if out == "predict" and is_classifier:
             check, worst = _compare_labels(out, expected, got, n_worst)
         elif out in exp_outputs and rtol is None and atol is None:
-            check, worst = _compare_values(out, expected, got, EXP_RTOL, EXP_ATOL, n_worst)
+            check, worst = _compare_values(out, expected, got, *exp_tol, n_worst)
         else:
             check, worst = _compare_values(out, expected, got, use_rtol, use_atol, n_worst)
         report.outputs[out] = check
