@@ -48,8 +48,28 @@ int main(int argc, char **argv)
     /* Format 1.1: string columns, an ignored column, select and encode. */
     fx_strings strings;
     fx_strings_init(&strings);
-    sks_desc d[6] = {fx_classifier(trees, 1), fx_classifier(trees, 2), fx_linear(SKS_LINK_SOFTMAX), gb, hgb, strings.d};
-    for (int i = 0; i < 6; i++) {
+    /* Format 1.2: XGBoost's float32 sums, "<" splits, a categorical split
+     * by its rule, the float32 sigmoid. */
+    static double v2[5];
+    static int32_t cat[5] = {-1, -1, 0, -1, -1};
+    static uint32_t bits[16] = {0x5};
+    static uint8_t ml[5] = {1, 0, 0, 0, 0};
+    for (int i = 0; i < 5; i++)
+        v2[i] = 0.25 * i - 0.5;
+    sks_tree_desc xgb_trees[2] = {{5, l, r, f, th, ml, v2, cat}, {5, l, r, f, th, ml, v2, NULL}};
+    sks_desc xgb = gb;
+    xgb.trees = xgb_trees;
+    xgb.compare = SKS_CMP_F32_LT;
+    xgb.sum_f32 = 1;
+    xgb.allow_inf = 1;
+    xgb.link = SKS_LINK_LOGISTIC_F32;
+    xgb.positive_at_zero = 0;
+    xgb.n_cat_bitsets = 1;
+    xgb.cat_bitsets = bits;
+    xgb.cat_rule = SKS_CAT_XGBOOST;
+    sks_desc d[7] = {fx_classifier(trees, 1), fx_classifier(trees, 2), fx_linear(SKS_LINK_SOFTMAX), gb, hgb, strings.d,
+                     xgb};
+    for (int i = 0; i < 7; i++) {
         snprintf(path, sizeof path, "%s/seed%d.skm", argv[1], i);
         if (sks_desc_save(&d[i], path, &err) != 0) {
             fprintf(stderr, "%s\n", err.message);

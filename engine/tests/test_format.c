@@ -287,6 +287,101 @@ TEST(invalid_descriptions)
     ASSERT_RC(sks_desc_save(&lin, "/nonexistent-dir/x.skm", &err), SKS_EIO, &err);
 }
 
+/* XGBoost's float32 arithmetic is format 1.2: written as 1.2 only when
+ * used, read back to the same scores, its constraints checked. */
+TEST(xgboost_format_1_2)
+{
+    int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0}, cat[3] = {0, -1, -1};
+    double th[3] = {0.5, 0, 0}, v[3] = {0, -0.25, 0.75}, base[1] = {0.5};
+    uint8_t ml[3] = {1, 0, 0};
+    uint32_t bits[16] = {4};
+    sks_tree_desc tr = {3, l, r, f, th, ml, v, NULL};
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.estimator = "xgboost.XGBRegressor";
+    d.n_features = 1;
+    d.allow_nan = d.allow_inf = 1;
+    d.task = SKS_TASK_REGRESSION;
+    d.n_outputs = 1;
+    d.link = SKS_LINK_EXP_F32;
+    d.kind = SKS_EST_TREES;
+    d.n_trees = 1;
+    d.trees = &tr;
+    d.n_values = 1;
+    d.aggregation = SKS_AGG_SUM;
+    d.compare = SKS_CMP_F32_LT;
+    d.sum_f32 = 1;
+    d.base = base;
+    size_t len;
+    uint8_t *buf = serialize(&d, &len);
+    ASSERT_INT(buf[10] | buf[11] << 8, ==, 2);
+    sks_model *m = NULL;
+    sks_error err;
+    ASSERT_RC(sks_model_load_buffer(buf, len, &m, &err), 0, &err);
+    sks_free(buf);
+    sks_info in;
+    sks_model_info(m, &in);
+    ASSERT_INT(in.format_minor, ==, 2);
+    ASSERT_INT(in.output_dtype, ==, SKS_F32);
+    ASSERT_STR(sks_link_name(in.link), "exp_f32");
+    double x[2] = {0.5, 0.25}, out[2];
+    sks_matrix X = {.data = x, .n_rows = 2, .n_cols = 1, .row_stride = 8, .col_stride = 8, .dtype = SKS_F64};
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 2, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], (double)expf(1.25f));
+    ASSERT_BITS(out[1], (double)expf(0.25f));
+    sks_model_free(m);
+    /* With categorical splits too (the float64 layout on float32 rows). */
+    tr.cat = cat;
+    d.n_cat_bitsets = 1;
+    d.cat_bitsets = bits;
+    d.cat_rule = SKS_CAT_XGBOOST;
+    buf = serialize(&d, &len);
+    ASSERT_RC(sks_model_load_buffer(buf, len, &m, &err), 0, &err);
+    sks_free(buf);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 2, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], (double)expf(0.25f)); /* 0.5 truncates to 0: not in {2}, left */
+    sks_model_free(m);
+    tr.cat = NULL;
+    d.n_cat_bitsets = 0;
+    d.cat_bitsets = NULL;
+    d.cat_rule = SKS_CAT_SKLEARN;
+    /* A scikit-learn tree is still written as 1.0. */
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc sk = fx_classifier(&t.tree, 1);
+    buf = serialize(&sk, &len);
+    ASSERT_INT(buf[10] | buf[11] << 8, ==, 0);
+    sks_free(buf);
+
+    void *out_buf = NULL;
+#define REFUSE(mutation, undo, needle)                                                  \
+    do {                                                                                \
+        mutation;                                                                       \
+        ASSERT_RC(sks_desc_serialize(&d, &out_buf, &len, &err), SKS_EINVALID, &err);    \
+        if (strstr(err.message, needle) == NULL)                                        \
+            FAIL_("message \"%s\" lacks \"%s\"", err.message, needle);                  \
+        undo;                                                                           \
+    } while (0)
+    REFUSE(v[1] = 0.1, v[1] = -0.25, "not a float32 number");
+    REFUSE(base[0] = 0.1, base[0] = 0.5, "not a float32 number");
+    REFUSE(th[0] = -INFINITY, th[0] = 0.5, "-inf");
+    REFUSE(d.sum_f32 = 2, d.sum_f32 = 1, "float32 sums");
+    REFUSE((d.aggregation = SKS_AGG_MEAN, d.base = NULL), (d.aggregation = SKS_AGG_SUM, d.base = base),
+           "float32 sums");
+    REFUSE(d.compare = (sks_compare)4, d.compare = SKS_CMP_F32_LT, "comparison");
+    REFUSE((tr.cat = cat, d.n_cat_bitsets = 1, d.cat_bitsets = bits, d.cat_rule = SKS_CAT_XGBOOST,
+            d.compare = SKS_CMP_F64_LE),
+           (tr.cat = NULL, d.n_cat_bitsets = 0, d.cat_bitsets = NULL, d.compare = SKS_CMP_F32_LT), "\"f32_lt\"");
+    REFUSE((tr.cat = cat, d.n_cat_bitsets = 1, d.cat_bitsets = bits, d.cat_rule = SKS_CAT_LIGHTGBM),
+           (tr.cat = NULL, d.n_cat_bitsets = 0, d.cat_bitsets = NULL), "\"f64_le\"");
+    REFUSE(d.cat_rule = (sks_cat_rule)3, d.cat_rule = SKS_CAT_SKLEARN, "categorical rule");
+    REFUSE(d.link = SKS_LINK_SOFTMAX_F32, d.link = SKS_LINK_EXP_F32, "link");
+    REFUSE(d.link = (sks_link)14, d.link = SKS_LINK_EXP_F32, "unknown link");
+#undef REFUSE
+    ASSERT_STR(sks_link_name((sks_link)14), "unknown");
+    ASSERT_STR(sks_link_name(SKS_LINK_SOFTMAX_F32), "softmax_f32");
+}
+
 TEST(repeated_keys_are_refused)
 {
     /* input's "allow_inf" renamed "allow_nan": the same key twice in a map. */
@@ -313,6 +408,7 @@ TEST(repeated_keys_are_refused)
 
 static const task_entry TESTS[] = {
     TASK(repeated_keys_are_refused),
+    TASK(xgboost_format_1_2),
     TASK(roundtrip_tree_classifier),
     TASK(roundtrip_linear_int_labels),
     TASK(header_errors),

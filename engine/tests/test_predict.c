@@ -477,6 +477,181 @@ TEST(softmax_sequential_sum)
     ASSERT(memcmp(seq, pairwise, sizeof seq) != 0);
 }
 
+/* XGBoost (format 1.2): (float)x < t, float32 sums from the base, and the
+ * float32 sigmoid / softmax / exp. */
+static float xgb_sigmoid(float x)
+{
+    float e = expf(88.7f < -x ? 88.7f : -x);
+    return 1.0f / (e + 1.0f + 1e-16f);
+}
+
+TEST(xgboost_float32_arithmetic)
+{
+    /* Stump on x0 at 0.5 ("<"): leaves 1e-8 (left) and 0.25 (right). */
+    const float tiny = 1e-8f;
+    int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0};
+    double th[3] = {0.5, 0, 0}, v[3] = {0, tiny, 0.25};
+    uint8_t ml[3] = {1, 0, 0};
+    sks_tree_desc tr = {3, l, r, f, th, ml, v, NULL};
+    sks_tree_desc trees[6] = {tr, tr, tr, tr, tr, tr};
+    static const int64_t labels[3] = {0, 1, 2};
+    sks_desc d = fx_summed_trees(labels, 2, SKS_CMP_F32_LT);
+    d.task = SKS_TASK_REGRESSION;
+    d.n_classes = 0;
+    d.label_kind = SKS_LABEL_NONE;
+    d.int_labels = NULL;
+    d.allow_nan = d.allow_inf = 1;
+    d.sum_f32 = 1;
+    double base1[1] = {1.0};
+    d.n_trees = 2;
+    d.trees = trees;
+    d.n_values = 1;
+    d.base = base1;
+    d.link = SKS_LINK_NONE;
+    sks_model *m = build(&d);
+    sks_error err;
+    /* 0.5 goes right; the float32 below it left; a double just below 0.5
+     * rounds to 0.5 and goes right; NaN the default side (left); inf right. */
+    double x[5] = {0.5, (double)nextafterf(0.5f, 0.0f), 0.5 - 1e-10, NAN, INFINITY}, out[5];
+    sks_matrix X = fx_rows(x, 5, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 5, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], 1.5);
+    ASSERT_BITS(out[1], 1.0); /* (1 + 1e-8) + 1e-8 in float32 is 1; in float64 it is not */
+    ASSERT(1.0 + tiny + tiny != 1.0);
+    ASSERT_BITS(out[2], 1.5);
+    ASSERT_BITS(out[3], 1.0);
+    ASSERT_BITS(out[4], 1.5);
+    sks_info info;
+    sks_model_info(m, &info);
+    ASSERT_INT(info.output_dtype, ==, SKS_F32);
+    sks_model_free(m);
+
+    /* exp_f32 regressor; many rows take the tree-major path. */
+    d.link = SKS_LINK_EXP_F32;
+    m = build(&d);
+    enum { N = 40 };
+    double xs[N], outs[N];
+    for (int i = 0; i < N; i++)
+        xs[i] = (i % 2) ? 0.75 : 0.25;
+    X = fx_rows(xs, N, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, outs, N, 1, &err), 0, &err);
+    for (int i = 0; i < N; i++)
+        ASSERT_BITS(outs[i], (double)expf((i % 2) ? 1.5f : 1.0f));
+    sks_model_free(m);
+
+    /* Binary classifier, logistic_f32: proba [1-p, p], class 1 when p > 0.5. */
+    d.task = SKS_TASK_CLASSIFICATION;
+    d.label_kind = SKS_LABEL_INT;
+    d.int_labels = labels;
+    d.n_classes = 2;
+    double base_neg[1] = {-1.5};
+    d.base = base_neg;
+    d.link = SKS_LINK_LOGISTIC_F32;
+    m = build(&d);
+    double p[4], lab[2], x2[2] = {0.25, 0.75};
+    X = fx_rows(x2, 2, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, p, 4, 1, &err), 0, &err);
+    float m0 = (float)((float)(-1.5f + tiny) + tiny), m1 = -1.0f;
+    ASSERT_BITS(p[1], (double)xgb_sigmoid(m0));
+    ASSERT_BITS(p[0], (double)(1.0f - xgb_sigmoid(m0)));
+    ASSERT_BITS(p[3], (double)xgb_sigmoid(m1));
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, lab, 2, 1, &err), 0, &err);
+    ASSERT_BITS(lab[0], 0.0);
+    ASSERT_BITS(lab[1], 0.0);
+    sks_model_free(m);
+
+    /* Three classes, two rounds; softmax_f32. Class 2's base equals class
+     * 0's margin after its trees, so the labels differ by rule: the first
+     * largest probability (softprob) vs the first largest margin. */
+    double base3[3] = {0.5, -0.25, 1.0};
+    int32_t out3[6] = {0, 1, 2, 0, 1, 2};
+    d.n_classes = 3;
+    d.n_trees = 6;
+    d.n_values = 3;
+    d.base = base3;
+    d.tree_output = out3;
+    d.link = SKS_LINK_SOFTMAX_F32;
+    m = build(&d);
+    double x1[1] = {0.75}, raw[3], pr[3], lb[1];
+    X = fx_rows(x1, 1, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, raw, 3, 1, &err), 0, &err);
+    ASSERT_BITS(raw[0], 1.0);
+    ASSERT_BITS(raw[2], 1.5);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, pr, 3, 1, &err), 0, &err);
+    float mx = 1.5f, e[3] = {expf(1.0f - mx), expf(0.25f - mx), expf(1.5f - mx)};
+    double s = (double)e[0] + (double)e[1] + (double)e[2];
+    for (int k = 0; k < 3; k++)
+        ASSERT_BITS(pr[k], (double)(e[k] / (float)s));
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, lb, 1, 1, &err), 0, &err);
+    ASSERT_BITS(lb[0], 2.0);
+    sks_model_free(m);
+    d.link_params[0] = 1; /* multi:softmax: argmax of the margins */
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, lb, 1, 1, &err), 0, &err);
+    ASSERT_BITS(lb[0], 2.0);
+    sks_model_free(m);
+}
+
+/* XGBoost's categorical rule: x (float32) truncated to an int goes right
+ * when it is in the set; negative, >= 2^24 or out-of-set values go left;
+ * NaN the default side. */
+TEST(xgboost_categorical_splits)
+{
+    int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0}, cat[3] = {0, -1, -1};
+    double th[3] = {0, 0, 0}, v[3] = {0, -1.0, 1.0};
+    uint8_t ml[3] = {0, 0, 0};
+    sks_tree_desc tr = {3, l, r, f, th, ml, v, cat};
+    sks_tree_desc trees[2] = {tr, tr};
+    uint32_t bits[16] = {0};
+    bits[0] = (1u << 2) | (1u << 5);
+    bits[7] = 1u << 31; /* category 255 */
+    static const int64_t labels[2] = {0, 1};
+    sks_desc d = fx_summed_trees(labels, 2, SKS_CMP_F32_LT);
+    d.task = SKS_TASK_REGRESSION;
+    d.n_classes = 0;
+    d.label_kind = SKS_LABEL_NONE;
+    d.int_labels = NULL;
+    d.allow_nan = d.allow_inf = 1;
+    d.sum_f32 = 1;
+    d.n_trees = 2;
+    d.trees = trees;
+    d.n_values = 1;
+    d.link = SKS_LINK_NONE;
+    d.n_cat_bitsets = 1;
+    d.cat_bitsets = bits;
+    d.cat_rule = SKS_CAT_XGBOOST;
+    sks_model *m = build(&d);
+    sks_error err;
+    double x[10] = {2, 2.7, 5, 3, -1, -0.5, 255, 256, 16777216.0 + 4, NAN}, out[10];
+    /* -0.5 truncates to 0, but XGBoost tests x < 0 first; NaN goes right here */
+    double want[10] = {2, 2, 2, -2, -2, -2, 2, -2, -2, 2};
+    sks_matrix X = fx_rows(x, 10, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 10, 1, &err), 0, &err);
+    for (int i = 0; i < 10; i++)
+        ASSERT_BITS(out[i], want[i]);
+    /* 16777215.5 rounds to 2^24 in float32: out of range, left. */
+    bits[0] = 0xffffffffu;
+    sks_model_free(m);
+    m = build(&d);
+    double xr[1] = {16777215.5};
+    X = fx_rows(xr, 1, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 1, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], -2.0);
+    sks_model_free(m);
+    ml[0] = 1; /* NaN goes the default side */
+    m = build(&d);
+    double xn[1] = {NAN};
+    X = fx_rows(xn, 1, 1);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 1, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], -2.0);
+    sks_model_free(m);
+    ml[0] = 0;
+    m = build(&d);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, 1, 1, &err), 0, &err);
+    ASSERT_BITS(out[0], 2.0);
+    sks_model_free(m);
+}
+
 /* IsolationForest: summed path lengths -> score_samples, decision, -1/1. */
 TEST(isolation_link)
 {
@@ -516,6 +691,8 @@ static const task_entry TESTS[] = {
     TASK(float64_comparisons),
     TASK(isolation_link),
     TASK(softmax_sequential_sum),
+    TASK(xgboost_float32_arithmetic),
+    TASK(xgboost_categorical_splits),
     TASK(threshold_compares_in_float32),
     TASK(nan_routing_and_refusal),
     TASK(infinite_and_float32_overflow_refused),
