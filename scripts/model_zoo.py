@@ -58,6 +58,7 @@ def _data():
         "iris": (iris.data, iris.target_names[iris.target]),  # string labels
         "iris_int": (iris.data, iris.target + 10),
         "cancer": (cancer.data, cancer.target.astype(bool)),
+        "cancer01": (cancer.data, cancer.target),
         "diabetes": (diabetes.data, diabetes.target),
         "diabetes2": (diabetes.data, np.c_[diabetes.target, -diabetes.target / 3]),
         "nan3": (Xn, yn),
@@ -138,6 +139,16 @@ def _zoo() -> dict:
         "lgbm_str": ("iris", lambda: lgb.LGBMClassifier(n_estimators=20, min_child_samples=3, verbose=-1)),
         "lgbm_reg": ("nan_reg", lambda: lgb.LGBMRegressor(n_estimators=30, verbose=-1)),
     })
+    try:
+        import xgboost as xgb
+    except ImportError:
+        return z
+    z.update({
+        "xgb_multi": ("nan3", lambda: xgb.XGBClassifier(n_estimators=30, max_depth=4, random_state=0)),
+        "xgb_binary": ("cancer01", lambda: xgb.XGBClassifier(n_estimators=30, max_depth=3, random_state=0)),
+        "xgb_poisson": ("nan_reg", lambda: xgb.XGBRegressor(n_estimators=30, objective="count:poisson",
+                                                            random_state=0)),
+    })
     return z
 
 
@@ -187,8 +198,8 @@ def build(out: Path, only: set[str] | None = None) -> list[dict]:
                  "passed": bool(report.passed), "outputs": {}}
         lgbm = type(est).__module__.startswith("lightgbm")
         for out_name, check in report.outputs.items():
-            if lgbm and out_name == "decision_function":
-                value = est.predict(Xr, raw_score=True)
+            if out_name == "decision_function" and not hasattr(est, out_name):  # LightGBM, XGBoost
+                value = est.predict(Xr, raw_score=True) if lgbm else est.predict(Xr, output_margin=True)
             else:
                 value = getattr(est, out_name)(Xr)
             value = np.asarray(value)
