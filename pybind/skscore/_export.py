@@ -573,8 +573,10 @@ def export(
         too), IsolationForest; a Pipeline ending in one of these whose steps
         are scalers, SimpleImputer, OneHotEncoder, OrdinalEncoder,
         Normalizer, PolynomialFeatures and ColumnTransformers of them
-        (string columns included); or LightGBM's LGBMClassifier,
-        LGBMRegressor or Booster (categorical features too).
+        (string columns included); LightGBM's LGBMClassifier,
+        LGBMRegressor or Booster (categorical features too); or XGBoost's
+        XGBClassifier, XGBRegressor, XGBRFClassifier, XGBRFRegressor or
+        Booster (gbtree; categorical features too).
     path
         Where to write the model file (``str`` or path-like; ``.skm`` by
         convention). The file is written beside it and renamed into place,
