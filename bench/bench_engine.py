@@ -21,7 +21,7 @@ Usage (from the repository root, after ``pip install .``)::
     python3 bench/bench_engine.py --quick       # ~1 minute smoke run
     python3 bench/bench_engine.py --write-docs  # also rewrite docs/BENCHMARKS.md
     python3 bench/bench_engine.py --section boosting --write-docs
-        # GradientBoosting / HistGradientBoosting / LightGBM (issue 4), their own
+        # GradientBoosting / HistGradientBoosting / LightGBM / XGBoost (issue 4), their own
         # section, against their own predict, ONNX Runtime, TL2cgen and lleaves
 
 Models, ONNX files and TL2cgen libraries are cached under
@@ -90,7 +90,7 @@ SHORT = {"skscore": "skscore", "sklearn": "sklearn", "onnxruntime": "ORT", "tl2c
 TARGET_BATCH_VS_LLEAVES = 1.0
 
 # --section boosting writes its own part of docs/BENCHMARKS.md.
-BOOSTING_MODELS = "GradientBoosting,HistGradientBoosting,LightGBM"
+BOOSTING_MODELS = "GradientBoosting,HistGradientBoosting,LightGBM,XGBoost"
 SECTIONS = {
     "engine": ("<!-- engine-bench:start (written by bench/bench_engine.py --write-docs) -->", "<!-- engine-bench:end -->",
                "Engine: skscore vs scikit-learn, ONNX Runtime and TL2cgen"),
@@ -159,6 +159,7 @@ def model_specs():
                                                                                      random_state=SEED)),
         "LightGBM": ("boosting", lambda: __import__("lightgbm").LGBMClassifier(n_estimators=500, random_state=SEED,
                                                                               verbose=-1)),
+        "XGBoost": ("boosting", lambda: __import__("xgboost").XGBClassifier(n_estimators=500, random_state=SEED)),
     }
 
 
@@ -201,8 +202,19 @@ def load_models(cdir: Path, names):
     return out
 
 
+def _source(est) -> str:
+    """"lightgbm", "xgboost" or "sklearn": whose model est is."""
+    top = type(est).__module__.split(".")[0]
+    return top if top in ("lightgbm", "xgboost") else "sklearn"
+
+
 def model_stats(est) -> str:
-    if type(est).__module__.startswith("lightgbm"):
+    if _source(est) == "xgboost":
+        trees = json.loads(bytes(est.get_booster().save_raw("json")))["learner"]["gradient_booster"]["model"]["trees"]
+        nodes = sum(len(t["left_children"]) for t in trees)
+        return (f"XGBoost, {len(trees)} tree(s), {nodes:,} nodes, max depth {est.get_params()['max_depth'] or 6}, "
+                f"{est.n_features_in_} features, {len(est.classes_)} classes")
+    if _source(est) == "lightgbm":
         info = est.booster_.dump_model()["tree_info"]
         leaves = sum(t["num_leaves"] for t in info)
         return (f"LightGBM, {len(info)} tree(s), {leaves:,} leaves, {est.n_features_in_} features, "
@@ -248,6 +260,10 @@ def sklearn_runner(est, threads: int) -> Runner:
     e = copy.copy(est)
     if hasattr(e, "n_jobs"):
         e.n_jobs = threads  # forests: joblib threads; LogisticRegression ignores it at predict
+    if _source(e) == "xgboost":  # XGBoost predicts with its booster's nthread
+        booster = est.get_booster().copy()
+        booster.set_param({"nthread": threads})
+        e._Booster = booster
     return Runner(e.predict, e.predict_proba, context=lambda: threadpool_limits(limits=threads))
 
 
@@ -285,17 +301,19 @@ class OrtEngine:
     def convert(self, name, key, est) -> bool:
         import skl2onnx
 
-        lgbm = type(est).__module__.startswith("lightgbm")
+        source = _source(est)
         path = self.cdir / f"{key}-skl2onnx{skl2onnx.__version__}.onnx"
         if not path.exists():
             t = time.perf_counter()
             try:
-                if lgbm:  # onnxmltools' LightGBM converter
-                    from onnxmltools import convert_lightgbm
+                if source != "sklearn":  # onnxmltools' LightGBM and XGBoost converters
+                    import onnxmltools
                     from onnxmltools.convert.common.data_types import FloatTensorType
 
-                    onx = convert_lightgbm(est, initial_types=[("input", FloatTensorType([None, est.n_features_in_]))],
-                                           zipmap=False, target_opset=15)  # onnxmltools' highest
+                    convert = onnxmltools.convert_lightgbm if source == "lightgbm" else onnxmltools.convert_xgboost
+                    kw = {"zipmap": False} if source == "lightgbm" else {}
+                    onx = convert(est, initial_types=[("input", FloatTensorType([None, est.n_features_in_]))],
+                                  target_opset=15, **kw)  # onnxmltools' highest
                 else:
                     onx = skl2onnx.to_onnx(
                         est, np.zeros((1, est.n_features_in_), dtype=np.float32),
@@ -367,8 +385,14 @@ class Tl2cgenEngine:
             if not self.allow_compile:
                 log(f"  TL2cgen library for {name} not cached ({path.name}); TL2cgen left out (run without --quick once)")
                 return False
-            if type(est).__module__.startswith("lightgbm"):
+            if _source(est) == "lightgbm":
                 tm = self.treelite.frontend.from_lightgbm(est.booster_)
+            elif _source(est) == "xgboost":
+                try:
+                    tm = self.treelite.frontend.from_xgboost_json(bytes(est.get_booster().save_raw("json")).decode())
+                except Exception as e:  # noqa: BLE001 - a treelite that cannot read this XGBoost's JSON
+                    log(f"  treelite cannot import {name} ({type(e).__name__}: {str(e)[:200]}); TL2cgen left out")
+                    return False
             else:
                 tm = self.treelite.sklearn.import_model(_as_forest(est))
             t = time.perf_counter()
@@ -710,7 +734,7 @@ def versions(section: str = "engine"):
     pkgs = ["skscore", "scikit-learn", "numpy", "scipy", "onnxruntime", "skl2onnx", "onnx", "treelite", "tl2cgen",
             "threadpoolctl"]
     if section == "boosting":
-        pkgs += ["lightgbm", "onnxmltools", "lleaves", "llvmlite"]
+        pkgs += ["lightgbm", "xgboost", "onnxmltools", "lleaves", "llvmlite"]
     for pkg in pkgs:
         try:
             out[pkg] = md.version(pkg)
@@ -812,7 +836,7 @@ def main(argv=None):
         engines["onnxruntime"] = OrtEngine(cdir)
     if "tl2cgen" in wanted:
         engines["tl2cgen"] = Tl2cgenEngine(cdir, allow_compile=not (args.quick or args.no_compile), parallel_comp=args.parallel_comp)
-    if "lleaves" in wanted and any(type(m[1]).__module__.startswith("lightgbm") for m in models.values()):
+    if "lleaves" in wanted and any(_source(m[1]) == "lightgbm" for m in models.values()):
         try:
             engines["lleaves"] = LleavesEngine(cdir, allow_compile=not (args.quick or args.no_compile))
         except ImportError as e:
@@ -836,7 +860,7 @@ def main(argv=None):
         if "tl2cgen" in engines and kind in ("trees", "boosting"):
             if engines["tl2cgen"].compile(name, key, est):
                 have[name].add("tl2cgen")
-        if "lleaves" in engines and type(est).__module__.startswith("lightgbm"):
+        if "lleaves" in engines and _source(est) == "lightgbm":
             if engines["lleaves"].compile(name, key, est):
                 have[name].add("lleaves")
 
@@ -916,12 +940,16 @@ def write_docs(machine, vers, blas, cmd, main_table, p99_table, target_lines, ve
         extra = """
 - **Boosted trees**: the "sklearn" columns are each model's own `predict` /
   `predict_proba` (scikit-learn's for GradientBoosting and
-  HistGradientBoosting, LightGBM's for LightGBM, with `n_jobs=k`). ONNX
-  models for LightGBM come from onnxmltools' `convert_lightgbm`; TL2cgen
-  imports LightGBM with `treelite.frontend.from_lightgbm`; lleaves
+  HistGradientBoosting, LightGBM's for LightGBM, XGBoost's for XGBoost,
+  with `n_jobs=k`, XGBoost's booster `nthread=k`). ONNX models for
+  LightGBM and XGBoost come from onnxmltools' `convert_lightgbm` and
+  `convert_xgboost`; TL2cgen imports LightGBM with
+  `treelite.frontend.from_lightgbm` and XGBoost with
+  `from_xgboost_json`; lleaves
   compiles LightGBM's text model (`lleaves.Model(...).compile()`, predict
   with `n_jobs=k`). Probabilities are held to rtol 1e-12 (softmax through
-  `exp`), labels exactly, before timing.
+  `exp`; XGBoost's are float32 and bit-identical), labels exactly, before
+  timing.
 """
         targets = (f"Targets (issue 4, the same as issue 2's): batch {TARGET_BATCH:,} (`predict_proba`) >= "
                    f"{TARGET_BATCH_VS_ORT}× ONNX Runtime's throughput and no slower than TL2cgen and lleaves, "
