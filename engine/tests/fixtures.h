@@ -113,6 +113,24 @@ static inline sks_desc fx_summed_trees(const int64_t *labels, int32_t n_classes,
     return d;
 }
 
+/* An XGBoost-style regressor over one feature (format 1.2): float32 sums
+ * of n_trees trees, "<" splits, NaN and infinities taken; no base, link
+ * none (callers change what they test). */
+static inline sks_desc fx_xgb_regressor(const sks_tree_desc *trees, int32_t n_trees)
+{
+    sks_desc d = fx_summed_trees(NULL, 0, SKS_CMP_F32_LT);
+    d.estimator = "xgboost.XGBRegressor";
+    d.task = SKS_TASK_REGRESSION;
+    d.label_kind = SKS_LABEL_NONE;
+    d.allow_nan = d.allow_inf = 1;
+    d.sum_f32 = 1;
+    d.n_trees = n_trees;
+    d.trees = trees;
+    d.n_values = 1;
+    d.link = SKS_LINK_NONE;
+    return d;
+}
+
 /* A pipeline over a table (format 1.1): input columns "city" (strings,
  * vocabulary paris/rome/oslo/missing), "x" (numbers) and "id" (ignored).
  * Steps: select [city, x]; fill a missing city with "missing" (code 3);

@@ -495,19 +495,9 @@ TEST(xgboost_float32_arithmetic)
     sks_tree_desc tr = {3, l, r, f, th, ml, v, NULL};
     sks_tree_desc trees[6] = {tr, tr, tr, tr, tr, tr};
     static const int64_t labels[3] = {0, 1, 2};
-    sks_desc d = fx_summed_trees(labels, 2, SKS_CMP_F32_LT);
-    d.task = SKS_TASK_REGRESSION;
-    d.n_classes = 0;
-    d.label_kind = SKS_LABEL_NONE;
-    d.int_labels = NULL;
-    d.allow_nan = d.allow_inf = 1;
-    d.sum_f32 = 1;
+    sks_desc d = fx_xgb_regressor(trees, 2);
     double base1[1] = {1.0};
-    d.n_trees = 2;
-    d.trees = trees;
-    d.n_values = 1;
     d.base = base1;
-    d.link = SKS_LINK_NONE;
     sks_model *m = build(&d);
     sks_error err;
     /* 0.5 goes right; the float32 below it left; a double just below 0.5
@@ -605,18 +595,7 @@ TEST(xgboost_categorical_splits)
     uint32_t bits[16] = {0};
     bits[0] = (1u << 2) | (1u << 5);
     bits[7] = 1u << 31; /* category 255 */
-    static const int64_t labels[2] = {0, 1};
-    sks_desc d = fx_summed_trees(labels, 2, SKS_CMP_F32_LT);
-    d.task = SKS_TASK_REGRESSION;
-    d.n_classes = 0;
-    d.label_kind = SKS_LABEL_NONE;
-    d.int_labels = NULL;
-    d.allow_nan = d.allow_inf = 1;
-    d.sum_f32 = 1;
-    d.n_trees = 2;
-    d.trees = trees;
-    d.n_values = 1;
-    d.link = SKS_LINK_NONE;
+    sks_desc d = fx_xgb_regressor(trees, 2);
     d.n_cat_bitsets = 1;
     d.cat_bitsets = bits;
     d.cat_rule = SKS_CAT_XGBOOST;
