@@ -301,10 +301,14 @@ static int v2_table(const gw_model *m, tensor *ts, const int32_t *by_feature, in
     return 0;
 }
 
+/* Scores: FP32 for models whose outputs are float32 numbers (XGBoost),
+ * else FP64. */
+static const char *score_dtype(const gw_model *m) { return m->info.output_dtype == SKS_F32 ? "FP32" : "FP64"; }
+
 static const char *predict_dtype(const gw_model *m)
 {
     if (m->info.task != SKS_TASK_CLASSIFICATION)
-        return "FP64";
+        return score_dtype(m);
     switch (m->info.label_kind) {
     case SKS_LABEL_STR: return "BYTES";
     case SKS_LABEL_INT: return m->is_bool ? "BOOL" : "INT64";
@@ -327,6 +331,13 @@ static void put_f64(gw_buf *b, double x)
     put_le(b, u, 8);
 }
 
+static void put_f32(gw_buf *b, float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    put_le(b, u, 4);
+}
+
 /* One output tensor; binary outputs go to bin, described in w. */
 static void write_output(gw_writer *w, gw_buf *bin, const gw_model *m, unsigned what, const double *x, int64_t n,
                          int64_t cols, int binary)
@@ -336,7 +347,8 @@ static void write_output(gw_writer *w, gw_buf *bin, const gw_model *m, unsigned 
     int two_d = what == GW_OUT_PROBA || (is_predict && !clf_labels && (cols > 1 || m->info.output_2d)) ||
                 (what == GW_OUT_DECISION && cols > 1);
     int64_t per_row = clf_labels ? 1 : cols;
-    const char *dtype = is_predict ? predict_dtype(m) : "FP64";
+    const char *dtype = is_predict ? predict_dtype(m) : score_dtype(m);
+    int f32 = !clf_labels && m->info.output_dtype == SKS_F32; /* the values are float32 numbers */
     gw_w_map(w, 4);
     gw_w_key(w, "name");
     gw_w_cstr(w, gw_output_name(what));
@@ -353,7 +365,10 @@ static void write_output(gw_writer *w, gw_buf *bin, const gw_model *m, unsigned 
         size_t before = bin->len;
         for (size_t i = 0; i < total; i++) {
             if (!clf_labels) {
-                put_f64(bin, x[i]);
+                if (f32)
+                    put_f32(bin, (float)x[i]);
+                else
+                    put_f64(bin, x[i]);
                 continue;
             }
             int32_t c = (int32_t)x[i * (size_t)cols];
@@ -606,7 +621,7 @@ void gw_v2_model_metadata(gw_writer *w, const gw_model *m)
         gw_w_key(w, "name");
         gw_w_cstr(w, gw_output_name(bits[i]));
         gw_w_key(w, "datatype");
-        gw_w_cstr(w, i == 0 ? predict_dtype(m) : "FP64");
+        gw_w_cstr(w, i == 0 ? predict_dtype(m) : score_dtype(m));
         gw_w_key(w, "shape");
         gw_w_arr(w, two_d ? 2 : 1);
         gw_w_int(w, -1);

@@ -57,6 +57,7 @@ def _models():
         # score_samples and decision_function go through 2 ** x (NumPy's pow vs libm's)
         "iso": (IsolationForest(n_estimators=30, random_state=0).fit(X), False),
         **_lightgbm_models(t),
+        **_xgboost_models(t),
     }
 
 
@@ -69,6 +70,18 @@ def _lightgbm_models(t) -> dict:
         "lgbm_str": (lgb.LGBMClassifier(n_estimators=20, min_child_samples=3, verbose=-1).fit(X, S), True),
         "lgbm_bin": (lgb.LGBMClassifier(n_estimators=20, min_child_samples=3, verbose=-1).fit(X, Y == 1), True),
         "lgbm_reg": (lgb.LGBMRegressor(n_estimators=20, min_child_samples=3, verbose=-1).fit(X, t), True),
+    }
+
+
+def _xgboost_models(t) -> dict:
+    try:
+        import xgboost as xgb
+    except ImportError:  # optional, as LightGBM
+        return {}
+    return {
+        "xgb_multi": (xgb.XGBClassifier(n_estimators=20, max_depth=3).fit(X, Y), True),
+        "xgb_bin": (xgb.XGBClassifier(n_estimators=20, max_depth=3).fit(X, Y == 1), True),
+        "xgb_reg": (xgb.XGBRegressor(n_estimators=20, max_depth=3).fit(X, t), True),
     }
 
 
@@ -98,11 +111,15 @@ def outputs_of(est) -> list[str]:
             isinstance(est, SGDClassifier) and est.loss == "log_loss":
         if hasattr(est, "classes_"):
             out.append("predict_proba")
-    if hasattr(est, "decision_function"):
-        out.append("decision_function")
+    if hasattr(est, "decision_function") or (_is_xgboost(est) and hasattr(est, "classes_")):
+        out.append("decision_function")  # XGBoost's: predict(output_margin=True)
     if hasattr(est, "score_samples"):
         out.append("score_samples")
     return out
+
+
+def _is_xgboost(est) -> bool:
+    return type(est).__module__.startswith("xgboost")
 
 
 def expected(est, A: np.ndarray, what: str):
@@ -112,6 +129,8 @@ def expected(est, A: np.ndarray, what: str):
         return est.predict_proba(A)
     if what == "score_samples":
         return est.score_samples(A)
+    if _is_xgboost(est):
+        return est.predict(A, output_margin=True)
     return est.decision_function(A)
 
 
@@ -185,8 +204,9 @@ def test_predict_routes(gw, name):
     status, body, _ = c.request("GET", f"/v1/models/{name}")
     meta = json.loads(body)
     assert status == 200 and meta["name"] == name and meta["ready"] is True and meta["n_features"] == 4
-    lgbm = type(est).__module__.startswith("lightgbm")  # files name them lightgbm.LGBMClassifier, ...
-    assert meta["feature_names"] == NAMES and meta["estimator"] == ("lightgbm." if lgbm else "") + type(est).__name__
+    source = type(est).__module__.split(".")[0]  # files name them lightgbm.LGBMClassifier, xgboost....
+    prefix = f"{source}." if source in ("lightgbm", "xgboost") else ""
+    assert meta["feature_names"] == NAMES and meta["estimator"] == prefix + type(est).__name__
     assert sorted(meta["outputs"]) == sorted(outs)
 
 
@@ -247,6 +267,8 @@ def test_v2_tritonclient(gw, name, dtype, binary_in, binary_out):
         for what in outs:
             got = res.as_numpy(what)
             want = expected(est, A64, what)
+            if name.startswith("xgb") and not (what == "predict" and hasattr(est, "classes_")):
+                assert got.dtype == np.float32  # XGBoost's scores are float32: FP32 tensors
             if what == "predict":
                 if got.dtype == object:  # BYTES
                     got = [g.decode() if isinstance(g, bytes) else g for g in got.tolist()]
