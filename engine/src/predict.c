@@ -768,8 +768,13 @@ static void *run_job(void *arg)
                 goto done;
             sks__linear_score(&m->linear, xbuf, n, (int32_t)nc, raw);
         }
-        for (int32_t i = 0; i < n; i++)
-            finish_row(m, j->what, &raw[(size_t)i * (size_t)nr], &j->out[(size_t)(r0 + i) * (size_t)j->cols]);
+        for (int32_t i = 0; i < n; i++) {
+            double *o = &j->out[(size_t)(r0 + i) * (size_t)j->cols];
+            finish_row(m, j->what, &raw[(size_t)i * (size_t)nr], o);
+            if (m->info.output_dtype == SKS_F32) /* XGBoost's outputs are float32 (survival:aft: exp in double) */
+                for (int64_t c = 0; c < j->cols; c++)
+                    o[c] = (float)o[c];
+        }
         r0 += n;
     }
 done:

@@ -53,6 +53,7 @@ IDENTITY_OBJECTIVES = ("reg:squarederror", "reg:squaredlogerror", "reg:pseudohub
                        "rank:map")
 LOGISTIC_OBJECTIVES = ("binary:logistic", "reg:logistic")
 EXP_OBJECTIVES = ("count:poisson", "reg:gamma", "reg:tweedie", "survival:cox", "survival:aft")
+EXP_F64_OBJECTIVES = ("survival:aft",)  # exp in float64, rounded to float32 (aft_obj.cu: exp(float) is ::exp)
 CLASSIFIER_OBJECTIVES = ("binary:logistic", "multi:softprob", "multi:softmax")
 #: How the exporter codes pandas categorical columns (see _prep.Steps.codes).
 CATEGORIES = "XGBoost's training categories"
@@ -81,6 +82,12 @@ def _booster(obj: Any) -> tuple[Any, str]:
 
     check_is_fitted(obj)
     return obj.get_booster(), name
+
+
+def _version() -> str:
+    import xgboost
+
+    return str(xgboost.__version__)
 
 
 def _end_iteration(obj: Any, name: str) -> int:
@@ -201,7 +208,7 @@ def _flatten(tree: dict, name: str, index: int, n_features: int, bitsets: list[n
     }
 
 
-def _training_categories(gbm: dict, n_features: int) -> dict[int, list[Any]]:
+def _training_categories(gbm: dict, n_features: int, name: str) -> dict[int, list[Any]]:
     """Per categorical feature fitted from pandas: its training categories
     in code order (the model's "cats" encoding)."""
     enc = (gbm.get("cats") or {}).get("enc") or []
@@ -213,7 +220,16 @@ def _training_categories(gbm: dict, n_features: int) -> dict[int, list[Any]]:
         if "offsets" in column:  # strings: UTF-8 bytes, cut at the offsets
             raw = bytes(int(v) & 0xFF for v in values)
             offsets = [int(o) for o in column["offsets"]]
-            out[f] = [raw[a:b].decode("utf-8") for a, b in zip(offsets, offsets[1:])]
+            # XGBoost 3.2 counts these offsets in characters and keeps that
+            # many bytes: names beyond ASCII come out cut short, in its JSON
+            # model and in memory (Booster.get_categories) alike.
+            if any(b >= 0x80 for b in raw) or offsets[-1] != len(raw) or offsets != sorted(offsets):
+                raise TypeError(
+                    f"skscore cannot export this {name}: feature {f} has category names beyond ASCII, which "
+                    f"XGBoost {_version()} does not keep whole in its model; rename the categories to ASCII "
+                    "(or code them as integers) before fitting."
+                )
+            out[f] = [raw[a:b].decode("ascii") for a, b in zip(offsets, offsets[1:])]
         else:
             out[f] = [float(v) for v in values]
     return out
@@ -268,7 +284,7 @@ def describe(obj: Any) -> dict[str, Any]:
     }
     if bitsets:
         desc.update(cat_bitsets=np.vstack(bitsets), cat_rule=_c.CAT_XGBOOST)
-    codes = _training_categories(gbm, n_features)
+    codes = _training_categories(gbm, n_features, name)
     if codes:
         desc["category_codes"] = codes
     classifier = name in ("XGBClassifier", "XGBRFClassifier") or (name == "Booster" and objective in CLASSIFIER_OBJECTIVES)
@@ -294,6 +310,7 @@ def describe(obj: Any) -> dict[str, Any]:
                     label_dtype="int32" if objective == "multi:softmax" and name != "Booster" else "int64")
     elif objective in IDENTITY_OBJECTIVES + LOGISTIC_OBJECTIVES + EXP_OBJECTIVES or objective.startswith("rank:"):
         link = (_c.LINK_LOGISTIC_F32 if objective in LOGISTIC_OBJECTIVES
+                else _c.LINK_EXP if objective in EXP_F64_OBJECTIVES
                 else _c.LINK_EXP_F32 if objective in EXP_OBJECTIVES else _c.LINK_NONE)
         if n_class > 1:
             raise TypeError(f"skscore cannot export a {name} with {n_class} classes and objective {objective!r}")
@@ -319,8 +336,6 @@ def objective(obj: Any) -> str:
 
 def expected_outputs(obj: Any) -> dict[str, Any]:
     """What skscore.validate compares each Model output with."""
-    import xgboost
-
     booster, name = _booster(obj)
     if name != "Booster":
         out = {"predict": obj.predict}
@@ -330,8 +345,10 @@ def expected_outputs(obj: Any) -> dict[str, Any]:
         return out
     name = objective(booster)
 
-    def raw(X, **kw):
-        return booster.predict(xgboost.DMatrix(X, enable_categorical=True), **kw)
+    def raw(X, output_margin=False):
+        # inplace_predict reads X as XGBClassifier.predict does (a DMatrix
+        # would refuse infinities and values beyond float32)
+        return booster.inplace_predict(X, predict_type="margin" if output_margin else "value")
 
     if name not in CLASSIFIER_OBJECTIVES:
         return {"predict": raw}
