@@ -1483,7 +1483,8 @@ PyDoc_STRVAR(Model_score_samples_doc,
 PyDoc_STRVAR(Model_info_doc, "info($self, /)\n--\n\n"
                              "A dict describing the model file: format version, producer, provenance "
                              "(source library, its version, estimator), SHA-256 checksum, task, "
-                             "estimator kind, input and output schema, link, trees, nodes and depth.");
+                             "estimator kind, input and output schema, link, trees, nodes and depth, and "
+                             "output_dtype (\"float32\" for XGBoost models, whose outputs are float32).");
 
 static PyMethodDef Model_methods[] = {
     {"predict", (PyCFunction)(void (*)(void))Model_predict, METH_FASTCALL | METH_KEYWORDS, Model_predict_doc},

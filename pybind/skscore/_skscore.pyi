@@ -53,7 +53,13 @@ CHECK_NONE: int
 CHECK_FINITE: int
 CAT_SKLEARN: int
 CAT_LIGHTGBM: int
+CAT_XGBOOST: int
 CMP_F64_LE: int
+CMP_F32_LT: int
+LINK_SOFTMAX_SEQ: int
+LINK_LOGISTIC_F32: int
+LINK_SOFTMAX_F32: int
+LINK_EXP_F32: int
 F64: int
 
 class ModelFileError(ValueError):
