@@ -58,6 +58,7 @@ typedef struct sks__forest {
     int32_t n_trees;
     int32_t *roots;  /* n_trees */
     int32_t *depth;  /* n_trees: each tree's deepest leaf (root: 0) */
+    int32_t *shallow; /* n_trees: each tree's shallowest leaf */
     double *values;  /* n_slots x leaf_width */
     int32_t *leaf_slot; /* per node: a leaf's value slot (-1: not a leaf) */
     int64_t n_slots;

@@ -64,6 +64,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
         f->nodes = malloc((size_t)total * sizeof(sks__node));
     f->roots = malloc((size_t)d->n_trees * sizeof(int32_t));
     f->depth = calloc((size_t)d->n_trees, sizeof(int32_t));
+    f->shallow = malloc((size_t)d->n_trees * sizeof(int32_t));
     f->values = malloc((size_t)slots * (size_t)lw * sizeof(double));
     f->leaf_slot = malloc((size_t)total * sizeof(int32_t));
     bool fail = false;
@@ -95,7 +96,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     /* Pre-order walk: stack of (source node, depth). */
     int32_t *stack = malloc((size_t)max_n * 2 * sizeof(int32_t));
     int32_t *fix = malloc((size_t)max_n * sizeof(int32_t)); /* new index of a parent awaiting its right child */
-    if (fail || (f->nodes == NULL && f->nodes64 == NULL) || f->roots == NULL || f->depth == NULL || f->values == NULL || f->leaf_slot == NULL || stack == NULL || fix == NULL) {
+    if (fail || (f->nodes == NULL && f->nodes64 == NULL) || f->roots == NULL || f->depth == NULL || f->shallow == NULL || f->values == NULL || f->leaf_slot == NULL || stack == NULL || fix == NULL) {
         free(stack);
         free(fix);
         sks__forest_dispose(f);
@@ -106,6 +107,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     for (int32_t t = 0; t < d->n_trees; t++) {
         const sks_tree_desc *tr = &d->trees[t];
         f->roots[t] = next;
+        f->shallow[t] = INT32_MAX;
         /* Iterative pre-order: a node's left child is the next index; its
          * right child's index is patched in when the walk reaches it. */
         int32_t top = 0;
@@ -130,6 +132,8 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             if (depth > f->max_depth)
                 f->max_depth = depth;
             if (tr->left[src] == -1) {
+                if (depth < f->shallow[t])
+                    f->shallow[t] = depth;
                 set_node(f, me, NAN, 0, -1);
                 f->leaf_slot[me] = (int32_t)slot;
                 memcpy(&f->values[slot * lw], &tr->value[(size_t)src * (size_t)lw], (size_t)lw * sizeof(double));
@@ -166,6 +170,7 @@ void sks__forest_dispose(sks__forest *f)
     free(f->nodes64);
     free(f->roots);
     free(f->depth);
+    free(f->shallow);
     free(f->values);
     free(f->leaf_slot);
     free(f->tree_col);
@@ -195,20 +200,24 @@ static inline double *tree_acc(const sks__forest *f, int32_t t, double *row_acc)
 /*
  * Three ways to walk (sks__forest_score picks):
  *
- * - block_trees: blocks of rows, each block through every tree in order,
- *   GROUP rows of the block at a time walking a tree in lockstep. Needs
- *   the forest in cache (at most BLOCK_FOREST_BYTES of nodes), and has no
- *   branch per node or per leaf: leaves come every few steps at random,
- *   and a branch on them is mispredicted at about every leaf. The lanes
- *   that reach their leaves first wait for the last, which costs less than
- *   those mispredictions (measured on boosted forests of 31-leaf trees).
- * - tree_rows: for forests too large for the cache, one tree over all the
+ * - block_trees: batches, on forests that fit in the cache (at most
+ *   BLOCK_FOREST_BYTES of nodes). Rows go in blocks (about BLOCK_BYTES of
+ *   values, so they stay in L1/L2), each block through every tree in
+ *   order. A tree walks the block's rows GROUP at a time in rounds of
+ *   ROUND steps in lockstep, without a branch per node or per leaf (leaves
+ *   come every few steps at random, and a branch on them is mispredicted
+ *   at about every leaf); after each round the rows not yet at a leaf are
+ *   queued for the next one, with no branch either. So lanes idle at most
+ *   ROUND - 1 steps at a leaf, where a walk to the deepest lane's leaf
+ *   would have them idle half the time (boosted trees of 31 leaves: ~4
+ *   steps on average, ~8 for the deepest of 8 rows). ROUND 2 measured
+ *   faster than 3 or 4.
+ * - tree_rows: batches on larger (deep) forests: one tree over all the
  *   rows, so that tree stays cached while every row walks it; LANES rows
- *   in flight, a lane that reaches its leaf takes the next row at once
- *   (deep trees: lockstep would wait long for the deepest lane).
+ *   in flight, and a lane that reaches its leaf takes the next row.
  * - row_trees: one row, GROUP trees at a time in lockstep.
  */
-enum { GROUP = 8, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 64 << 10 };
+enum { GROUP = 8, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
 
 static bool walks_blocks(const sks__forest *f)
 {
@@ -216,19 +225,18 @@ static bool walks_blocks(const sks__forest *f)
     return (size_t)f->n_nodes * node <= BLOCK_FOREST_BYTES;
 }
 
-/* Rows per block of block_trees: a multiple of GROUP, about BLOCK_BYTES of
- * values (which stay in L1/L2 while the block walks every tree). */
+/* Rows per block of block_trees. */
 static int32_t block_rows(const sks__forest *f, int32_t nf)
 {
-    size_t row = (size_t)nf * (f->nodes64 != NULL ? sizeof(double) : sizeof(float));
-    size_t rows = BLOCK_BYTES / row / GROUP * GROUP;
+    size_t rows = BLOCK_BYTES / ((size_t)nf * (f->nodes64 != NULL ? sizeof(double) : sizeof(float)));
     return rows < GROUP ? GROUP : (int32_t)rows;
 }
 
 size_t sks__forest_scratch(const sks__forest *f, int32_t n_features)
 {
-    return (size_t)block_rows(f, n_features) * (size_t)n_features *
-           (f->nodes64 != NULL ? sizeof(double) : sizeof(float));
+    /* block_trees' two queues (node, row) and a leaf per row, each with
+     * room for a group's padding lanes. */
+    return 5 * ((size_t)block_rows(f, n_features) + GROUP) * sizeof(int32_t);
 }
 
 /* go_right_*: all ones when x <= t fails (x > t, or either is NaN), else
@@ -270,16 +278,15 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
  * (right), 0 in a leaf (thr NaN: "right", skip -1). Computed with masks,
  * not a branch: left or right is a coin flip.
  *
- * walk_group: GROUP lanes in lockstep, lane g from node idx[g], reading
- * its value of feature c at xs[c * cstride + g * gstride], until every
- * lane is at a leaf or after `passes` steps (the depth of the deepest of
- * the lanes' trees: every lane is at a leaf by then).
- *
- * block_trees: rows [0, n), a block of rows at a time, copied to xt
- * (sks__forest_scratch bytes) feature-major per GROUP rows; each block
- * goes through every tree in order, each tree adding its leaves to the
- * block's rows before the next tree starts: per row, trees are summed in
- * order.
+ * block_trees: rows [0, n) of x; scratch holds sks__forest_scratch bytes.
+ * Per tree and block: queue a holds (node, row) of the lanes still
+ * walking, b receives those that are not at a leaf after this round;
+ * leaf[row] is written every round, a row's last write is its leaf. The
+ * first round takes the tree's shallowest leaf depth in steps, which every
+ * row walks (all of them, when the tree is balanced). Padding lanes repeat
+ * the last lane of the queue (same walk, same leaf) and are not queued
+ * again. Each tree adds its leaves to the block's rows before the next
+ * tree starts: per row, trees are summed in order.
  *
  * tree_rows: one tree over rows [0, n): each lane walks a row; a lane that
  * reaches a leaf adds its values to that row's sum and takes the next row.
@@ -297,56 +304,70 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
         return 1 + (nd->skip & right);                                                          \
     }                                                                                           \
                                                                                                 \
-    static inline __attribute__((always_inline)) void walk_group_##SUFFIX(                      \
-        const NODE *nodes, int32_t *idx, int32_t passes, const T *xs, uint32_t cstride,         \
-        uint32_t gstride, bool has_nan)                                                         \
-    {                                                                                           \
-        int32_t moved;                                                                          \
-        do {                                                                                    \
-            moved = 0;                                                                          \
-            for (int32_t g = 0; g < GROUP; g++) {                                               \
-                const NODE *nd = &nodes[idx[g]];                                                \
-                /* uint32 arithmetic (features < 2^24): with cstride */                         \
-                /* GROUP the product shifts the flag out, and the mask costs nothing */         \
-                uint32_t at = (nd->feature & SKS__FEATURE_MASK) * cstride + (uint32_t)g * gstride; \
-                int32_t step = step_##SUFFIX(nd, xs[at], has_nan);                              \
-                moved |= step;                                                                  \
-                idx[g] += step;                                                                 \
-            }                                                                                   \
-        } while (moved && --passes > 0);                                                        \
-    }                                                                                           \
-                                                                                                \
     static inline __attribute__((always_inline)) void block_trees_##SUFFIX(                     \
-        const sks__forest *f, const T *x, int32_t n, int32_t nf, bool has_nan, T *xt,           \
+        const sks__forest *f, const T *x, int32_t n, int32_t nf, bool has_nan, int32_t *scratch, \
         double *acc)                                                                            \
     {                                                                                           \
-        const int32_t nv = f->n_values, rows = block_rows(f, nf);                               \
+        const NODE *nodes = f->NODES;                                                           \
+        const int32_t nv = f->n_values, rows = block_rows(f, nf), cap = rows + GROUP;           \
+        int32_t *leaf = scratch + 4 * (size_t)cap;                                              \
         for (int32_t r0 = 0; r0 < n; r0 += rows) {                                              \
-            int32_t nb = n - r0 < rows ? n - r0 : rows, ng = (nb + GROUP - 1) / GROUP;          \
-            /* Group q's value of feature c for lane g at xt[(q * nf + c) * GROUP + g]; */      \
-            /* lanes past the block's end repeat its last row (walked, not added). */           \
-            for (int32_t q = 0; q < ng; q++) {                                                  \
-                for (int32_t g = 0; g < GROUP; g++) {                                           \
-                    int32_t r = r0 + (q * GROUP + g < nb ? q * GROUP + g : nb - 1);             \
-                    const T *src = x + (size_t)r * (size_t)nf;                                  \
-                    T *dst = xt + (size_t)q * (size_t)nf * GROUP + g;                           \
-                    for (int32_t c = 0; c < nf; c++)                                            \
-                        dst[(size_t)c * GROUP] = src[c];                                        \
-                }                                                                               \
-            }                                                                                   \
+            const int32_t nb = n - r0 < rows ? n - r0 : rows;                                   \
+            const T *xb = x + (size_t)r0 * (size_t)nf;                                          \
             for (int32_t t = 0; t < f->n_trees; t++) {                                          \
-                for (int32_t q = 0; q < ng; q++) {                                              \
-                    int32_t idx[GROUP];                                                         \
-                    for (int32_t g = 0; g < GROUP; g++)                                         \
-                        idx[g] = f->roots[t];                                                   \
-                    walk_group_##SUFFIX(f->NODES, idx, f->depth[t],                             \
-                                        xt + (size_t)q * (size_t)nf * GROUP, GROUP, 1,          \
-                                        has_nan);                                               \
-                    for (int32_t g = 0; g < GROUP && q * GROUP + g < nb; g++) {                 \
-                        size_t r = (size_t)(r0 + q * GROUP + g);                                \
-                        add_leaf(f, idx[g], tree_acc(f, t, &acc[r * (size_t)nv]));              \
-                    }                                                                           \
+                int32_t *a_node = scratch, *a_row = a_node + cap;                               \
+                int32_t *b_node = a_row + cap, *b_row = b_node + cap;                           \
+                const int32_t root = f->roots[t], depth = f->depth[t];                          \
+                for (int32_t r = 0; r < nb; r++) {                                              \
+                    a_node[r] = root;                                                           \
+                    a_row[r] = r;                                                               \
                 }                                                                               \
+                int32_t na = nb, steps = f->shallow[t] > ROUND ? f->shallow[t] : ROUND;         \
+                while (na > 0) {                                                                \
+                    for (int32_t g = 0; g < GROUP; g++) {                                       \
+                        a_node[na + g] = a_node[na - 1];                                        \
+                        a_row[na + g] = a_row[na - 1];                                          \
+                    }                                                                           \
+                    const bool last = steps >= depth; /* every lane at a leaf after */          \
+                    int32_t nq = 0;                                                             \
+                    for (int32_t c = 0; c < na; c += GROUP) {                                   \
+                        int32_t idx[GROUP];                                                     \
+                        const T *xr[GROUP];                                                     \
+                        for (int32_t g = 0; g < GROUP; g++) {                                   \
+                            idx[g] = a_node[c + g];                                             \
+                            xr[g] = xb + (size_t)a_row[c + g] * (size_t)nf; \
+                        }                                                                       \
+                        for (int32_t s = 0; s < steps; s++) {                                   \
+                            for (int32_t g = 0; g < GROUP; g++) {                               \
+                                const NODE *nd = &nodes[idx[g]];                                \
+                                idx[g] += step_##SUFFIX(nd, xr[g][nd->feature & SKS__FEATURE_MASK], \
+                                                        has_nan);                               \
+                            }                                                                   \
+                        }                                                                       \
+                        if (last) {                                                             \
+                            for (int32_t g = 0; g < GROUP; g++)                                 \
+                                leaf[a_row[c + g]] = idx[g];                                    \
+                            continue;                                                           \
+                        }                                                                       \
+                        for (int32_t g = 0; g < GROUP; g++) {                                   \
+                            int32_t r = a_row[c + g];                                           \
+                            leaf[r] = idx[g];                                                   \
+                            b_node[nq] = idx[g];                                                \
+                            b_row[nq] = r;                                                      \
+                            nq += (c + g < na) & (nodes[idx[g]].skip >= 0);                     \
+                        }                                                                       \
+                    }                                                                           \
+                    int32_t *swap = a_node;                                                     \
+                    a_node = b_node;                                                            \
+                    b_node = swap;                                                              \
+                    swap = a_row;                                                               \
+                    a_row = b_row;                                                              \
+                    b_row = swap;                                                               \
+                    na = nq;                                                                    \
+                    steps = ROUND;                                                              \
+                }                                                                               \
+                for (int32_t r = 0; r < nb; r++)                                                \
+                    add_leaf(f, leaf[r], tree_acc(f, t, &acc[(size_t)(r0 + r) * (size_t)nv]));  \
             }                                                                                   \
         }                                                                                       \
     }                                                                                           \
@@ -388,13 +409,23 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
     static inline __attribute__((always_inline)) void row_trees_##SUFFIX(                       \
         const sks__forest *f, const T *row, bool has_nan, double *acc)                          \
     {                                                                                           \
+        const NODE *nodes = f->NODES;                                                           \
         const int32_t nt = f->n_trees;                                                          \
         for (int32_t t0 = 0; t0 < nt; t0 += GROUP) {                                            \
-            /* Lanes past the last tree walk it again (not added). */                           \
-            int32_t idx[GROUP];                                                                 \
+            /* Lanes past the last tree walk it again (not added). Every */                     \
+            /* lane is at a leaf after max_depth steps. */                                      \
+            int32_t idx[GROUP], moved, steps = f->max_depth;                                    \
             for (int32_t g = 0; g < GROUP; g++)                                                 \
                 idx[g] = f->roots[t0 + g < nt ? t0 + g : nt - 1];                               \
-            walk_group_##SUFFIX(f->NODES, idx, f->max_depth, row, 1, 0, has_nan);               \
+            do {                                                                                \
+                moved = 0;                                                                      \
+                for (int32_t g = 0; g < GROUP; g++) {                                           \
+                    const NODE *nd = &nodes[idx[g]];                                            \
+                    int32_t step = step_##SUFFIX(nd, row[nd->feature & SKS__FEATURE_MASK], has_nan); \
+                    moved |= step;                                                              \
+                    idx[g] += step;                                                             \
+                }                                                                               \
+            } while (moved && --steps > 0);                                                     \
             for (int32_t g = 0; g < GROUP && t0 + g < nt; g++)                                  \
                 add_leaf(f, idx[g], tree_acc(f, t0 + g, acc));                                  \
         }                                                                                       \
@@ -446,18 +477,18 @@ static int32_t walk_cat(const sks__forest *f, int32_t t, const double *row)
 
 /* The kernels with has_nan fixed, one copy each way. */
 static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan,
-                        void *xt, double *acc)
+                        void *scratch, double *acc)
 {
     if (f->nodes64 != NULL) {
         if (has_nan)
-            block_trees_f64(f, x, n, nf, true, xt, acc);
+            block_trees_f64(f, x, n, nf, true, scratch, acc);
         else
-            block_trees_f64(f, x, n, nf, false, xt, acc);
+            block_trees_f64(f, x, n, nf, false, scratch, acc);
     } else {
         if (has_nan)
-            block_trees_f32(f, x, n, nf, true, xt, acc);
+            block_trees_f32(f, x, n, nf, true, scratch, acc);
         else
-            block_trees_f32(f, x, n, nf, false, xt, acc);
+            block_trees_f32(f, x, n, nf, false, scratch, acc);
     }
 }
 
@@ -513,10 +544,10 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
             for (int32_t t = 0; t < f->n_trees; t++)
                 add_leaf(f, walk_cat(f, t, (const double *)x + (size_t)r * (size_t)n_features),
                          tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
-    } else if (n < (walks_blocks(f) ? GROUP : 2 * LANES)) {
-        /* Fewer rows than a block's group, or than tree_rows needs to
-         * keep its lanes busy (measured: 10-40% faster at 16 rows of a
-         * deep random forest). */
+    } else if (n < (walks_blocks(f) ? 2 * GROUP : 2 * LANES)) {
+        /* Too few rows to keep block_trees' or tree_rows' lanes busy
+         * (measured: row by row is as fast or faster up to about 16 rows
+         * on boosted forests, 32 on a deep random forest). */
         for (int32_t r = 0; r < n; r++)
             row_trees(f, (const char *)x + (size_t)r * row_bytes, has_nan, &out[(size_t)r * (size_t)nv]);
     } else if (walks_blocks(f)) {

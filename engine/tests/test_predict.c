@@ -616,7 +616,7 @@ TEST(walks_agree_with_a_plain_walk)
      * (over 4 MB of nodes: walked tree by tree). */
     static const struct { int32_t trees, cap; int depth; double p_leaf; } shapes[2] = {
         {61, 200, 14, 0.3}, {30, 14000, 40, 0.02}};
-    static const int32_t batches[] = {1, 3, 7, 8, 9, 31, 32, 33, 100, 300, N};
+    static const int32_t batches[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 300, N};
     double *x = malloc(N * NF * sizeof(double));
     double *want = malloc(N * 3 * sizeof(double)), *got = malloc(N * 3 * sizeof(double));
     uint64_t s = 3;
