@@ -335,13 +335,13 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
                         const T *xr[GROUP];                                                     \
                         for (int32_t g = 0; g < GROUP; g++) {                                   \
                             idx[g] = a_node[c + g];                                             \
-                            xr[g] = xb + (size_t)a_row[c + g] * (size_t)nf; \
+                            xr[g] = xb + (size_t)a_row[c + g] * (size_t)nf;                     \
                         }                                                                       \
                         for (int32_t s = 0; s < steps; s++) {                                   \
                             for (int32_t g = 0; g < GROUP; g++) {                               \
                                 const NODE *nd = &nodes[idx[g]];                                \
-                                idx[g] += step_##SUFFIX(nd, xr[g][nd->feature & SKS__FEATURE_MASK], \
-                                                        has_nan);                               \
+                                T v = xr[g][nd->feature & SKS__FEATURE_MASK];                   \
+                                idx[g] += step_##SUFFIX(nd, v, has_nan);                        \
                             }                                                                   \
                         }                                                                       \
                         if (last) {                                                             \
@@ -421,7 +421,8 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
                 moved = 0;                                                                      \
                 for (int32_t g = 0; g < GROUP; g++) {                                           \
                     const NODE *nd = &nodes[idx[g]];                                            \
-                    int32_t step = step_##SUFFIX(nd, row[nd->feature & SKS__FEATURE_MASK], has_nan); \
+                    T v = row[nd->feature & SKS__FEATURE_MASK];                                 \
+                    int32_t step = step_##SUFFIX(nd, v, has_nan);                               \
                     moved |= step;                                                              \
                     idx[g] += step;                                                             \
                 }                                                                               \
