@@ -31,8 +31,8 @@ void sks__error_clear(sks_error *err);
  * left subtree). Internal nodes: go left when (float)x <= thr, or when x is
  * NaN and the SKS__MISSING_LEFT bit of `feature` is set. Leaves have
  * skip = -1, feature 0 and thr = NaN: their "right child" is themselves,
- * so a walk that keeps stepping stays put. A leaf's value slot is in the
- * forest's leaf_slot.
+ * so a walk that keeps stepping stays put. A leaf's values are in the
+ * forest's values at the leaf's index.
  */
 typedef struct sks__node {
     float thr;
@@ -59,9 +59,8 @@ typedef struct sks__forest {
     int32_t *roots;  /* n_trees */
     int32_t *depth;  /* n_trees: each tree's deepest leaf (root: 0) */
     int32_t *shallow; /* n_trees: each tree's shallowest leaf */
-    double *values;  /* n_slots x leaf_width */
-    int32_t *leaf_slot; /* per node: a leaf's value slot (-1: not a leaf) */
-    int64_t n_slots;
+    double *values;  /* n_nodes x leaf_width: a leaf's values at its
+                        node's index (a leaf reached is one load away) */
     int32_t n_values;   /* raw score columns */
     int32_t leaf_width; /* values per leaf: n_values, or 1 with tree_col */
     int32_t *tree_col;  /* NULL, or per tree the column its leaf adds to */

@@ -45,12 +45,9 @@ static void set_node(sks__forest *f, int32_t i, double thr, uint32_t feature, in
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
 {
     memset(f, 0, sizeof(*f));
-    int64_t total = 0, slots = 0;
-    for (int32_t t = 0; t < d->n_trees; t++) {
+    int64_t total = 0;
+    for (int32_t t = 0; t < d->n_trees; t++)
         total += d->trees[t].n_nodes;
-        for (int32_t i = 0; i < d->trees[t].n_nodes; i++)
-            slots += d->trees[t].left[i] == -1;
-    }
     if (total > INT32_MAX)
         return sks__fail(err, SKS_EINVALID, "the forest has %lld nodes, more than 2^31 - 1", (long long)total);
     f->n_trees = d->n_trees;
@@ -65,8 +62,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     f->roots = malloc((size_t)d->n_trees * sizeof(int32_t));
     f->depth = calloc((size_t)d->n_trees, sizeof(int32_t));
     f->shallow = malloc((size_t)d->n_trees * sizeof(int32_t));
-    f->values = malloc((size_t)slots * (size_t)lw * sizeof(double));
-    f->leaf_slot = malloc((size_t)total * sizeof(int32_t));
+    f->values = malloc((size_t)total * (size_t)lw * sizeof(double));
     bool fail = false;
     if (d->tree_output != NULL) {
         f->tree_col = malloc((size_t)d->n_trees * sizeof(int32_t));
@@ -96,14 +92,13 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     /* Pre-order walk: stack of (source node, depth). */
     int32_t *stack = malloc((size_t)max_n * 2 * sizeof(int32_t));
     int32_t *fix = malloc((size_t)max_n * sizeof(int32_t)); /* new index of a parent awaiting its right child */
-    if (fail || (f->nodes == NULL && f->nodes64 == NULL) || f->roots == NULL || f->depth == NULL || f->shallow == NULL || f->values == NULL || f->leaf_slot == NULL || stack == NULL || fix == NULL) {
+    if (fail || (f->nodes == NULL && f->nodes64 == NULL) || f->roots == NULL || f->depth == NULL || f->shallow == NULL || f->values == NULL || stack == NULL || fix == NULL) {
         free(stack);
         free(fix);
         sks__forest_dispose(f);
         return sks__fail(err, SKS_ENOMEM, "out of memory compiling %lld tree nodes", (long long)total);
     }
     int32_t next = 0;
-    int64_t slot = 0;
     for (int32_t t = 0; t < d->n_trees; t++) {
         const sks_tree_desc *tr = &d->trees[t];
         f->roots[t] = next;
@@ -135,9 +130,8 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
                 if (depth < f->shallow[t])
                     f->shallow[t] = depth;
                 set_node(f, me, NAN, 0, -1);
-                f->leaf_slot[me] = (int32_t)slot;
-                memcpy(&f->values[slot * lw], &tr->value[(size_t)src * (size_t)lw], (size_t)lw * sizeof(double));
-                slot++;
+                memcpy(&f->values[(size_t)me * (size_t)lw], &tr->value[(size_t)src * (size_t)lw],
+                       (size_t)lw * sizeof(double));
                 continue;
             }
             uint32_t feature = (uint32_t)tr->feature[src];
@@ -145,7 +139,6 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
                 feature |= SKS__MISSING_LEFT;
             int32_t cat = tr->cat != NULL ? tr->cat[src] : -1;
             set_node(f, me, cat >= 0 ? 0.0 : tr->threshold[src], feature, 0); /* skip: patched */
-            f->leaf_slot[me] = -1;
             /* Right first on the stack, so the left subtree comes next. */
             stack[top * 2] = tr->right[src];
             stack[top * 2 + 1] = depth + 1;
@@ -160,7 +153,6 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     free(stack);
     free(fix);
     f->n_nodes = next;
-    f->n_slots = slot;
     return 0;
 }
 
@@ -172,7 +164,6 @@ void sks__forest_dispose(sks__forest *f)
     free(f->depth);
     free(f->shallow);
     free(f->values);
-    free(f->leaf_slot);
     free(f->tree_col);
     free(f->base);
     free(f->cat_bitsets);
@@ -186,7 +177,7 @@ void sks__forest_dispose(sks__forest *f)
 static inline void add_leaf(const sks__forest *f, int32_t leaf, double *acc)
 {
     const int32_t lw = f->leaf_width;
-    const double *v = &f->values[(size_t)f->leaf_slot[leaf] * (size_t)lw];
+    const double *v = &f->values[(size_t)leaf * (size_t)lw];
     for (int32_t k = 0; k < lw; k++)
         acc[k] += v[k];
 }
@@ -215,7 +206,11 @@ static inline double *tree_acc(const sks__forest *f, int32_t t, double *row_acc)
  * - tree_rows: batches on larger (deep) forests: one tree over all the
  *   rows, so that tree stays cached while every row walks it; LANES rows
  *   in flight, and a lane that reaches its leaf takes the next row.
- * - row_trees: one row, GROUP trees at a time in lockstep.
+ * - row_groups: one row (or a few) on forests walked in blocks, GROUP
+ *   trees at a time in lockstep.
+ * - row_trees: one row (or a few) on larger forests: LANES trees in
+ *   flight, a lane that reaches its leaf notes it and takes the next tree
+ *   (deep trees: lockstep would wait long for the deepest lane).
  */
 enum { GROUP = 8, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
 
@@ -235,8 +230,10 @@ static int32_t block_rows(const sks__forest *f, int32_t nf)
 size_t sks__forest_scratch(const sks__forest *f, int32_t n_features)
 {
     /* block_trees' two queues (node, row) and a leaf per row, each with
-     * room for a group's padding lanes. */
-    return 5 * ((size_t)block_rows(f, n_features) + GROUP) * sizeof(int32_t);
+     * room for a group's padding lanes; or row_trees' leaf per tree. */
+    size_t blocks = 5 * ((size_t)block_rows(f, n_features) + GROUP);
+    size_t trees = (size_t)f->n_trees;
+    return (blocks > trees ? blocks : trees) * sizeof(int32_t);
 }
 
 /* go_right_*: all ones when x <= t fails (x > t, or either is NaN), else
@@ -292,8 +289,11 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
  * reaches a leaf adds its values to that row's sum and takes the next row.
  * Every row gets this tree's value before any row sees the next tree.
  *
- * row_trees: one row through every tree, GROUP trees at a time, each
+ * row_groups: one row through every tree, GROUP trees at a time, each
  * group's leaves added in tree order.
+ *
+ * row_trees: one row through every tree; leaf[t] (n_trees slots) gets
+ * tree t's leaf, to be added afterwards in tree order.
  */
 #define DEFINE_KERNELS(SUFFIX, NODE, T, NODES)                                                  \
     static inline int32_t step_##SUFFIX(const NODE *nd, T x, bool has_nan)                     \
@@ -406,7 +406,7 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
         }                                                                                       \
     }                                                                                           \
                                                                                                 \
-    static inline __attribute__((always_inline)) void row_trees_##SUFFIX(                       \
+    static inline __attribute__((always_inline)) void row_groups_##SUFFIX(                       \
         const sks__forest *f, const T *row, bool has_nan, double *acc)                          \
     {                                                                                           \
         const NODE *nodes = f->NODES;                                                           \
@@ -430,14 +430,45 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
             for (int32_t g = 0; g < GROUP && t0 + g < nt; g++)                                  \
                 add_leaf(f, idx[g], tree_acc(f, t0 + g, acc));                                  \
         }                                                                                       \
+    }                                                                                           \
+                                                                                                \
+    static inline __attribute__((always_inline)) void row_trees_##SUFFIX(                       \
+        const sks__forest *f, const T *row, bool has_nan, int32_t *leaf)                        \
+    {                                                                                           \
+        const NODE *nodes = f->NODES;                                                           \
+        const int32_t nt = f->n_trees;                                                          \
+        int32_t idx[LANES], tree[LANES];                                                        \
+        int32_t active = nt < LANES ? nt : LANES, next = active;                                \
+        for (int32_t l = 0; l < active; l++) {                                                  \
+            idx[l] = f->roots[l];                                                               \
+            tree[l] = l;                                                                        \
+        }                                                                                       \
+        while (active > 0) {                                                                    \
+            for (int32_t l = 0; l < active;) {                                                  \
+                const NODE *nd = &nodes[idx[l]];                                                \
+                int32_t step = step_##SUFFIX(nd, row[nd->feature & SKS__FEATURE_MASK], has_nan); \
+                if (step != 0) {                                                                \
+                    idx[l++] += step;                                                           \
+                    continue;                                                                   \
+                }                                                                               \
+                leaf[tree[l]] = idx[l];                                                         \
+                if (next < nt) {                                                                \
+                    tree[l] = next;                                                             \
+                    idx[l++] = f->roots[next++];                                                \
+                } else {                                                                        \
+                    active--;                                                                   \
+                    tree[l] = tree[active];                                                     \
+                    idx[l] = idx[active];                                                       \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
     }
 
 DEFINE_KERNELS(f32, sks__node, float, nodes)
 DEFINE_KERNELS(f64, sks__node64, double, nodes64)
 
 /* Forests with categorical splits: one (row, tree) at a time, the way
- * scikit-learn's _predict_one_from_raw_data walks. Returns the leaf's
- * value slot. */
+ * scikit-learn's _predict_one_from_raw_data walks. Returns the leaf. */
 static int32_t walk_cat(const sks__forest *f, int32_t t, const double *row)
 {
     const sks__node64 *nodes = f->nodes64;
@@ -509,18 +540,33 @@ static void tree_rows(const sks__forest *f, int32_t t, const void *x, int32_t n,
     }
 }
 
-static void row_trees(const sks__forest *f, const void *row, bool has_nan, double *acc)
+static void row_groups(const sks__forest *f, const void *row, bool has_nan, double *acc)
 {
     if (f->nodes64 != NULL) {
         if (has_nan)
-            row_trees_f64(f, row, true, acc);
+            row_groups_f64(f, row, true, acc);
         else
-            row_trees_f64(f, row, false, acc);
+            row_groups_f64(f, row, false, acc);
     } else {
         if (has_nan)
-            row_trees_f32(f, row, true, acc);
+            row_groups_f32(f, row, true, acc);
         else
-            row_trees_f32(f, row, false, acc);
+            row_groups_f32(f, row, false, acc);
+    }
+}
+
+static void row_trees(const sks__forest *f, const void *row, bool has_nan, int32_t *leaf)
+{
+    if (f->nodes64 != NULL) {
+        if (has_nan)
+            row_trees_f64(f, row, true, leaf);
+        else
+            row_trees_f64(f, row, false, leaf);
+    } else {
+        if (has_nan)
+            row_trees_f32(f, row, true, leaf);
+        else
+            row_trees_f32(f, row, false, leaf);
     }
 }
 
@@ -545,12 +591,20 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
             for (int32_t t = 0; t < f->n_trees; t++)
                 add_leaf(f, walk_cat(f, t, (const double *)x + (size_t)r * (size_t)n_features),
                          tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
-    } else if (n < (walks_blocks(f) ? 2 * GROUP : 2 * LANES)) {
-        /* Too few rows to keep block_trees' or tree_rows' lanes busy
-         * (measured: row by row is as fast or faster up to about 16 rows
-         * on boosted forests, 32 on a deep random forest). */
+    } else if (n < 2 * GROUP && walks_blocks(f)) {
+        /* Too few rows to keep block_trees' lanes busy (measured: row by
+         * row is as fast or faster up to about 16 rows). */
         for (int32_t r = 0; r < n; r++)
-            row_trees(f, (const char *)x + (size_t)r * row_bytes, has_nan, &out[(size_t)r * (size_t)nv]);
+            row_groups(f, (const char *)x + (size_t)r * row_bytes, has_nan, &out[(size_t)r * (size_t)nv]);
+    } else if (n < 2 * LANES && !walks_blocks(f)) {
+        /* The same for tree_rows (measured: up to about 32 rows of a deep
+         * random forest). */
+        for (int32_t r = 0; r < n; r++) {
+            int32_t *leaf = scratch;
+            row_trees(f, (const char *)x + (size_t)r * row_bytes, has_nan, leaf);
+            for (int32_t t = 0; t < f->n_trees; t++)
+                add_leaf(f, leaf[t], tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
+        }
     } else if (walks_blocks(f)) {
         block_trees(f, x, n, n_features, has_nan, scratch, out);
     } else {
