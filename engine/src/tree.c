@@ -597,8 +597,8 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
         for (int32_t r = 0; r < n; r++)
             row_groups(f, (const char *)x + (size_t)r * row_bytes, has_nan, &out[(size_t)r * (size_t)nv]);
     } else if (n < 2 * LANES && !walks_blocks(f)) {
-        /* The same for tree_rows (measured: up to about 32 rows of a deep
-         * random forest). */
+        /* The same for tree_rows (measured: up to about 32 rows of deep
+         * random forests and extra trees; tree_rows was used from 8). */
         for (int32_t r = 0; r < n; r++) {
             int32_t *leaf = scratch;
             row_trees(f, (const char *)x + (size_t)r * row_bytes, has_nan, leaf);
