@@ -25,23 +25,25 @@ void sks__error_clear(sks_error *err);
 /* --------------------------------------------------- compiled tree plan */
 
 /*
- * One node of the compiled forest, 12 bytes. All trees share one array,
+ * One node of the compiled forest, 16 bytes. All trees share one array,
  * each laid out in pre-order from its root, so an internal node i's left
  * child is i + 1 and its right child i + 1 + skip (skip: the size of the
  * left subtree). Internal nodes: go left when (float)x <= thr, or when x is
  * NaN and the SKS__MISSING_LEFT bit of `feature` is set. Leaves have
  * skip = -1, feature 0 and thr = NaN: their "right child" is themselves,
- * so a walk that keeps stepping stays put. A leaf's values are in the
- * forest's values at the leaf's index.
+ * so a walk that keeps stepping stays put; `slot` is the leaf's row of
+ * the forest's values.
  */
 typedef struct sks__node {
     float thr;
     uint32_t feature; /* feature index | SKS__MISSING_LEFT */
     int32_t skip;     /* right child - left child; -1 in leaves */
+    int32_t slot;     /* leaves: value slot */
 } sks__node;
 
 /* The float64 layout (HistGradientBoosting, LightGBM: x and thresholds
- * compared as float64), same conventions, 16 bytes. */
+ * compared as float64), same conventions, 16 bytes: a leaf's value slot
+ * is the low 32 bits of its thr, a quiet NaN (sks__node64_slot). */
 typedef struct sks__node64 {
     double thr;
     uint32_t feature;
@@ -59,8 +61,8 @@ typedef struct sks__forest {
     int32_t *roots;  /* n_trees */
     int32_t *depth;  /* n_trees: each tree's deepest leaf (root: 0) */
     int32_t *shallow; /* n_trees: each tree's shallowest leaf */
-    double *values;  /* n_nodes x leaf_width: a leaf's values at its
-                        node's index (a leaf reached is one load away) */
+    double *values;  /* n_slots x leaf_width */
+    int64_t n_slots;
     int32_t n_values;   /* raw score columns */
     int32_t leaf_width; /* values per leaf: n_values, or 1 with tree_col */
     int32_t *tree_col;  /* NULL, or per tree the column its leaf adds to */

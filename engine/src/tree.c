@@ -31,23 +31,39 @@ static float f32_floor(double t)
     return f;
 }
 
-/* Writes node i of either layout. Float32 nodes hold the largest float32
- * not above the threshold (exact for float32 x); float64 nodes hold it as
- * is. Leaves: thr NaN, feature 0, skip -1. */
+/* Writes internal node i of either layout. Float32 nodes hold the largest
+ * float32 not above the threshold (exact for float32 x); float64 nodes
+ * hold it as is. */
 static void set_node(sks__forest *f, int32_t i, double thr, uint32_t feature, int32_t skip)
 {
     if (f->nodes64 != NULL)
         f->nodes64[i] = (sks__node64){thr, feature, skip};
     else
-        f->nodes[i] = (sks__node){isnan(thr) ? NAN : f32_floor(thr), feature, skip};
+        f->nodes[i] = (sks__node){f32_floor(thr), feature, skip, 0};
+}
+
+/* Writes leaf i: thr NaN, feature 0, skip -1, and its value slot. */
+static void set_leaf(sks__forest *f, int32_t i, int32_t slot)
+{
+    if (f->nodes64 != NULL) {
+        uint64_t bits = 0x7ff8000000000000ull | (uint32_t)slot; /* a quiet NaN */
+        double thr;
+        memcpy(&thr, &bits, sizeof thr);
+        f->nodes64[i] = (sks__node64){thr, 0, -1};
+    } else {
+        f->nodes[i] = (sks__node){NAN, 0, -1, slot};
+    }
 }
 
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
 {
     memset(f, 0, sizeof(*f));
-    int64_t total = 0;
-    for (int32_t t = 0; t < d->n_trees; t++)
+    int64_t total = 0, slots = 0;
+    for (int32_t t = 0; t < d->n_trees; t++) {
         total += d->trees[t].n_nodes;
+        for (int32_t i = 0; i < d->trees[t].n_nodes; i++)
+            slots += d->trees[t].left[i] == -1;
+    }
     if (total > INT32_MAX)
         return sks__fail(err, SKS_EINVALID, "the forest has %lld nodes, more than 2^31 - 1", (long long)total);
     f->n_trees = d->n_trees;
@@ -62,7 +78,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     f->roots = malloc((size_t)d->n_trees * sizeof(int32_t));
     f->depth = calloc((size_t)d->n_trees, sizeof(int32_t));
     f->shallow = malloc((size_t)d->n_trees * sizeof(int32_t));
-    f->values = malloc((size_t)total * (size_t)lw * sizeof(double));
+    f->values = malloc((size_t)slots * (size_t)lw * sizeof(double));
     bool fail = false;
     if (d->tree_output != NULL) {
         f->tree_col = malloc((size_t)d->n_trees * sizeof(int32_t));
@@ -129,9 +145,10 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             if (tr->left[src] == -1) {
                 if (depth < f->shallow[t])
                     f->shallow[t] = depth;
-                set_node(f, me, NAN, 0, -1);
-                memcpy(&f->values[(size_t)me * (size_t)lw], &tr->value[(size_t)src * (size_t)lw],
+                set_leaf(f, me, (int32_t)f->n_slots);
+                memcpy(&f->values[(size_t)f->n_slots * (size_t)lw], &tr->value[(size_t)src * (size_t)lw],
                        (size_t)lw * sizeof(double));
+                f->n_slots++;
                 continue;
             }
             uint32_t feature = (uint32_t)tr->feature[src];
@@ -171,13 +188,22 @@ void sks__forest_dispose(sks__forest *f)
     memset(f, 0, sizeof(*f));
 }
 
-/* Adds the values of leaf (a leaf node's index) to one row's sums at acc.
+/* A leaf's value slot, in either layout. */
+static inline int32_t slot_f32(const sks__node *nd) { return nd->slot; }
+static inline int32_t slot_f64(const sks__node64 *nd)
+{
+    uint64_t bits;
+    memcpy(&bits, &nd->thr, sizeof bits);
+    return (int32_t)(uint32_t)bits;
+}
+
+/* Adds the values of a leaf (its value slot) to one row's sums at acc.
  * Every leaf value that reaches a row's sums goes through here, in tree
  * order. */
-static inline void add_leaf(const sks__forest *f, int32_t leaf, double *acc)
+static inline void add_leaf(const sks__forest *f, int32_t slot, double *acc)
 {
     const int32_t lw = f->leaf_width;
-    const double *v = &f->values[(size_t)leaf * (size_t)lw];
+    const double *v = &f->values[(size_t)slot * (size_t)lw];
     for (int32_t k = 0; k < lw; k++)
         acc[k] += v[k];
 }
@@ -293,7 +319,7 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
  * group's leaves added in tree order.
  *
  * row_trees: one row through every tree; leaf[t] (n_trees slots) gets
- * tree t's leaf, to be added afterwards in tree order.
+ * the value slot of tree t's leaf, to be added afterwards in tree order.
  */
 #define DEFINE_KERNELS(SUFFIX, NODE, T, NODES)                                                  \
     static inline int32_t step_##SUFFIX(const NODE *nd, T x, bool has_nan)                     \
@@ -367,7 +393,8 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
                     steps = ROUND;                                                              \
                 }                                                                               \
                 for (int32_t r = 0; r < nb; r++)                                                \
-                    add_leaf(f, leaf[r], tree_acc(f, t, &acc[(size_t)(r0 + r) * (size_t)nv]));  \
+                    add_leaf(f, slot_##SUFFIX(&nodes[leaf[r]]),                                 \
+                             tree_acc(f, t, &acc[(size_t)(r0 + r) * (size_t)nv]));              \
             }                                                                                   \
         }                                                                                       \
     }                                                                                           \
@@ -393,7 +420,7 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
                     idx[l++] += step;                                                           \
                     continue;                                                                   \
                 }                                                                               \
-                add_leaf(f, idx[l], tree_acc(f, t, &acc[(size_t)row[l] * (size_t)nv]));         \
+                add_leaf(f, slot_##SUFFIX(nd), tree_acc(f, t, &acc[(size_t)row[l] * (size_t)nv])); \
                 if (next < n) {                                                                 \
                     row[l] = next++;                                                            \
                     idx[l++] = root;                                                            \
@@ -428,7 +455,7 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
                 }                                                                               \
             } while (moved && --steps > 0);                                                     \
             for (int32_t g = 0; g < GROUP && t0 + g < nt; g++)                                  \
-                add_leaf(f, idx[g], tree_acc(f, t0 + g, acc));                                  \
+                add_leaf(f, slot_##SUFFIX(&nodes[idx[g]]), tree_acc(f, t0 + g, acc));           \
         }                                                                                       \
     }                                                                                           \
                                                                                                 \
@@ -451,7 +478,7 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
                     idx[l++] += step;                                                           \
                     continue;                                                                   \
                 }                                                                               \
-                leaf[tree[l]] = idx[l];                                                         \
+                leaf[tree[l]] = slot_##SUFFIX(nd);                                              \
                 if (next < nt) {                                                                \
                     tree[l] = next;                                                             \
                     idx[l++] = f->roots[next++];                                                \
@@ -589,7 +616,7 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
     if (f->cat_bitsets != NULL) {
         for (int32_t r = 0; r < n; r++)
             for (int32_t t = 0; t < f->n_trees; t++)
-                add_leaf(f, walk_cat(f, t, (const double *)x + (size_t)r * (size_t)n_features),
+                add_leaf(f, slot_f64(&f->nodes64[walk_cat(f, t, (const double *)x + (size_t)r * (size_t)n_features)]),
                          tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
     } else if (n < 2 * GROUP && walks_blocks(f)) {
         /* Too few rows to keep block_trees' lanes busy (measured: row by
