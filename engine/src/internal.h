@@ -43,7 +43,7 @@ typedef struct sks__node {
 
 /* The float64 layout (HistGradientBoosting, LightGBM: x and thresholds
  * compared as float64), same conventions, 16 bytes: a leaf's value slot
- * is the low 32 bits of its thr, a quiet NaN (sks__node64_slot). */
+ * is the low 32 bits of its thr, a quiet NaN (tree.c: set_leaf, slot_f64). */
 typedef struct sks__node64 {
     double thr;
     uint32_t feature;
