@@ -26,27 +26,28 @@ void sks__error_clear(sks_error *err);
 
 /*
  * One node of the compiled forest, 16 bytes. All trees share one array,
- * each laid out in pre-order from its root (a left child follows its
- * parent). Internal nodes: go left when (float)x <= thr, or when x is NaN
- * and the SKS__MISSING_LEFT bit of `feature` is set. Leaves point to
- * themselves (right == own index) and have thr = NaN, so a walk that keeps
- * stepping stays put; their `left` holds the leaf's value slot.
+ * each laid out in pre-order from its root, so an internal node i's left
+ * child is i + 1 and its right child i + 1 + skip (skip: the size of the
+ * left subtree). Internal nodes: go left when (float)x <= thr, or when x is
+ * NaN and the SKS__MISSING_LEFT bit of `feature` is set. Leaves have
+ * skip = -1, feature 0 and thr = NaN: their "right child" is themselves,
+ * so a walk that keeps stepping stays put; `slot` is the leaf's row of
+ * the forest's values.
  */
 typedef struct sks__node {
     float thr;
     uint32_t feature; /* feature index | SKS__MISSING_LEFT */
-    int32_t left;
-    int32_t right;
+    int32_t skip;     /* right child - left child; -1 in leaves */
+    int32_t slot;     /* leaves: value slot */
 } sks__node;
 
-/* The float64 layout (HistGradientBoosting: x and thresholds compared as
- * float64), same conventions, 24 bytes. */
+/* The float64 layout (HistGradientBoosting, LightGBM: x and thresholds
+ * compared as float64), same conventions, 16 bytes: a leaf's value slot
+ * is the low 32 bits of its thr, a quiet NaN (tree.c: set_leaf, slot_f64). */
 typedef struct sks__node64 {
     double thr;
     uint32_t feature;
-    int32_t left;
-    int32_t right;
-    int32_t cat; /* -1, or a categorical split's bitset pair */
+    int32_t skip;
 } sks__node64;
 
 #define SKS__MISSING_LEFT 0x80000000u
@@ -58,6 +59,8 @@ typedef struct sks__forest {
     int64_t n_nodes;
     int32_t n_trees;
     int32_t *roots;  /* n_trees */
+    int32_t *depth;  /* n_trees: each tree's deepest leaf (root: 0) */
+    int32_t *shallow; /* n_trees: each tree's shallowest leaf */
     double *values;  /* n_slots x leaf_width */
     int64_t n_slots;
     int32_t n_values;   /* raw score columns */
@@ -67,6 +70,8 @@ typedef struct sks__forest {
     sks_aggregation aggregation;
     int32_t max_depth;
     uint32_t *cat_bitsets; /* NULL, or n x 16 words (left set, known set) */
+    int32_t *node_cat;     /* with cat_bitsets: per node, -1 or its split's
+                              bitset pair (kept out of the walked nodes) */
     sks_cat_rule cat_rule;
     bool sum_f32;    /* each tree's value added in float32 (XGBoost) */
     bool round_rows; /* nodes64 rows rounded to float32 first (XGBoost's
@@ -180,11 +185,14 @@ int sks__model_build(const sks_desc *d, const char *producer_version,
 /* tree.c */
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err);
 void sks__forest_dispose(sks__forest *f);
+/* Bytes of scratch sks__forest_score needs for rows of n_features values. */
+size_t sks__forest_scratch(const sks__forest *f, int32_t n_features);
 /* Raw scores for n rows whose values sit row-major in x (n x n_features,
  * float32, or float64 when the forest has nodes64); out is n x n_values;
- * scratch holds n_trees int32. */
+ * scratch holds sks__forest_scratch(f, n_features) bytes, aligned as
+ * malloc aligns. */
 void sks__forest_score(const sks__forest *f, const void *x, int32_t n,
-                       int32_t n_features, bool has_nan, int32_t *scratch,
+                       int32_t n_features, bool has_nan, void *scratch,
                        double *out);
 
 /* linear.c: rows per block of the feature-major input. */

@@ -741,7 +741,7 @@ static void *run_job(void *arg)
     size_t xbytes = trees ? (size_t)chunk * (size_t)nc * xsize : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
     void *xbuf = malloc(xbytes);
     double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
-    int32_t *scratch = trees ? malloc((size_t)m->forest.n_trees * sizeof(int32_t)) : NULL;
+    void *scratch = trees ? malloc(sks__forest_scratch(&m->forest, (int32_t)nc)) : NULL;
     bool use_prep = m->info.n_steps > 0 || j->T != NULL;
     if (use_prep) {
         j->prep = malloc((size_t)m->prep_width * sizeof(double));

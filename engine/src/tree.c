@@ -2,17 +2,21 @@
  * tree.c -- compiling tree ensembles into a scoring plan, and walking it.
  *
  * Owns the forest's memory layout (sks__node, see internal.h) and the
- * kernels that walk it. The layout was chosen by measurement on deep
- * forests (docs/BENCHMARKS.md): such forests are memory-latency bound, so
- * the kernels walk many independent (row, tree) lanes in lockstep, one step
- * per lane per pass, keeping many node loads in flight; leaves point to
- * themselves so a pass needs no per-lane branch.
+ * kernels that walk it. The kernels walk several independent (row, tree)
+ * lanes at once, one step per lane per pass, so that many node loads are
+ * in flight; a step is computed with masks rather than branches (left or
+ * right is a coin flip), and leaves step to themselves, so a pass needs
+ * no per-lane branch. Deep forests, too large for the cache, are walked
+ * tree by tree over all rows; forests that fit (boosted ones, mostly) in
+ * blocks of rows through every tree (see "Three ways to walk").
  *
  * Exactness: scikit-learn casts X to float32 and compares with a float64
  * threshold t. For a float32 x, x <= t exactly when x <= w, w the largest
  * float32 not above t, so thresholds are stored as w and the comparison
- * stays in float32. Leaf values are added per row in tree order, in
- * double, as scikit-learn's forests do.
+ * stays in float32. XGBoost goes left when x < t (float32): x <= w, w the
+ * largest float32 below t. Leaf values are added per row in tree order, in
+ * double, as scikit-learn's forests do, or rounded to float32 after each
+ * add, as XGBoost's are (sum_f32).
  */
 #include "internal.h"
 
@@ -36,32 +40,30 @@ static float f32_below(double t)
     return (double)f == t ? nextafterf(f, -INFINITY) : f;
 }
 
-/* Writes node i of either layout. Float32 nodes hold the largest float32
- * not above the threshold (exact for float32 x), or below it for "<"
- * comparisons; float64 nodes hold it as is, or for "<" on rows rounded to
- * float32 (round_rows), the float32 below it. Leaves: thr NaN, left =
- * value slot, right = themselves. */
-static void set_node(sks__forest *f, sks_compare cmp, int32_t i, double thr, uint32_t feature, int32_t left,
-                     int32_t right, int32_t cat)
+/* Writes internal node i of either layout. Float32 nodes hold the largest
+ * float32 not above the threshold (exact for float32 x), or below it for
+ * "<" comparisons; float64 nodes hold it as is, or for "<" on rows rounded
+ * to float32 (round_rows), the float32 below it. */
+static void set_node(sks__forest *f, sks_compare cmp, int32_t i, double thr, uint32_t feature, int32_t skip)
 {
-    bool lt = cmp == SKS_CMP_F32_LT && !isnan(thr);
+    bool lt = cmp == SKS_CMP_F32_LT;
     if (f->nodes64 != NULL)
-        f->nodes64[i] = (sks__node64){lt ? (double)f32_below(thr) : thr, feature, left, right, cat};
+        f->nodes64[i] = (sks__node64){lt ? (double)f32_below(thr) : thr, feature, skip};
     else
-        f->nodes[i] = (sks__node){isnan(thr) ? NAN : lt ? f32_below(thr) : f32_floor(thr), feature, left, right};
+        f->nodes[i] = (sks__node){lt ? f32_below(thr) : f32_floor(thr), feature, skip, 0};
 }
 
-/* Adds a leaf's lw values to a row's sums: in float64, or rounded to
- * float32 after the add (XGBoost's float32 sum; the float64 sum of two
- * float32 numbers is exact, so rounding it gives the float32 sum). */
-static inline void add_leaf(double *a, const double *v, int32_t lw, bool f32)
+/* Writes leaf i: thr NaN, feature 0, skip -1, and its value slot. */
+static void set_leaf(sks__forest *f, int32_t i, int32_t slot)
 {
-    if (f32)
-        for (int32_t k = 0; k < lw; k++)
-            a[k] = (float)(a[k] + v[k]);
-    else
-        for (int32_t k = 0; k < lw; k++)
-            a[k] += v[k];
+    if (f->nodes64 != NULL) {
+        uint64_t bits = 0x7ff8000000000000ull | (uint32_t)slot; /* a quiet NaN */
+        double thr;
+        memcpy(&thr, &bits, sizeof thr);
+        f->nodes64[i] = (sks__node64){thr, 0, -1};
+    } else {
+        f->nodes[i] = (sks__node){NAN, 0, -1, slot};
+    }
 }
 
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
@@ -89,6 +91,8 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     else
         f->nodes = malloc((size_t)total * sizeof(sks__node));
     f->roots = malloc((size_t)d->n_trees * sizeof(int32_t));
+    f->depth = calloc((size_t)d->n_trees, sizeof(int32_t));
+    f->shallow = malloc((size_t)d->n_trees * sizeof(int32_t));
     f->values = malloc((size_t)slots * (size_t)lw * sizeof(double));
     bool fail = false;
     if (d->tree_output != NULL) {
@@ -103,7 +107,8 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
         f->cat_bitsets = malloc(words * sizeof(uint32_t));
         if (f->cat_bitsets != NULL)
             memcpy(f->cat_bitsets, d->cat_bitsets, words * sizeof(uint32_t));
-        fail |= f->cat_bitsets == NULL;
+        f->node_cat = malloc((size_t)total * sizeof(int32_t));
+        fail |= f->cat_bitsets == NULL || f->node_cat == NULL;
     }
     if (d->base != NULL) {
         f->base = malloc((size_t)d->n_values * sizeof(double));
@@ -118,17 +123,17 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     /* Pre-order walk: stack of (source node, depth). */
     int32_t *stack = malloc((size_t)max_n * 2 * sizeof(int32_t));
     int32_t *fix = malloc((size_t)max_n * sizeof(int32_t)); /* new index of a parent awaiting its right child */
-    if (fail || (f->nodes == NULL && f->nodes64 == NULL) || f->roots == NULL || f->values == NULL || stack == NULL || fix == NULL) {
+    if (fail || (f->nodes == NULL && f->nodes64 == NULL) || f->roots == NULL || f->depth == NULL || f->shallow == NULL || f->values == NULL || stack == NULL || fix == NULL) {
         free(stack);
         free(fix);
         sks__forest_dispose(f);
         return sks__fail(err, SKS_ENOMEM, "out of memory compiling %lld tree nodes", (long long)total);
     }
     int32_t next = 0;
-    int64_t slot = 0;
     for (int32_t t = 0; t < d->n_trees; t++) {
         const sks_tree_desc *tr = &d->trees[t];
         f->roots[t] = next;
+        f->shallow[t] = INT32_MAX;
         /* Iterative pre-order: a node's left child is the next index; its
          * right child's index is patched in when the walk reaches it. */
         int32_t top = 0;
@@ -142,23 +147,30 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             int32_t me = next++;
             if (parent >= 0) {
                 if (f->nodes64 != NULL)
-                    f->nodes64[parent].right = me;
+                    f->nodes64[parent].skip = me - parent - 1;
                 else
-                    f->nodes[parent].right = me;
+                    f->nodes[parent].skip = me - parent - 1;
             }
+            if (f->node_cat != NULL)
+                f->node_cat[me] = tr->left[src] != -1 && tr->cat != NULL ? tr->cat[src] : -1;
+            if (depth > f->depth[t])
+                f->depth[t] = depth;
             if (depth > f->max_depth)
                 f->max_depth = depth;
             if (tr->left[src] == -1) {
-                set_node(f, d->compare, me, NAN, 0, (int32_t)slot, me, -1);
-                memcpy(&f->values[slot * lw], &tr->value[(size_t)src * (size_t)lw], (size_t)lw * sizeof(double));
-                slot++;
+                if (depth < f->shallow[t])
+                    f->shallow[t] = depth;
+                set_leaf(f, me, (int32_t)f->n_slots);
+                memcpy(&f->values[(size_t)f->n_slots * (size_t)lw], &tr->value[(size_t)src * (size_t)lw],
+                       (size_t)lw * sizeof(double));
+                f->n_slots++;
                 continue;
             }
             uint32_t feature = (uint32_t)tr->feature[src];
             if (tr->missing_left != NULL && tr->missing_left[src])
                 feature |= SKS__MISSING_LEFT;
             int32_t cat = tr->cat != NULL ? tr->cat[src] : -1;
-            set_node(f, d->compare, me, cat >= 0 ? 0.0 : tr->threshold[src], feature, me + 1, -1, cat);
+            set_node(f, d->compare, me, cat >= 0 ? 0.0 : tr->threshold[src], feature, 0); /* skip: patched */
             /* Right first on the stack, so the left subtree comes next. */
             stack[top * 2] = tr->right[src];
             stack[top * 2 + 1] = depth + 1;
@@ -173,7 +185,6 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     free(stack);
     free(fix);
     f->n_nodes = next;
-    f->n_slots = slot;
     return 0;
 }
 
@@ -182,212 +193,480 @@ void sks__forest_dispose(sks__forest *f)
     free(f->nodes);
     free(f->nodes64);
     free(f->roots);
+    free(f->depth);
+    free(f->shallow);
     free(f->values);
     free(f->tree_col);
     free(f->base);
     free(f->cat_bitsets);
+    free(f->node_cat);
     memset(f, 0, sizeof(*f));
 }
 
-/* Lanes walked together: enough node loads in flight to hide memory
- * latency, few enough to keep the lane state in registers and L1. */
-enum { LANES = 16 };
+/* A leaf's value slot, in either layout. */
+static inline int32_t slot_f32(const sks__node *nd) { return nd->slot; }
+static inline int32_t slot_f64(const sks__node64 *nd)
+{
+    uint64_t bits;
+    memcpy(&bits, &nd->thr, sizeof bits);
+    return (int32_t)(uint32_t)bits;
+}
+
+/* Adds the values of a leaf (its value slot) to one row's sums at acc.
+ * Every leaf value that reaches a row's sums goes through here, in tree
+ * order: in float64, or rounded to float32 after the add (XGBoost's
+ * float32 sum; the float64 sum of two float32 numbers is exact, so
+ * rounding it gives the float32 sum). */
+static inline void add_leaf(const sks__forest *f, int32_t slot, double *acc)
+{
+    const int32_t lw = f->leaf_width;
+    const double *v = &f->values[(size_t)slot * (size_t)lw];
+    if (f->sum_f32)
+        for (int32_t k = 0; k < lw; k++)
+            acc[k] = (float)(acc[k] + v[k]);
+    else
+        for (int32_t k = 0; k < lw; k++)
+            acc[k] += v[k];
+}
+
+/* Where tree t's leaf values go in a row's sums. */
+static inline double *tree_acc(const sks__forest *f, int32_t t, double *row_acc)
+{
+    return f->tree_col != NULL ? row_acc + f->tree_col[t] : row_acc;
+}
+
+/*
+ * Three ways to walk (sks__forest_score picks):
+ *
+ * - block_trees: batches, on forests that fit in the cache (at most
+ *   BLOCK_FOREST_BYTES of nodes). Rows go in blocks (about BLOCK_BYTES of
+ *   values, so they stay in L1/L2), each block through every tree in
+ *   order. A tree walks the block's rows GROUP at a time in rounds of
+ *   ROUND steps in lockstep, without a branch per node or per leaf (leaves
+ *   come every few steps at random, and a branch on them is mispredicted
+ *   at about every leaf); after each round the rows not yet at a leaf are
+ *   queued for the next one, with no branch either. So lanes idle at most
+ *   ROUND - 1 steps at a leaf, where a walk to the deepest lane's leaf
+ *   would have them idle half the time (boosted trees of 31 leaves: ~4
+ *   steps on average, ~8 for the deepest of 8 rows). ROUND 2 measured
+ *   faster than 3 or 4.
+ * - tree_rows: batches on larger (deep) forests: one tree over all the
+ *   rows, so that tree stays cached while every row walks it; LANES rows
+ *   in flight, and a lane that reaches its leaf takes the next row.
+ * - row_groups: one row (or a few) on forests walked in blocks, GROUP
+ *   trees at a time in lockstep.
+ * - row_trees: one row (or a few) on larger forests: LANES trees in
+ *   flight, a lane that reaches its leaf notes it and takes the next tree
+ *   (deep trees: lockstep would wait long for the deepest lane).
+ */
+enum { GROUP = 8, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
+
+static bool walks_blocks(const sks__forest *f)
+{
+    size_t node = f->nodes64 != NULL ? sizeof(sks__node64) : sizeof(sks__node);
+    return (size_t)f->n_nodes * node <= BLOCK_FOREST_BYTES;
+}
+
+/* Rows per block of block_trees. */
+static int32_t block_rows(const sks__forest *f, int32_t nf)
+{
+    size_t rows = BLOCK_BYTES / ((size_t)nf * (f->nodes64 != NULL ? sizeof(double) : sizeof(float)));
+    return rows < GROUP ? GROUP : (int32_t)rows;
+}
+
+size_t sks__forest_scratch(const sks__forest *f, int32_t n_features)
+{
+    /* block_trees' two queues (node, row) and a leaf per row, each with
+     * room for a group's padding lanes; or row_trees' leaf per tree. */
+    size_t blocks = 5 * ((size_t)block_rows(f, n_features) + GROUP);
+    size_t trees = (size_t)f->n_trees;
+    return (blocks > trees ? blocks : trees) * sizeof(int32_t);
+}
+
+/* go_right_*: all ones when x <= t fails (x > t, or either is NaN), else
+ * 0; nan_*: all ones when x is NaN. SSE2's compares give these masks
+ * directly; the plain C ones cost a few more instructions per step. */
+#ifdef __SSE2__
+#include <emmintrin.h>
+static inline int32_t go_right_f64(double x, double t)
+{
+    return _mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpnle_sd(_mm_set_sd(x), _mm_set_sd(t))));
+}
+static inline int32_t nan_f64(double x)
+{
+    return _mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpunord_sd(_mm_set_sd(x), _mm_set_sd(x))));
+}
+static inline int32_t go_right_f32(float x, float t)
+{
+    return _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpnle_ss(_mm_set_ss(x), _mm_set_ss(t))));
+}
+static inline int32_t nan_f32(float x)
+{
+    return _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpunord_ss(_mm_set_ss(x), _mm_set_ss(x))));
+}
+#else
+static inline int32_t go_right_f64(double x, double t) { return -(int32_t)!(x <= t); }
+static inline int32_t nan_f64(double x) { return -(int32_t)(x != x); }
+static inline int32_t go_right_f32(float x, float t) { return -(int32_t)!(x <= t); }
+static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
+#endif
 
 /*
  * The kernels, generated for both node layouts: sks__node with float32
  * rows (scikit-learn trees) and sks__node64 with float64 rows
- * (HistGradientBoosting). NODES is the forest's array for that layout.
+ * (HistGradientBoosting, LightGBM). NODES is the forest's array for that
+ * layout. The callers below fix has_nan, so each kernel has a copy
+ * without the NaN test.
  *
- * next_node: the next node for row at nd; leaves return their own index.
+ * step: how far to move from node nd for value x: 1 (left), 1 + skip
+ * (right), 0 in a leaf (thr NaN: "right", skip -1). Computed with masks,
+ * not a branch: left or right is a coin flip.
+ *
+ * block_trees: rows [0, n) of x; scratch holds sks__forest_scratch bytes.
+ * Per tree and block: queue a holds (node, row) of the lanes still
+ * walking, b receives those that are not at a leaf after this round;
+ * leaf[row] is written every round, a row's last write is its leaf. The
+ * first round takes the tree's shallowest leaf depth in steps, which every
+ * row walks (all of them, when the tree is balanced). Padding lanes repeat
+ * the last lane of the queue (same walk, same leaf) and are not queued
+ * again. Each tree adds its leaves to the block's rows before the next
+ * tree starts: per row, trees are summed in order.
  *
  * tree_rows: one tree over rows [0, n): each lane walks a row; a lane that
- * reaches a leaf adds its values to that row's sum and takes the next row,
- * so no lane idles while deeper ones finish. Every row gets this tree's
- * value before any row sees the next tree: per row, trees are summed in
- * order.
+ * reaches a leaf adds its values to that row's sum and takes the next row.
+ * Every row gets this tree's value before any row sees the next tree.
  *
- * row_trees: one row through every tree: lanes are trees; leaves are noted
- * per tree and summed afterwards in tree order. leaf holds n_trees slots.
+ * row_groups: one row through every tree, GROUP trees at a time, each
+ * group's leaves added in tree order.
+ *
+ * row_trees: one row through every tree; leaf[t] (n_trees slots) gets
+ * the value slot of tree t's leaf, to be added afterwards in tree order.
  */
-#define DEFINE_KERNELS(SUFFIX, NODE, T, NODES)                                                 \
-    static inline int32_t next_node_##SUFFIX(const NODE *nd, const T *row, bool has_nan)      \
-    {                                                                                          \
-        T x = row[nd->feature & SKS__FEATURE_MASK];                                            \
-        int32_t go_left = x <= nd->thr;                                                        \
-        if (has_nan)                                                                           \
-            go_left |= (x != x) & (int32_t)(nd->feature >> 31);                                \
-        return go_left ? nd->left : nd->right;                                                 \
-    }                                                                                          \
-                                                                                               \
-    static void tree_rows_##SUFFIX(const sks__forest *f, int32_t t, const T *x, int32_t n,     \
-                                   int32_t nf, bool has_nan, double *acc)                      \
-    {                                                                                          \
-        const NODE *nodes = f->NODES;                                                          \
-        const int32_t nv = f->n_values, lw = f->leaf_width;                                    \
-        const int32_t root = f->roots[t], col = f->tree_col != NULL ? f->tree_col[t] : 0;      \
-        int32_t idx[LANES], row[LANES];                                                        \
-        int32_t active = n < LANES ? n : LANES, next = active;                                 \
-        for (int32_t l = 0; l < active; l++) {                                                 \
-            idx[l] = root;                                                                     \
-            row[l] = l;                                                                        \
-        }                                                                                      \
-        while (active > 0) {                                                                   \
-            for (int32_t l = 0; l < active;) {                                                 \
-                const NODE *nd = &nodes[idx[l]];                                               \
-                int32_t nx = next_node_##SUFFIX(nd, x + (size_t)row[l] * (size_t)nf, has_nan); \
-                if (nx != idx[l]) {                                                            \
-                    idx[l++] = nx;                                                             \
-                    continue;                                                                  \
-                }                                                                              \
-                add_leaf(&acc[(size_t)row[l] * (size_t)nv + col],                             \
-                         &f->values[(size_t)nd->left * (size_t)lw], lw, f->sum_f32);           \
-                if (next < n) {                                                                \
-                    row[l] = next++;                                                           \
-                    idx[l++] = root;                                                           \
-                } else {                                                                       \
-                    active--;                                                                  \
-                    row[l] = row[active];                                                      \
-                    idx[l] = idx[active];                                                      \
-                }                                                                              \
-            }                                                                                  \
-        }                                                                                      \
-    }                                                                                          \
-                                                                                               \
-    static void row_trees_##SUFFIX(const sks__forest *f, const T *row, bool has_nan,           \
-                                   int32_t *leaf)                                              \
-    {                                                                                          \
-        const NODE *nodes = f->NODES;                                                          \
-        const int32_t nt = f->n_trees;                                                         \
-        int32_t idx[LANES], tree[LANES];                                                       \
-        int32_t active = nt < LANES ? nt : LANES, next = active;                               \
-        for (int32_t l = 0; l < active; l++) {                                                 \
-            idx[l] = f->roots[l];                                                              \
-            tree[l] = l;                                                                       \
-        }                                                                                      \
-        while (active > 0) {                                                                   \
-            for (int32_t l = 0; l < active;) {                                                 \
-                const NODE *nd = &nodes[idx[l]];                                               \
-                int32_t nx = next_node_##SUFFIX(nd, row, has_nan);                             \
-                if (nx != idx[l]) {                                                            \
-                    idx[l++] = nx;                                                             \
-                    continue;                                                                  \
-                }                                                                              \
-                leaf[tree[l]] = nd->left;                                                      \
-                if (next < nt) {                                                               \
-                    tree[l] = next;                                                            \
-                    idx[l++] = f->roots[next++];                                               \
-                } else {                                                                       \
-                    active--;                                                                  \
-                    tree[l] = tree[active];                                                    \
-                    idx[l] = idx[active];                                                      \
-                }                                                                              \
-            }                                                                                  \
-        }                                                                                      \
+#define DEFINE_KERNELS(SUFFIX, NODE, T, NODES)                                                  \
+    static inline int32_t step_##SUFFIX(const NODE *nd, T x, bool has_nan)                     \
+    {                                                                                           \
+        int32_t right = go_right_##SUFFIX(x, nd->thr);                                          \
+        if (has_nan)                                                                            \
+            right &= ~(nan_##SUFFIX(x) & ((int32_t)nd->feature >> 31));                         \
+        return 1 + (nd->skip & right);                                                          \
+    }                                                                                           \
+                                                                                                \
+    static inline __attribute__((always_inline)) void block_trees_##SUFFIX(                     \
+        const sks__forest *f, const T *x, int32_t n, int32_t nf, bool has_nan, int32_t *scratch, \
+        double *acc)                                                                            \
+    {                                                                                           \
+        const NODE *nodes = f->NODES;                                                           \
+        const int32_t nv = f->n_values, rows = block_rows(f, nf), cap = rows + GROUP;           \
+        int32_t *leaf = scratch + 4 * (size_t)cap;                                              \
+        for (int32_t r0 = 0; r0 < n; r0 += rows) {                                              \
+            const int32_t nb = n - r0 < rows ? n - r0 : rows;                                   \
+            const T *xb = x + (size_t)r0 * (size_t)nf;                                          \
+            for (int32_t t = 0; t < f->n_trees; t++) {                                          \
+                int32_t *a_node = scratch, *a_row = a_node + cap;                               \
+                int32_t *b_node = a_row + cap, *b_row = b_node + cap;                           \
+                const int32_t root = f->roots[t], depth = f->depth[t];                          \
+                for (int32_t r = 0; r < nb; r++) {                                              \
+                    a_node[r] = root;                                                           \
+                    a_row[r] = r;                                                               \
+                }                                                                               \
+                int32_t na = nb, steps = f->shallow[t] > ROUND ? f->shallow[t] : ROUND;         \
+                while (na > 0) {                                                                \
+                    for (int32_t g = 0; g < GROUP; g++) {                                       \
+                        a_node[na + g] = a_node[na - 1];                                        \
+                        a_row[na + g] = a_row[na - 1];                                          \
+                    }                                                                           \
+                    const bool last = steps >= depth; /* every lane at a leaf after */          \
+                    int32_t nq = 0;                                                             \
+                    for (int32_t c = 0; c < na; c += GROUP) {                                   \
+                        int32_t idx[GROUP];                                                     \
+                        const T *xr[GROUP];                                                     \
+                        for (int32_t g = 0; g < GROUP; g++) {                                   \
+                            idx[g] = a_node[c + g];                                             \
+                            xr[g] = xb + (size_t)a_row[c + g] * (size_t)nf;                     \
+                        }                                                                       \
+                        for (int32_t s = 0; s < steps; s++) {                                   \
+                            for (int32_t g = 0; g < GROUP; g++) {                               \
+                                const NODE *nd = &nodes[idx[g]];                                \
+                                T v = xr[g][nd->feature & SKS__FEATURE_MASK];                   \
+                                idx[g] += step_##SUFFIX(nd, v, has_nan);                        \
+                            }                                                                   \
+                        }                                                                       \
+                        if (last) {                                                             \
+                            for (int32_t g = 0; g < GROUP; g++)                                 \
+                                leaf[a_row[c + g]] = idx[g];                                    \
+                            continue;                                                           \
+                        }                                                                       \
+                        for (int32_t g = 0; g < GROUP; g++) {                                   \
+                            int32_t r = a_row[c + g];                                           \
+                            leaf[r] = idx[g];                                                   \
+                            b_node[nq] = idx[g];                                                \
+                            b_row[nq] = r;                                                      \
+                            nq += (c + g < na) & (nodes[idx[g]].skip >= 0);                     \
+                        }                                                                       \
+                    }                                                                           \
+                    int32_t *swap = a_node;                                                     \
+                    a_node = b_node;                                                            \
+                    b_node = swap;                                                              \
+                    swap = a_row;                                                               \
+                    a_row = b_row;                                                              \
+                    b_row = swap;                                                               \
+                    na = nq;                                                                    \
+                    steps = ROUND;                                                              \
+                }                                                                               \
+                for (int32_t r = 0; r < nb; r++)                                                \
+                    add_leaf(f, slot_##SUFFIX(&nodes[leaf[r]]),                                 \
+                             tree_acc(f, t, &acc[(size_t)(r0 + r) * (size_t)nv]));              \
+            }                                                                                   \
+        }                                                                                       \
+    }                                                                                           \
+                                                                                                \
+    static inline __attribute__((always_inline)) void tree_rows_##SUFFIX(                       \
+        const sks__forest *f, int32_t t, const T *x, int32_t n, int32_t nf, bool has_nan,       \
+        double *acc)                                                                            \
+    {                                                                                           \
+        const NODE *nodes = f->NODES;                                                           \
+        const int32_t nv = f->n_values, root = f->roots[t];                                     \
+        int32_t idx[LANES], row[LANES];                                                         \
+        int32_t active = n < LANES ? n : LANES, next = active;                                  \
+        for (int32_t l = 0; l < active; l++) {                                                  \
+            idx[l] = root;                                                                      \
+            row[l] = l;                                                                         \
+        }                                                                                       \
+        while (active > 0) {                                                                    \
+            for (int32_t l = 0; l < active;) {                                                  \
+                const NODE *nd = &nodes[idx[l]];                                                \
+                const T *r = x + (size_t)row[l] * (size_t)nf;                                   \
+                int32_t step = step_##SUFFIX(nd, r[nd->feature & SKS__FEATURE_MASK], has_nan);  \
+                if (step != 0) {                                                                \
+                    idx[l++] += step;                                                           \
+                    continue;                                                                   \
+                }                                                                               \
+                add_leaf(f, slot_##SUFFIX(nd), tree_acc(f, t, &acc[(size_t)row[l] * (size_t)nv])); \
+                if (next < n) {                                                                 \
+                    row[l] = next++;                                                            \
+                    idx[l++] = root;                                                            \
+                } else {                                                                        \
+                    active--;                                                                   \
+                    row[l] = row[active];                                                       \
+                    idx[l] = idx[active];                                                       \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
+    }                                                                                           \
+                                                                                                \
+    static inline __attribute__((always_inline)) void row_groups_##SUFFIX(                       \
+        const sks__forest *f, const T *row, bool has_nan, double *acc)                          \
+    {                                                                                           \
+        const NODE *nodes = f->NODES;                                                           \
+        const int32_t nt = f->n_trees;                                                          \
+        for (int32_t t0 = 0; t0 < nt; t0 += GROUP) {                                            \
+            /* Lanes past the last tree walk it again (not added). Every */                     \
+            /* lane is at a leaf after max_depth steps. */                                      \
+            int32_t idx[GROUP], moved, steps = f->max_depth;                                    \
+            for (int32_t g = 0; g < GROUP; g++)                                                 \
+                idx[g] = f->roots[t0 + g < nt ? t0 + g : nt - 1];                               \
+            do {                                                                                \
+                moved = 0;                                                                      \
+                for (int32_t g = 0; g < GROUP; g++) {                                           \
+                    const NODE *nd = &nodes[idx[g]];                                            \
+                    T v = row[nd->feature & SKS__FEATURE_MASK];                                 \
+                    int32_t step = step_##SUFFIX(nd, v, has_nan);                               \
+                    moved |= step;                                                              \
+                    idx[g] += step;                                                             \
+                }                                                                               \
+            } while (moved && --steps > 0);                                                     \
+            for (int32_t g = 0; g < GROUP && t0 + g < nt; g++)                                  \
+                add_leaf(f, slot_##SUFFIX(&nodes[idx[g]]), tree_acc(f, t0 + g, acc));           \
+        }                                                                                       \
+    }                                                                                           \
+                                                                                                \
+    static inline __attribute__((always_inline)) void row_trees_##SUFFIX(                       \
+        const sks__forest *f, const T *row, bool has_nan, int32_t *leaf)                        \
+    {                                                                                           \
+        const NODE *nodes = f->NODES;                                                           \
+        const int32_t nt = f->n_trees;                                                          \
+        int32_t idx[LANES], tree[LANES];                                                        \
+        int32_t active = nt < LANES ? nt : LANES, next = active;                                \
+        for (int32_t l = 0; l < active; l++) {                                                  \
+            idx[l] = f->roots[l];                                                               \
+            tree[l] = l;                                                                        \
+        }                                                                                       \
+        while (active > 0) {                                                                    \
+            for (int32_t l = 0; l < active;) {                                                  \
+                const NODE *nd = &nodes[idx[l]];                                                \
+                int32_t step = step_##SUFFIX(nd, row[nd->feature & SKS__FEATURE_MASK], has_nan); \
+                if (step != 0) {                                                                \
+                    idx[l++] += step;                                                           \
+                    continue;                                                                   \
+                }                                                                               \
+                leaf[tree[l]] = slot_##SUFFIX(nd);                                              \
+                if (next < nt) {                                                                \
+                    tree[l] = next;                                                             \
+                    idx[l++] = f->roots[next++];                                                \
+                } else {                                                                        \
+                    active--;                                                                   \
+                    tree[l] = tree[active];                                                     \
+                    idx[l] = idx[active];                                                       \
+                }                                                                               \
+            }                                                                                   \
+        }                                                                                       \
     }
 
 DEFINE_KERNELS(f32, sks__node, float, nodes)
 DEFINE_KERNELS(f64, sks__node64, double, nodes64)
 
 /* Forests with categorical splits: one (row, tree) at a time, the way
- * scikit-learn's _predict_one_from_raw_data walks. Returns the leaf's
- * value slot. */
+ * scikit-learn's _predict_one_from_raw_data walks. Returns the leaf. */
 static int32_t walk_cat(const sks__forest *f, int32_t t, const double *row)
 {
     const sks__node64 *nodes = f->nodes64;
     int32_t i = f->roots[t];
     for (;;) {
         const sks__node64 *nd = &nodes[i];
-        if (nd->right == i)
-            return nd->left;
+        if (nd->skip < 0)
+            return i;
+        int32_t right = i + 1 + nd->skip;
         double x = row[nd->feature & SKS__FEATURE_MASK];
         bool missing_left = nd->feature >> 31;
+        int32_t cat = f->node_cat[i];
         if (isnan(x)) {
-            i = missing_left ? nd->left : nd->right;
-        } else if (nd->cat < 0) {
-            i = x <= nd->thr ? nd->left : nd->right;
+            i = missing_left ? i + 1 : right;
+        } else if (cat < 0) {
+            i = x <= nd->thr ? i + 1 : right;
         } else if (f->cat_rule == SKS_CAT_XGBOOST) {
             /* common::Decision: out of range goes left; else right when
              * (int32_t)x is in the set (x is a float32 here) */
             bool in = false;
             if (x >= 0 && x < 16777216.0) {
                 int32_t c = (int32_t)x;
-                in = c < 256 && ((f->cat_bitsets[(size_t)nd->cat * 16 + (size_t)c / 32] >> (c % 32)) & 1);
+                in = c < 256 && ((f->cat_bitsets[(size_t)cat * 16 + (size_t)c / 32] >> (c % 32)) & 1);
             }
-            i = in ? nd->right : nd->left;
+            i = in ? right : i + 1;
         } else if (f->cat_rule == SKS_CAT_LIGHTGBM) {
             /* static_cast<int>(x): truncation; out of range is INT32_MIN on x86-64 */
             int32_t c = x > -2147483649.0 && x < 2147483648.0 ? (int32_t)x : INT32_MIN;
-            const uint32_t *bits = &f->cat_bitsets[(size_t)nd->cat * 16];
-            i = c >= 0 && c < 256 && ((bits[c / 32] >> (c % 32)) & 1) ? nd->left : nd->right;
+            const uint32_t *bits = &f->cat_bitsets[(size_t)cat * 16];
+            i = c >= 0 && c < 256 && ((bits[c / 32] >> (c % 32)) & 1) ? i + 1 : right;
         } else if (x < 0) {
-            i = missing_left ? nd->left : nd->right;
+            i = missing_left ? i + 1 : right;
         } else {
             /* Cython's <uint8_t>x: a truncating int32 conversion (x86-64's
              * cvttsd2si, whose out-of-range answer is INT32_MIN), low byte. */
             uint8_t c = (uint8_t)(uint32_t)(x < 2147483648.0 ? (int32_t)x : INT32_MIN);
-            const uint32_t *bits = &f->cat_bitsets[(size_t)nd->cat * 16];
+            const uint32_t *bits = &f->cat_bitsets[(size_t)cat * 16];
             if ((bits[c / 32] >> (c % 32)) & 1)
-                i = nd->left;
+                i = i + 1;
             else if ((bits[8 + c / 32] >> (c % 32)) & 1)
-                i = nd->right;
+                i = right;
             else
-                i = missing_left ? nd->left : nd->right;
+                i = missing_left ? i + 1 : right;
         }
     }
 }
 
-/* Adds the noted leaves to one row's sums, in tree order. */
-static void add_leaves(const sks__forest *f, const int32_t *leaf, double *acc)
+/* The kernels with has_nan fixed, one copy each way. */
+static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan,
+                        void *scratch, double *acc)
 {
-    const int32_t lw = f->leaf_width;
-    for (int32_t t = 0; t < f->n_trees; t++)
-        add_leaf(acc + (f->tree_col != NULL ? f->tree_col[t] : 0), &f->values[(size_t)leaf[t] * (size_t)lw], lw,
-                 f->sum_f32);
+    if (f->nodes64 != NULL) {
+        if (has_nan)
+            block_trees_f64(f, x, n, nf, true, scratch, acc);
+        else
+            block_trees_f64(f, x, n, nf, false, scratch, acc);
+    } else {
+        if (has_nan)
+            block_trees_f32(f, x, n, nf, true, scratch, acc);
+        else
+            block_trees_f32(f, x, n, nf, false, scratch, acc);
+    }
+}
+
+static void tree_rows(const sks__forest *f, int32_t t, const void *x, int32_t n, int32_t nf,
+                      bool has_nan, double *acc)
+{
+    if (f->nodes64 != NULL) {
+        if (has_nan)
+            tree_rows_f64(f, t, x, n, nf, true, acc);
+        else
+            tree_rows_f64(f, t, x, n, nf, false, acc);
+    } else {
+        if (has_nan)
+            tree_rows_f32(f, t, x, n, nf, true, acc);
+        else
+            tree_rows_f32(f, t, x, n, nf, false, acc);
+    }
+}
+
+static void row_groups(const sks__forest *f, const void *row, bool has_nan, double *acc)
+{
+    if (f->nodes64 != NULL) {
+        if (has_nan)
+            row_groups_f64(f, row, true, acc);
+        else
+            row_groups_f64(f, row, false, acc);
+    } else {
+        if (has_nan)
+            row_groups_f32(f, row, true, acc);
+        else
+            row_groups_f32(f, row, false, acc);
+    }
+}
+
+static void row_trees(const sks__forest *f, const void *row, bool has_nan, int32_t *leaf)
+{
+    if (f->nodes64 != NULL) {
+        if (has_nan)
+            row_trees_f64(f, row, true, leaf);
+        else
+            row_trees_f64(f, row, false, leaf);
+    } else {
+        if (has_nan)
+            row_trees_f32(f, row, true, leaf);
+        else
+            row_trees_f32(f, row, false, leaf);
+    }
 }
 
 void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n_features,
-                       bool has_nan, int32_t *scratch, double *out)
+                       bool has_nan, void *scratch, double *out)
 {
     const int32_t nv = f->n_values;
-    const bool f64 = f->nodes64 != NULL;
-    const float *x32 = x;
-    const double *x64 = x;
+    const size_t row_bytes = (size_t)n_features * (f->nodes64 != NULL ? sizeof(double) : sizeof(float));
     memset(out, 0, (size_t)n * (size_t)nv * sizeof(double));
     if (f->aggregation == SKS_AGG_SINGLE) {
         /* -0.0 + v is v, for every v (0 + v would turn -0.0 into +0.0). */
         for (int32_t i = 0; i < n * nv; i++)
             out[i] = -0.0;
-        if (f64)
-            tree_rows_f64(f, 0, x64, n, n_features, has_nan, out);
-        else
-            tree_rows_f32(f, 0, x32, n, n_features, has_nan, out);
+        tree_rows(f, 0, x, n, n_features, has_nan, out);
         return;
     }
     if (f->base != NULL)
         for (int32_t r = 0; r < n; r++)
             memcpy(&out[(size_t)r * (size_t)nv], f->base, (size_t)nv * sizeof(double));
     if (f->cat_bitsets != NULL) {
-        for (int32_t r = 0; r < n; r++) {
+        for (int32_t r = 0; r < n; r++)
             for (int32_t t = 0; t < f->n_trees; t++)
-                scratch[t] = walk_cat(f, t, x64 + (size_t)r * (size_t)n_features);
-            add_leaves(f, scratch, &out[(size_t)r * nv]);
-        }
-    } else if (n < LANES / 2) {
+                add_leaf(f, slot_f64(&f->nodes64[walk_cat(f, t, (const double *)x + (size_t)r * (size_t)n_features)]),
+                         tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
+    } else if (n < 2 * GROUP && walks_blocks(f)) {
+        /* Too few rows to keep block_trees' lanes busy (measured: row by
+         * row is as fast or faster up to about 16 rows). */
+        for (int32_t r = 0; r < n; r++)
+            row_groups(f, (const char *)x + (size_t)r * row_bytes, has_nan, &out[(size_t)r * (size_t)nv]);
+    } else if (n < 2 * LANES && !walks_blocks(f)) {
+        /* The same for tree_rows (measured: up to about 32 rows of deep
+         * random forests and extra trees; tree_rows was used from 8). */
         for (int32_t r = 0; r < n; r++) {
-            size_t at = (size_t)r * (size_t)n_features;
-            if (f64)
-                row_trees_f64(f, x64 + at, has_nan, scratch);
-            else
-                row_trees_f32(f, x32 + at, has_nan, scratch);
-            add_leaves(f, scratch, &out[(size_t)r * nv]);
+            int32_t *leaf = scratch;
+            row_trees(f, (const char *)x + (size_t)r * row_bytes, has_nan, leaf);
+            for (int32_t t = 0; t < f->n_trees; t++)
+                add_leaf(f, leaf[t], tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
         }
+    } else if (walks_blocks(f)) {
+        block_trees(f, x, n, n_features, has_nan, scratch, out);
     } else {
-        for (int32_t t = 0; t < f->n_trees; t++) {
-            if (f64)
-                tree_rows_f64(f, t, x64, n, n_features, has_nan, out);
-            else
-                tree_rows_f32(f, t, x32, n, n_features, has_nan, out);
-        }
+        for (int32_t t = 0; t < f->n_trees; t++)
+            tree_rows(f, t, x, n, n_features, has_nan, out);
     }
     if (f->aggregation == SKS_AGG_MEAN) {
         double div = (double)f->n_trees;

@@ -2,6 +2,8 @@
 #include "fixtures.h"
 #include "task.h"
 
+#include <stdbool.h>
+
 static sks_model *build(const sks_desc *d)
 {
     sks_model *m = NULL;
@@ -665,6 +667,158 @@ TEST(isolation_link)
     sks_model_free(m);
 }
 
+/* Random trees for walks_agree_with_a_plain_walk: lopsided, of any depth
+ * up to max_depth, with NaN sent either way. */
+typedef struct rnd_forest {
+    int32_t n_trees, n_features;
+    sks_tree_desc *trees;
+    int32_t *out; /* per tree, the raw score column it adds to */
+    uint64_t s;
+} rnd_forest;
+
+static uint64_t rnd_next(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 11;
+}
+
+static double rnd_unit(uint64_t *s) { return (double)rnd_next(s) / 9007199254740992.0; }
+
+static int32_t rnd_grow(rnd_forest *rf, int32_t *left, int32_t *right, int32_t *feature, double *thr,
+                        uint8_t *ml, double *value, int32_t *n, int32_t cap, int depth, int max_depth,
+                        double p_leaf)
+{
+    int32_t me = (*n)++;
+    if (depth == max_depth || *n + 2 > cap || (depth > 0 && rnd_unit(&rf->s) < p_leaf)) {
+        left[me] = right[me] = -1;
+        feature[me] = 0;
+        thr[me] = 0.0;
+        ml[me] = 0;
+        value[me] = rnd_unit(&rf->s) - 0.5;
+        return me;
+    }
+    feature[me] = (int32_t)(rnd_next(&rf->s) % (uint64_t)rf->n_features);
+    thr[me] = rnd_unit(&rf->s) * 2.0 - 1.0;
+    ml[me] = rnd_next(&rf->s) & 1;
+    value[me] = 0.0;
+    /* The left subtree leaves room for the right child. */
+    left[me] = rnd_grow(rf, left, right, feature, thr, ml, value, n, cap - 1, depth + 1, max_depth, p_leaf);
+    right[me] = rnd_grow(rf, left, right, feature, thr, ml, value, n, cap, depth + 1, max_depth, p_leaf);
+    return me;
+}
+
+static void rnd_forest_init(rnd_forest *rf, int32_t n_trees, int32_t cap, int max_depth, double p_leaf)
+{
+    rf->n_trees = n_trees;
+    rf->n_features = 5;
+    rf->s = 7;
+    rf->trees = calloc((size_t)n_trees, sizeof(sks_tree_desc));
+    rf->out = malloc((size_t)n_trees * sizeof(int32_t));
+    for (int32_t t = 0; t < n_trees; t++) {
+        int32_t *left = malloc((size_t)cap * 3 * sizeof(int32_t));
+        double *thr = malloc((size_t)cap * 2 * sizeof(double));
+        uint8_t *ml = malloc((size_t)cap);
+        int32_t n = 0;
+        rnd_grow(rf, left, left + cap, left + 2 * cap, thr, ml, thr + cap, &n, cap, 0, max_depth, p_leaf);
+        rf->trees[t] = (sks_tree_desc){n, left, left + cap, left + 2 * cap, thr, ml, thr + cap, NULL};
+        rf->out[t] = t % 3;
+    }
+}
+
+static void rnd_forest_dispose(rnd_forest *rf)
+{
+    for (int32_t t = 0; t < rf->n_trees; t++) {
+        free((void *)rf->trees[t].left);
+        free((void *)rf->trees[t].threshold);
+        free((void *)rf->trees[t].missing_left);
+    }
+    free(rf->trees);
+    free(rf->out);
+}
+
+/* Raw scores the plain way: each row through each tree in order, one node
+ * at a time, summed in tree order from the base. */
+static void rnd_forest_score(const rnd_forest *rf, const double *base, bool f32, const double *x, int32_t n,
+                             double *raw)
+{
+    for (int32_t r = 0; r < n; r++) {
+        const double *row = x + (size_t)r * (size_t)rf->n_features;
+        for (int c = 0; c < 3; c++)
+            raw[r * 3 + c] = base[c];
+        for (int32_t t = 0; t < rf->n_trees; t++) {
+            const sks_tree_desc *tr = &rf->trees[t];
+            int32_t i = 0;
+            while (tr->left[i] != -1) {
+                double v = row[tr->feature[i]];
+                bool left = isnan(v) ? tr->missing_left[i] : (f32 ? (double)(float)v : v) <= tr->threshold[i];
+                i = left ? tr->left[i] : tr->right[i];
+            }
+            raw[r * 3 + rf->out[t]] += tr->value[i];
+        }
+    }
+}
+
+/* Every walk (one row, small batches, blocks of rows, tree by tree over a
+ * forest too large for the block walk), both comparisons, with and
+ * without NaN: the same bits as one node at a time, in tree order. */
+TEST(walks_agree_with_a_plain_walk)
+{
+    enum { N = 700, NF = 5 };
+    static const int64_t labels[3] = {0, 1, 2};
+    static const double base[3] = {0.25, -0.5, 0.125};
+    /* 61 trees of up to 200 nodes and depth 14; 30 trees of 14,000 nodes
+     * (over 4 MB of nodes: walked tree by tree). */
+    static const struct { int32_t trees, cap; int depth; double p_leaf; } shapes[2] = {
+        {61, 200, 14, 0.3}, {30, 14000, 40, 0.02}};
+    static const int32_t batches[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 300, N};
+    double *x = malloc(N * NF * sizeof(double));
+    double *want = malloc(N * 3 * sizeof(double)), *got = malloc(N * 3 * sizeof(double));
+    uint64_t s = 3;
+    for (int i = 0; i < N * NF; i++)
+        x[i] = rnd_unit(&s) * 2.2 - 1.1;
+    for (int sh = 0; sh < 2; sh++) {
+        rnd_forest rf;
+        rnd_forest_init(&rf, shapes[sh].trees, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
+        for (int cmp = 0; cmp < 2; cmp++) {
+            sks_desc d = fx_summed_trees(labels, 3, cmp ? SKS_CMP_F64_LE : SKS_CMP_F32_LE);
+            d.n_features = NF;
+            d.n_trees = rf.n_trees;
+            d.trees = rf.trees;
+            d.n_values = 3;
+            d.base = base;
+            d.tree_output = rf.out;
+            d.link = SKS_LINK_SOFTMAX;
+            d.allow_nan = 1;
+            sks_model *m = build(&d);
+            sks_error err;
+            for (int nan = 0; nan < 2; nan++) {
+                if (nan)
+                    for (int i = 0; i < N * NF; i += 7)
+                        x[i] = NAN;
+                rnd_forest_score(&rf, base, !cmp, x, N, want);
+                for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
+                    for (int32_t r0 = 0; r0 < N; r0 += batches[b]) {
+                        int32_t n = N - r0 < batches[b] ? N - r0 : batches[b];
+                        sks_matrix X = fx_rows(x + (size_t)r0 * NF, n, NF);
+                        ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got + (size_t)r0 * 3, (size_t)n * 3,
+                                                    1, &err),
+                                  0, &err);
+                    }
+                    for (int i = 0; i < N * 3; i++)
+                        ASSERT_BITS(got[i], want[i]);
+                }
+            }
+            for (int i = 0; i < N * NF; i += 7)
+                x[i] = rnd_unit(&s) * 2.2 - 1.1;
+            sks_model_free(m);
+        }
+        rnd_forest_dispose(&rf);
+    }
+    free(x);
+    free(want);
+    free(got);
+}
+
 static const task_entry TESTS[] = {
     TASK(boosted_trees),
     TASK(float64_comparisons),
@@ -678,6 +832,7 @@ static const task_entry TESTS[] = {
     TASK(shape_and_buffer_errors),
     TASK(forest_mean_in_tree_order),
     TASK(layouts_and_threads_agree),
+    TASK(walks_agree_with_a_plain_walk),
     TASK(linear_links),
     TASK(linear_regression_many_rows),
 };
