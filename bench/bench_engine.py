@@ -423,7 +423,9 @@ class Tl2cgenEngine:
         def predict(X):
             return classes[np.argmax(proba(X), axis=1)]
 
-        return Runner(predict, proba)
+        # float32 thresholds (XGBoost): a float32 copy made before timing, as
+        # for ONNX Runtime (tl2cgen's DMatrix cannot cast under NumPy 2)
+        return Runner(predict, proba, convert=lambda X: np.ascontiguousarray(X, dtype=dtype))
 
 
 class LleavesEngine:
@@ -736,10 +738,13 @@ def versions(section: str = "engine"):
     if section == "boosting":
         pkgs += ["lightgbm", "xgboost", "onnxmltools", "lleaves", "llvmlite"]
     for pkg in pkgs:
-        try:
-            out[pkg] = md.version(pkg)
-        except Exception:
-            out[pkg] = "not installed"
+        # xgboost may be installed as its CPU-only distribution, xgboost-cpu
+        for dist in (pkg, f"{pkg}-cpu") if pkg == "xgboost" else (pkg,):
+            try:
+                out[pkg] = md.version(dist)
+                break
+            except Exception:
+                out[pkg] = "not installed"
     try:
         gcc = subprocess.run(["gcc", "--version"], capture_output=True, text=True, timeout=10).stdout.splitlines()[0]
         out["gcc (TL2cgen)"] = gcc
@@ -991,7 +996,8 @@ How it is measured:
   `inter_op_num_threads=1`; TL2cgen `Predictor(nthread=k)`.
 - **Inputs**: float64 arrays holding float32-exact values (so scikit-learn's
   float32 cast changes nothing). ONNX Runtime gets a float32 copy made
-  before timing (it needs float32). TL2cgen's per-call `DMatrix`
+  before timing (it needs float32), and so does TL2cgen for models with
+  float32 thresholds (XGBoost). TL2cgen's per-call `DMatrix`
   construction is timed, as it is part of its Python API; its
   `predict` is the argmax of its probabilities.
 - ONNX models come from skl2onnx (`zipmap=False`); TL2cgen libraries from
