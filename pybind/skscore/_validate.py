@@ -327,7 +327,7 @@ def validate(
         exp_outputs = {"softmax": ("predict_proba",), "softmax_seq": ("predict_proba",), "exp": ("predict",)}.get(model.info()["link"], ())
     elif final_name in OUTLIERS:  # 2 ** x: NumPy's SIMD power vs libm's pow
         exp_outputs = ("score_samples", "decision_function")
-    elif other is _xgboost and _xgboost.objective(final) == "multi:softmax":
+    elif other is _xgboost and _xgboost.objective_of(final) == "multi:softmax":
         # XGBoost's predict_proba is scipy's float32 softmax here, not its own
         exp_outputs, exp_tol = ("predict_proba",), (XGB_SOFTMAX_RTOL, XGB_SOFTMAX_ATOL)
 

@@ -38,6 +38,7 @@ classifiers).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any
@@ -143,7 +144,7 @@ def _flatten(tree: dict, name: str, index: int, n_features: int, bitsets: list[n
     sets: dict[int, list[int]] = {}
     cats = tree.get("categories") or []
     for nid, beg, size in zip(tree.get("categories_nodes") or [], tree.get("categories_segments") or [],
-                              tree.get("categories_sizes") or []):
+                              tree.get("categories_sizes") or [], strict=True):
         sets[int(nid)] = [int(c) for c in cats[int(beg):int(beg) + int(size)]]
     cond32 = np.asarray(cond, dtype=np.float32).astype(np.float64)
     left: list[int] = []
@@ -229,7 +230,7 @@ def _training_categories(gbm: dict, n_features: int, name: str) -> dict[int, lis
                     f"XGBoost {_version()} does not keep whole in its model; rename the categories to ASCII "
                     "(or code them as integers) before fitting."
                 )
-            out[f] = [raw[a:b].decode("ascii") for a, b in zip(offsets, offsets[1:])]
+            out[f] = [raw[a:b].decode("ascii") for a, b in itertools.pairwise(offsets)]
         else:
             out[f] = [float(v) for v in values]
     return out
@@ -240,8 +241,6 @@ def describe(obj: Any) -> dict[str, Any]:
     steps); feature_names are the model's own (the caller checks any given).
     A "category_codes" entry lists the columns whose training categories
     the caller turns into codes (an encode step)."""
-    import xgboost
-
     booster, name = _booster(obj)
     if name != "Booster" and not (isinstance(obj.missing, float) and math.isnan(obj.missing)):
         raise TypeError(f"skscore cannot export this {name}: missing={obj.missing!r}; skscore reads NaN as missing.")
@@ -267,7 +266,7 @@ def describe(obj: Any) -> dict[str, Any]:
     tree_info = np.asarray(gbm["tree_info"][:n_trees], dtype=np.int32)
     desc: dict[str, Any] = {
         "source": "xgboost",
-        "source_version": xgboost.__version__,
+        "source_version": _version(),
         "estimator": f"xgboost.{name}",
         "kind": _c.EST_TREES,
         "allow_nan": True,
@@ -328,7 +327,7 @@ def describe(obj: Any) -> dict[str, Any]:
     return desc
 
 
-def objective(obj: Any) -> str:
+def objective_of(obj: Any) -> str:
     """The model's objective, e.g. "binary:logistic"."""
     booster, _ = _booster(obj)
     return str(json.loads(booster.save_config())["learner"]["objective"]["name"])
@@ -343,7 +342,7 @@ def expected_outputs(obj: Any) -> dict[str, Any]:
             out["predict_proba"] = obj.predict_proba
             out["decision_function"] = lambda X: obj.predict(X, output_margin=True)
         return out
-    name = objective(booster)
+    name = objective_of(booster)
 
     def raw(X, output_margin=False):
         # inplace_predict reads X as XGBClassifier.predict does (a DMatrix
