@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
 
 /* Rows converted and scored at a time per thread. Large, because each
  * tree is walked by every row of a chunk before the next tree: the more
@@ -724,9 +727,27 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
     return true;
 }
 
+static void *run_job_ieee(job *j);
+
+/* Scores with subnormals honoured: a caller's thread may run with
+ * denormals-are-zero / flush-to-zero set (a library built with -ffast-math
+ * sets them process-wide), which would read a subnormal threshold (the
+ * float32 below 0.0 of an XGBoost split) or input as 0. */
 static void *run_job(void *arg)
 {
-    job *j = arg;
+#ifdef __SSE__
+    unsigned int csr = _mm_getcsr();
+    _mm_setcsr(csr & ~0x8040u); /* clear DAZ (bit 6) and FTZ (bit 15) */
+    run_job_ieee(arg);
+    _mm_setcsr(csr);
+    return NULL;
+#else
+    return run_job_ieee(arg);
+#endif
+}
+
+static void *run_job_ieee(job *j)
+{
     const sks_model *m = j->m;
     const int64_t nc = m->est_width;
     const int32_t nr = m->n_raw;

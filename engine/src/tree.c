@@ -215,8 +215,8 @@ static inline int32_t slot_f64(const sks__node64 *nd)
 /* Adds the values of a leaf (its value slot) to one row's sums at acc.
  * Every leaf value that reaches a row's sums goes through here, in tree
  * order: in float64, or rounded to float32 after the add (XGBoost's
- * float32 sum; the float64 sum of two float32 numbers is exact, so
- * rounding it gives the float32 sum). */
+ * float32 sum: float64 has more than 2 x 24 + 2 bits, so rounding the
+ * float64 sum of two float32 numbers to float32 gives their float32 sum). */
 static inline void add_leaf(const sks__forest *f, int32_t slot, double *acc)
 {
     const int32_t lw = f->leaf_width;

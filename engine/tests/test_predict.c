@@ -2,6 +2,10 @@
 #include "fixtures.h"
 #include "task.h"
 
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
+
 #include <stdbool.h>
 
 static sks_model *build(const sks_desc *d)
@@ -517,6 +521,22 @@ TEST(xgboost_float32_arithmetic)
     sks_model_info(m, &info);
     ASSERT_INT(info.output_dtype, ==, SKS_F32);
     sks_model_free(m);
+#ifdef __SSE__
+    /* A split at 0.0 is stored as the subnormal below it: a caller running
+     * with denormals-are-zero and flush-to-zero must not turn 0 < 0 true. */
+    th[0] = 0.0;
+    m = build(&d);
+    double z[1] = {0.0}, zo[1];
+    unsigned int csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040u);
+    X = fx_rows(z, 1, 1);
+    int rc = sks_model_predict(m, SKS_OUT_PREDICT, &X, zo, 1, 1, &err);
+    _mm_setcsr(csr);
+    ASSERT_RC(rc, 0, &err);
+    ASSERT_BITS(zo[0], 1.5);
+    sks_model_free(m);
+    th[0] = 0.5;
+#endif
 
     /* exp_f32 regressor; many rows take the tree-major path. */
     d.link = SKS_LINK_EXP_F32;

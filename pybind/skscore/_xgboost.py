@@ -295,6 +295,9 @@ def describe(obj: Any) -> dict[str, Any]:
             )
         if n_target != 1:
             raise TypeError(f"skscore cannot export a multi-label {name} ({n_target} targets).")
+        if objective != "binary:logistic" and n_class < 3:
+            raise TypeError(f"skscore cannot export this {name}: objective {objective!r} with num_class={n_class} "
+                            "(XGBoost then predicts a multi-label 0/1 matrix); use binary:logistic.")
         n_classes = 2 if objective == "binary:logistic" else n_class
         if objective == "binary:logistic":
             link, params = _c.LINK_LOGISTIC_F32, [0.0, 0.0]
