@@ -86,6 +86,10 @@ static int check_strs(sks_error *err, const char *const *v, int32_t n, const cha
     return rc;
 }
 
+/* Whether v is a float32 number (or NaN): what float32 sums need of their
+ * base and leaf values. */
+static bool is_f32(double v) { return (double)(float)v == v || isnan(v); }
+
 /* Every node reachable from the root exactly once (no cycles, no shared
  * subtrees); children in range; leaves are leaves on both sides. */
 static int check_tree(const sks_desc *d, int32_t t, int32_t nf, sks_error *err)
@@ -103,7 +107,7 @@ static int check_tree(const sks_desc *d, int32_t t, int32_t nf, sks_error *err)
             int32_t lw = d->tree_output != NULL ? 1 : d->n_values;
             for (int32_t k = 0; d->sum_f32 && k < lw; k++) {
                 double v = tr->value[(size_t)i * (size_t)lw + (size_t)k];
-                if ((double)(float)v != v && !isnan(v))
+                if (!is_f32(v))
                     return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: value %.17g is not a float32 number (float32 sums)",
                                      t, i, v);
             }
@@ -460,7 +464,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             return sks__fail(err, SKS_EINVALID, "float32 sums (sum_f32 %d) need aggregation \"sum\"", d->sum_f32);
         if (d->sum_f32 && d->base != NULL)
             for (int32_t k = 0; k < d->n_values; k++)
-                if ((double)(float)d->base[k] != d->base[k] && !isnan(d->base[k]))
+                if (!is_f32(d->base[k]))
                     return sks__fail(err, SKS_EINVALID, "base[%d] is %.17g, not a float32 number (float32 sums)", k,
                                      d->base[k]);
         if ((unsigned)d->aggregation > SKS_AGG_SUM || (d->aggregation == SKS_AGG_SINGLE && d->n_trees != 1))
