@@ -91,7 +91,21 @@ static int max_conns;
 static _Atomic int total_conns;
 static _Atomic uint64_t refused_limit, refused_nofd, accept_backoffs;
 static int spare_fd = -1;
-static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int spare_missing; /* spare_fd < 0: refill when an fd frees up */
+/* Loops accept under the read side; the spare is closed and reopened under
+ * the write side, so no loop's accept takes the fd it frees. */
+static pthread_rwlock_t spare_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static void spare_refill(void)
+{
+    if (!atomic_load_explicit(&spare_missing, memory_order_relaxed))
+        return;
+    pthread_rwlock_wrlock(&spare_lock);
+    if (spare_fd < 0)
+        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    atomic_store(&spare_missing, spare_fd < 0);
+    pthread_rwlock_unlock(&spare_lock);
+}
 
 static uint64_t now_ms(void)
 {
@@ -105,6 +119,7 @@ static void on_conn_close(void *data)
     loop_thread *t = data;
     atomic_fetch_sub(&t->nconns, 1);
     atomic_fetch_sub(&total_conns, 1);
+    spare_refill();
 }
 
 /* Closes an accepted connection with a reset: the client learns at once,
@@ -122,11 +137,14 @@ static void on_accept(h2o_socket_t *listener, const char *err);
 
 /* accept() failed with EMFILE/ENFILE: the clients waiting in the backlog
  * keep the listener readable. Free the spare fd to accept and reset them;
- * if that cannot be done, stop polling the listener for a while. */
+ * if that cannot be done, stop polling the listener for a while. Another
+ * thread may take the fd the spare freed (a model file being opened; not
+ * another loop's accept: spare_lock): the spare is then missing, and is taken back as soon
+ * as an fd frees up (a connection closes, or the back-off ends). */
 static void on_fds_exhausted(loop_thread *t)
 {
     int shed_all = 0;
-    pthread_mutex_lock(&spare_mu);
+    pthread_rwlock_wrlock(&spare_lock);
     if (spare_fd >= 0) {
         close(spare_fd);
         spare_fd = -1;
@@ -140,8 +158,9 @@ static void on_fds_exhausted(loop_thread *t)
             atomic_fetch_add(&refused_nofd, 1);
         }
         spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        atomic_store(&spare_missing, spare_fd < 0);
     }
-    pthread_mutex_unlock(&spare_mu);
+    pthread_rwlock_unlock(&spare_lock);
     if (shed_all && spare_fd >= 0)
         return; /* the backlog is empty: the listener is quiet again */
     atomic_fetch_add(&accept_backoffs, 1);
@@ -154,6 +173,7 @@ static void on_fds_exhausted(loop_thread *t)
 static void on_backoff_end(h2o_timeout_entry_t *entry)
 {
     loop_thread *t = H2O_STRUCT_FROM_MEMBER(loop_thread, backoff_entry, entry);
+    spare_refill();
     if (t->listener != NULL && !atomic_load(&closing))
         h2o_socket_read_start(t->listener, on_accept);
 }
@@ -206,8 +226,12 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         return;
     /* A few per wakeup, so the other loops get their share. */
     for (int i = 0; i < 16; i++) {
+        pthread_rwlock_rdlock(&spare_lock);
         int fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int e = errno;
+        pthread_rwlock_unlock(&spare_lock);
         if (fd < 0) {
+            errno = e;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
                 on_fds_exhausted(t);
             break;
