@@ -79,7 +79,9 @@ def test_signals_during_reloads_drain_and_exit_0(start_gateway, model_dir, big_m
     during_reload = 0
     exits = []
     for trial in range(10):
-        gw = start_gateway(["--threads", "2", "--reload-interval", "0", "--drain-timeout", "10",
+        # The file watcher on (it is the thread that used to be started
+        # before the signals were blocked).
+        gw = start_gateway(["--threads", "2", "--reload-interval", "1", "--drain-timeout", "10",
                             "--model", f"big={big_model}", "--model", f"iris={model_dir / 'iris.skm'}",
                             "--default-model", "iris"])
         answers: list[int] = []
