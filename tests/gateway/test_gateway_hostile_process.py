@@ -22,6 +22,7 @@ Process").
 Figures are printed (pytest -s shows them); assertions are loose enough for
 a busy shared machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import curl, gateway_binary, helper_binary
 from gw_util import Client
 
@@ -81,15 +81,34 @@ def test_signals_during_reloads_drain_and_exit_0(start_gateway, model_dir, big_m
     for trial in range(10):
         # The file watcher on (it is the thread that used to be started
         # before the signals were blocked).
-        gw = start_gateway(["--threads", "2", "--reload-interval", "1", "--drain-timeout", "10",
-                            "--model", f"big={big_model}", "--model", f"iris={model_dir / 'iris.skm'}",
-                            "--default-model", "iris"])
+        gw = start_gateway(
+            [
+                "--threads",
+                "2",
+                "--reload-interval",
+                "1",
+                "--drain-timeout",
+                "10",
+                "--model",
+                f"big={big_model}",
+                "--model",
+                f"iris={model_dir / 'iris.skm'}",
+                "--default-model",
+                "iris",
+            ]
+        )
         answers: list[int] = []
         sent_before_term: list[int] = []
         stop = threading.Event()
         term_sent = threading.Event()
 
-        def load(gw=gw, answers=answers, sent_before_term=sent_before_term, stop=stop, term_sent=term_sent):
+        def load(
+            gw=gw,
+            answers=answers,
+            sent_before_term=sent_before_term,
+            stop=stop,
+            term_sent=term_sent,
+        ):
             c = Client(gw.url, timeout=20)
             for _ in range(5000):
                 if stop.is_set():
@@ -118,8 +137,9 @@ def test_signals_during_reloads_drain_and_exit_0(start_gateway, model_dir, big_m
 
         def big_predict(gw=gw, inflight=inflight):
             c = Client(gw.url, timeout=20)
-            inflight["status"] = c.request("POST", "/models/big/predict", big_req,
-                                           {"Content-Type": "application/json"})[0]
+            inflight["status"] = c.request(
+                "POST", "/models/big/predict", big_req, {"Content-Type": "application/json"}
+            )[0]
 
         tb = threading.Thread(target=big_predict)
         tb.start()
@@ -143,7 +163,10 @@ def test_signals_during_reloads_drain_and_exit_0(start_gateway, model_dir, big_m
         # that reload's "model reloaded" line.
         last_reload = len(msgs) - 1 - msgs[::-1].index("model reloaded")
         during_reload += msgs.index("draining") < last_reload
-    print(f"\nsignals: 10 trials, exit codes {exits}, SIGTERM seen during a reload in {during_reload}/10")
+    print(
+        f"\nsignals: 10 trials, exit codes {exits}, "
+        f"SIGTERM seen during a reload in {during_reload}/10"
+    )
     assert during_reload >= 1
 
 
@@ -156,8 +179,10 @@ def _hammer(port: int, stop: threading.Event, out: dict, rate: float = 200.0) ->
     ("refused", with the seconds it took), answered ("served"), or neither
     within 1 s ("stalled": left in the backlog or unread)."""
     body = json.dumps(ONE).encode()
-    req = (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-           b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+    req = (
+        b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
+    )
     out.update(refused=0, served=0, stalled=0, refused_s=[])
     for _ in range(int(rate * 30)):
         if stop.is_set():
@@ -195,8 +220,10 @@ def _good_client(c: Client, stop: threading.Event, lat: list[float], statuses: l
 def _hold(port: int, n: int) -> list[socket.socket]:
     """n keep-alive connections, each answered once (so accepted)."""
     body = json.dumps(ONE).encode()
-    req = (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-           % len(body) + body)
+    req = (
+        b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body
+    )
     held = []
     for _ in range(n):
         try:
@@ -238,8 +265,18 @@ def _attack_window(gw, good_client: Client, seconds: float = 2.0) -> dict:
 
 
 def test_max_connections_refused_at_once_no_spin(start_gateway, model_dir):
-    gw = start_gateway(["--threads", "2", "--reload-interval", "0", "--max-connections", "32",
-                        "--model", f"iris={model_dir / 'iris.skm'}"])
+    gw = start_gateway(
+        [
+            "--threads",
+            "2",
+            "--reload-interval",
+            "0",
+            "--max-connections",
+            "32",
+            "--model",
+            f"iris={model_dir / 'iris.skm'}",
+        ]
+    )
     listening = next(r for r in gw.logs if r.get("msg") == "listening")
     assert listening["max_connections"] == 32
     good = Client(gw.url, timeout=10)
@@ -247,9 +284,12 @@ def test_max_connections_refused_at_once_no_spin(start_gateway, model_dir):
     held = _hold(gw.port, 40)
     assert len(held) == 31
     w = _attack_window(gw, good)
-    print(f"\nmax-connections 32, 31 held + 1 good client, ~200 connects/s over the limit: gateway CPU "
-          f"{w['cpu']:.3f} s per 2 s, refused {w['refused']} (slowest reset {max(w['refused_s'], default=0):.3f}"
-          f" s), good client {len(w['lat'])} answers p99 {p99(w['lat']) * 1000:.2f} ms")
+    print(
+        f"\nmax-connections 32, 31 held + 1 good client, ~200 connects/s over the limit: "
+        f"gateway CPU {w['cpu']:.3f} s per 2 s, refused {w['refused']} "
+        f"(slowest reset {max(w['refused_s'], default=0):.3f} s), "
+        f"good client {len(w['lat'])} answers p99 {p99(w['lat']) * 1000:.2f} ms"
+    )
     assert w["served"] == 0 and w["stalled"] == 0 and w["refused"] >= 50
     assert max(w["refused_s"]) < 1.0  # reset at once, not left in the backlog
     assert w["cpu"] < 0.5
@@ -276,7 +316,9 @@ def test_max_connections_refused_at_once_no_spin(start_gateway, model_dir):
 
 
 def test_emfile_does_not_spin(start_gateway, model_dir):
-    gw = start_gateway(["--threads", "2", "--reload-interval", "0", "--model", f"iris={model_dir / 'iris.skm'}"])
+    gw = start_gateway(
+        ["--threads", "2", "--reload-interval", "0", "--model", f"iris={model_dir / 'iris.skm'}"]
+    )
     pid = gw.proc.pid
     # The well-behaved client's connection exists before the limit drops.
     good = Client(gw.url, timeout=10)
@@ -290,9 +332,12 @@ def test_emfile_does_not_spin(start_gateway, model_dir):
             held += _hold(gw.port, 10)
         assert 10 <= len(held) < 50, len(held)  # the table filled: the next accept() fails
         w = _attack_window(gw, good)
-        print(f"\nEMFILE: fd limit {n_fds + 24}, {len(held)} held, ~200 connects/s: gateway CPU {w['cpu']:.3f} s "
-              f"per 2 s, refused {w['refused']} (slowest {max(w['refused_s'], default=0):.3f} s), "
-              f"good client {len(w['lat'])} answers p99 {p99(w['lat']) * 1000:.2f} ms")
+        print(
+            f"\nEMFILE: fd limit {n_fds + 24}, {len(held)} held, ~200 connects/s: "
+            f"gateway CPU {w['cpu']:.3f} s "
+            f"per 2 s, refused {w['refused']} (slowest {max(w['refused_s'], default=0):.3f} s), "
+            f"good client {len(w['lat'])} answers p99 {p99(w['lat']) * 1000:.2f} ms"
+        )
         assert w["cpu"] < 0.5
         assert w["stalled"] == 0 and w["refused"] >= 50
         assert w["statuses"] and set(w["statuses"]) == {200}
@@ -325,10 +370,23 @@ def test_fd_limit_raised_and_max_connections_clamped(start_gateway, model_dir, t
     """RLIMIT_NOFILE's soft limit is raised to the hard one at start; a
     --max-connections over what the fds allow is lowered, with a warning."""
     wrapper = tmp_path / "gw.sh"
-    wrapper.write_text(f'#!/bin/sh\nulimit -Sn 64 && ulimit -Hn 256 && exec {gateway_binary()} "$@"\n')
+    wrapper.write_text(
+        f'#!/bin/sh\nulimit -Sn 64 && ulimit -Hn 256 && exec {gateway_binary()} "$@"\n'
+    )
     wrapper.chmod(0o755)
-    gw = start_gateway(["--threads", "2", "--reload-interval", "0", "--max-connections", "100000",
-                        "--model", f"iris={model_dir / 'iris.skm'}"], binary=wrapper)
+    gw = start_gateway(
+        [
+            "--threads",
+            "2",
+            "--reload-interval",
+            "0",
+            "--max-connections",
+            "100000",
+            "--model",
+            f"iris={model_dir / 'iris.skm'}",
+        ],
+        binary=wrapper,
+    )
     listening = next(r for r in gw.logs if r.get("msg") == "listening")
     assert listening["fd_limit"] == 256
     assert 100 < listening["max_connections"] < 256
@@ -357,12 +415,27 @@ def test_non_regular_model_files_refused_at_start(model_dir, tmp_path):
     try:
         for path, kind in [*_special_files(tmp_path), (sock_path, "a socket")]:
             t0 = time.monotonic()
-            p = subprocess.run([str(gateway_binary()), "--host", "127.0.0.1", "--port", "0",
-                                "--model", f"ok={model_dir / 'iris.skm'}", "--model", f"m={path}"],
-                               capture_output=True, text=True, timeout=20)
+            p = subprocess.run(
+                [
+                    str(gateway_binary()),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--model",
+                    f"ok={model_dir / 'iris.skm'}",
+                    "--model",
+                    f"m={path}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=20,
+            )
             dt = time.monotonic() - t0
             assert p.returncode == 1, (path, p.stderr)
-            failed = [json.loads(ln) for ln in p.stderr.splitlines() if '"model failed to load"' in ln]
+            failed = [
+                json.loads(ln) for ln in p.stderr.splitlines() if '"model failed to load"' in ln
+            ]
             assert failed and failed[0]["path"] == str(path), p.stderr
             assert failed[0]["error"] == f"cannot read {path}: {kind}, not a regular file"
             assert dt < 5, (path, dt)  # at once; a FIFO used to block forever
@@ -393,8 +466,12 @@ def test_fifo_swapped_in_on_reload(start_gateway, model_dir, tmp_path):
     dt = time.monotonic() - t0
     print(f"\nFIFO swapped in: two failed reloads (poll and SIGHUP) logged {dt:.3f} s later")
     fails = [r for r in gw.logs if r.get("msg", "").startswith("model reload failed")]
-    assert fails and all(r["error"] == f"cannot read {path}: a FIFO, not a regular file" for r in fails), fails
-    assert json.loads(c.post_json("/predict", ONE)[1]) == {"prediction": "setosa"}  # the old model serves
+    assert fails and all(
+        r["error"] == f"cannot read {path}: a FIFO, not a regular file" for r in fails
+    ), fails
+    assert json.loads(c.post_json("/predict", ONE)[1]) == {
+        "prediction": "setosa"
+    }  # the old model serves
     # Later reloads still work: the reload thread is not stuck in open().
     tmp = tmp_path / "new.skm"
     tmp.write_bytes((model_dir / "flabel.skm").read_bytes())
