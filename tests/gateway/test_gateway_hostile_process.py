@@ -36,7 +36,14 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import curl, gateway_binary, helper_binary
+from conftest import (
+    SANITIZER_ENV,
+    asan_binary,
+    curl,
+    gateway_binary,
+    helper_binary,
+    sanitizer_reports,
+)
 from gw_util import Client
 
 ONE = {"features": [5.1, 3.5, 1.4, 0.2]}
@@ -63,6 +70,27 @@ def metric(url: str, line_start: str) -> float:
     return 0.0
 
 
+@pytest.fixture(params=["release", "asan"])
+def gw_start(request, start_gateway):
+    """start_gateway, with the release build and again with the ASan+UBSan
+    build (which must then report nothing)."""
+    asan = request.param == "asan"
+    binary, env = (asan_binary(), SANITIZER_ENV) if asan else (None, None)
+    started = []
+
+    def start(args: list[str]):
+        gw = start_gateway(args, env=env, binary=binary, timeout=30 if asan else 10)
+        started.append(gw)
+        return gw
+
+    start.asan = asan
+    yield start
+    for gw in started:
+        gw.stop()
+        reports = sanitizer_reports(gw)
+        assert not reports, "".join(reports[:60])
+
+
 @pytest.fixture(scope="module")
 def big_model(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("big")
@@ -73,15 +101,16 @@ def big_model(tmp_path_factory) -> Path:
 # ------------------------------------------------------------------ signals
 
 
-def test_signals_during_reloads_drain_and_exit_0(start_gateway, model_dir, big_model):
+def test_signals_during_reloads_drain_and_exit_0(gw_start, model_dir, big_model):
     rows = [[float(i % 7), float(i % 5), float(i % 3), float(i % 11)] for i in range(4000)]
     big_req = json.dumps({"instances": rows}).encode()
     during_reload = 0
     exits = []
-    for trial in range(10):
+    trials = 3 if gw_start.asan else 10
+    for trial in range(trials):
         # The file watcher on (it is the thread that used to be started
         # before the signals were blocked).
-        gw = start_gateway(
+        gw = gw_start(
             [
                 "--threads",
                 "2",
@@ -164,8 +193,8 @@ def test_signals_during_reloads_drain_and_exit_0(start_gateway, model_dir, big_m
         last_reload = len(msgs) - 1 - msgs[::-1].index("model reloaded")
         during_reload += msgs.index("draining") < last_reload
     print(
-        f"\nsignals: 10 trials, exit codes {exits}, "
-        f"SIGTERM seen during a reload in {during_reload}/10"
+        f"\nsignals: {trials} trials, exit codes {exits}, "
+        f"SIGTERM seen during a reload in {during_reload}/{trials}"
     )
     assert during_reload >= 1
 
@@ -264,8 +293,8 @@ def _attack_window(gw, good_client: Client, seconds: float = 2.0) -> dict:
     return {"cpu": (c1 - c0) * seconds / (t1 - t0), "lat": lat, "statuses": statuses, **ham}
 
 
-def test_max_connections_refused_at_once_no_spin(start_gateway, model_dir):
-    gw = start_gateway(
+def test_max_connections_refused_at_once_no_spin(gw_start, model_dir):
+    gw = gw_start(
         [
             "--threads",
             "2",
@@ -315,8 +344,8 @@ def test_max_connections_refused_at_once_no_spin(start_gateway, model_dir):
     assert gw.stop() == 0
 
 
-def test_emfile_does_not_spin(start_gateway, model_dir):
-    gw = start_gateway(
+def test_emfile_does_not_spin(gw_start, model_dir):
+    gw = gw_start(
         ["--threads", "2", "--reload-interval", "0", "--model", f"iris={model_dir / 'iris.skm'}"]
     )
     pid = gw.proc.pid
