@@ -188,12 +188,14 @@ class Churn(threading.Thread):
         replace_s: float,
         corrupt_s: float,
         hold_s: float,
+        duration_s: float,
         stop: threading.Event,
         pid: int | None,
         sighup: bool,
     ):
         super().__init__(daemon=True)
         self.hold_s = hold_s  # a corrupt file stays at least this long (the watcher must see it)
+        self.duration_s = duration_s
         self.path, self.goods, self.stop, self.pid, self.sighup = path, goods, stop, pid, sighup
         self.replace_s, self.corrupt_s = replace_s, corrupt_s
         self.replaced = self.corrupted = 0
@@ -209,7 +211,8 @@ class Churn(threading.Thread):
         i = 0
         while not self.stop.wait(0.05):
             now = time.monotonic()
-            if now >= next_bad:
+            # No corrupt write the watcher could not see before the end.
+            if now >= next_bad and now < t0 + self.duration_s - 2 * self.hold_s:
                 good = self.goods[i % len(self.goods)]
                 if self.corrupted % 2 == 0:
                     bad = good[: len(good) // 2]  # truncated
@@ -341,7 +344,17 @@ def main() -> int:
         checker = Checker(host, port, stop, check_body)
         hold = max(2 * a.reload_interval + 0.2, a.replace_every / 2)
         churn = (
-            Churn(model_file, goods, a.replace_every, a.corrupt_every, hold, stop, pid, a.sighup)
+            Churn(
+                model_file,
+                goods,
+                a.replace_every,
+                a.corrupt_every,
+                hold,
+                a.duration,
+                stop,
+                pid,
+                a.sighup,
+            )
             if model_file is not None
             else None
         )
