@@ -279,7 +279,9 @@ int main(int argc, char **argv)
     if (gw_registry_watch_start(reload_ms) != 0)
         gw_log(GW_LOG_WARN, "cannot start the reload thread; SIGHUP reloads in the signal thread", NULL);
     int rc = gw_server_run(&so);
-    gw_registry_watch_stop();
+    gw_registry_watch_stop(); /* waits for a reload under way */
+    if (rc == 0)
+        gw_log(GW_LOG_INFO, "stopped", NULL);
     return rc;
 #undef V
 }

@@ -336,6 +336,8 @@ static void *watch_main(void *arg)
             break;
         int force = force_pending;
         force_pending = 0;
+        if (atomic_load(&gw_draining))
+            continue; /* no new reload once the drain has begun */
         pthread_mutex_unlock(&watch_mu);
         gw_registry_reload(force, force ? "\"SIGHUP\"" : "\"file changed\"");
         pthread_mutex_lock(&watch_mu);

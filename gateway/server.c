@@ -551,6 +551,5 @@ int gw_server_run(const gw_server_opts *o)
     wake_all();
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i].tid, NULL);
-    gw_log(GW_LOG_INFO, "stopped", NULL);
-    return 0;
+    return 0; /* main logs "stopped" once the reload thread is joined */
 }

@@ -199,6 +199,42 @@ def test_signals_during_reloads_drain_and_exit_0(gw_start, model_dir, big_model)
     assert during_reload >= 1
 
 
+def test_signals_during_startup_load_exit_0(big_model):
+    """SIGHUP and SIGTERM while the model loads at start (before the server
+    listens): held until the server runs, then a drain and exit 0."""
+    times = []
+    for _ in range(3):
+        p = subprocess.Popen(
+            [
+                str(gateway_binary()),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--model",
+                f"big={big_model}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(0.03)  # the load takes ~0.15 s
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGHUP)
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=30)
+        times.append(time.monotonic() - t0)
+        msgs = [json.loads(ln).get("msg") for ln in err.splitlines() if ln.startswith("{")]
+        assert p.returncode == 0, err[-2000:]
+        assert (
+            msgs.index("listening")
+            < msgs.index("draining")
+            < msgs.index("stopped")
+            == len(msgs) - 1
+        )
+    print(f"\nsignals during the startup load: exit 0 3/3, {max(times):.3f} s at most")
+
+
 # ---------------------------------------------------------- file descriptors
 
 
