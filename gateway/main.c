@@ -18,7 +18,7 @@
 #include "gw.h"
 #include "gw_server.h"
 
-/* Sized for the manifests' pod (512Mi requested, 1Gi limit): see
+/* Sized for the manifests' pods (512Mi limit in base, 1Gi in production): see
  * docs/SECURITY.md, "Process limits". */
 #define GW_DEFAULT_MAX_CONNS 4096
 #define GW_STR2(x) #x

@@ -31,6 +31,7 @@
  * Keep h2o-facing code here and in routes.c only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,7 +41,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -68,7 +68,7 @@ typedef struct loop_thread {
     _Atomic int nconns;
     pthread_mutex_t mu;
     int open; /* under mu: 0 once this loop has drained and stops taking handoffs */
-    h2o_timeout_t backoff;        /* ACCEPT_BACKOFF_MS */
+    h2o_timeout_t backoff;             /* ACCEPT_BACKOFF_MS */
     h2o_timeout_entry_t backoff_entry; /* linked while the listener is paused */
 } loop_thread;
 
@@ -85,8 +85,8 @@ static pthread_barrier_t started;
 
 /* The connection limit and the fd-exhaustion back-off (see the top). */
 #define ACCEPT_BACKOFF_MS 100
-#define FD_RESERVE_BASE 32 /* fds kept free for logs, model files, loops: */
-#define FD_RESERVE_PER_LOOP 8 /* epoll, wakeup pipes, listener copies */
+#define FD_RESERVE_BASE 32    /* fds kept free: stdio, logs, model files, the spare */
+#define FD_RESERVE_PER_LOOP 8 /* epoll, wakeup pipes, listener copy */
 static int max_conns;
 static _Atomic int total_conns;
 static _Atomic uint64_t refused_limit, refused_nofd, accept_backoffs;
@@ -139,11 +139,12 @@ static void on_accept(h2o_socket_t *listener, const char *err);
  * keep the listener readable. Free the spare fd to accept and reset them;
  * if that cannot be done, stop polling the listener for a while. Another
  * thread may take the fd the spare freed (a model file being opened; not
- * another loop's accept: spare_lock): the spare is then missing, and is taken back as soon
- * as an fd frees up (a connection closes, or the back-off ends). */
+ * another loop's accept: spare_lock); the spare is then missing, and is
+ * taken back as soon as an fd frees up (a connection closes, or the
+ * back-off ends). */
 static void on_fds_exhausted(loop_thread *t)
 {
-    int shed_all = 0;
+    int shed_all = 0, have_spare;
     pthread_rwlock_wrlock(&spare_lock);
     if (spare_fd >= 0) {
         close(spare_fd);
@@ -160,8 +161,9 @@ static void on_fds_exhausted(loop_thread *t)
         spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         atomic_store(&spare_missing, spare_fd < 0);
     }
+    have_spare = spare_fd >= 0;
     pthread_rwlock_unlock(&spare_lock);
-    if (shed_all && spare_fd >= 0)
+    if (shed_all && have_spare)
         return; /* the backlog is empty: the listener is quiet again */
     atomic_fetch_add(&accept_backoffs, 1);
     if (!h2o_timeout_is_linked(&t->backoff_entry) && t->listener != NULL) {
@@ -231,8 +233,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         int e = errno;
         pthread_rwlock_unlock(&spare_lock);
         if (fd < 0) {
-            errno = e;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
                 on_fds_exhausted(t);
             break;
         }
