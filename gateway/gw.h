@@ -195,7 +195,12 @@ gw_model *gw_model_acquire(int idx);
 void gw_model_release(gw_model *m);
 /* Re-reads files whose stat changed (force: all). Returns failures. */
 int gw_registry_reload(int force, const char *why);
+/* Starts the reload thread: it polls the files every interval_ms (0: no
+ * polling) and runs the reloads gw_registry_request_reload asks for. */
 int gw_registry_watch_start(int interval_ms);
+/* Asks the reload thread for a forced reload and returns at once; -1 if
+ * the thread is not running (the caller reloads itself). */
+int gw_registry_request_reload(void);
 void gw_registry_watch_stop(void);
 /* Feature index for a name, -1 if none. */
 int32_t gw_model_feature(const gw_model *m, const char *name, size_t len);

@@ -16,6 +16,7 @@ typedef struct gw_server_opts {
     int drain_ms;          /* deadline for in-flight work after listeners close */
     int idle_drain_ms;     /* idle HTTP/1 keep-alive timeout while draining */
     int shutdown_delay_ms; /* keep serving, not ready, before closing listeners */
+    int max_conns;         /* open connections at most; more are reset at once */
 } gw_server_opts;
 
 typedef struct gw_route_opts {
@@ -23,6 +24,10 @@ typedef struct gw_route_opts {
     int64_t max_rows;
 } gw_route_opts;
 
+/* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (and ignores
+ * SIGPIPE). main calls it before any thread exists, so every thread
+ * inherits the mask and only gw_server_run's sigwait takes them. */
+void gw_server_block_signals(void);
 /* Blocks until drained; returns the process exit code. */
 int gw_server_run(const gw_server_opts *o);
 void gw_routes_init(const gw_route_opts *o);

@@ -18,6 +18,13 @@
 #include "gw.h"
 #include "gw_server.h"
 
+/* Sized for the manifests' pods (512Mi limit in base, 1Gi in production): see
+ * docs/SECURITY.md, "Process limits". */
+#define GW_DEFAULT_MAX_CONNS 4096
+#define GW_STR2(x) #x
+#define GW_STR(x) GW_STR2(x)
+#define GW_DEFAULT_MAX_CONNS_STR GW_STR(GW_DEFAULT_MAX_CONNS)
+
 typedef struct flag {
     const char *name, *env, *arg, *help;
 } flag;
@@ -42,6 +49,9 @@ static const flag flags[] = {
      "on SIGTERM, wait at most this long for open connections (default 20)"},
     {"shutdown-delay", "SKS_SHUTDOWN_DELAY", "SECONDS",
      "on SIGTERM, keep serving (readiness false) this long before closing listeners (default 0)"},
+    {"max-connections", "SKS_MAX_CONNECTIONS", "N",
+     "open client connections at most, all loops together; one more is accepted and reset at once (default "
+     GW_DEFAULT_MAX_CONNS_STR "; lowered to fit the fd limit)"},
     {"help", NULL, NULL, "print this help and exit"},
     {"version", NULL, NULL, "print the version and exit"},
 };
@@ -130,6 +140,10 @@ static int parse_seconds(const char *what, const char *v, int *ms)
 
 int main(int argc, char **argv)
 {
+    /* Before any thread exists (the reload thread, the loops, the engine's
+     * scoring threads), so all inherit it: a SIGHUP or SIGTERM can then
+     * only reach the main thread's sigwait, whatever runs when it comes. */
+    gw_server_block_signals();
     const char *val[N_FLAGS] = {0};
     const char *models_env = getenv("SKS_MODELS");
     for (int i = 0; i < N_FLAGS; i++)
@@ -179,7 +193,7 @@ int main(int argc, char **argv)
 #define V(n) val[n]
     /* Indexes follow flags[]. */
     enum { F_MODEL, F_MODEL_PATH, F_DEFAULT, F_HOST, F_PORT, F_THREADS, F_MAX_BODY, F_MAX_ROWS, F_CERT, F_KEY,
-           F_LOG, F_RELOAD, F_DRAIN, F_DELAY };
+           F_LOG, F_RELOAD, F_DRAIN, F_DELAY, F_MAX_CONNS };
     if (V(F_LOG) != NULL) {
         int l = gw_log_parse_level(V(F_LOG));
         if (l < 0) {
@@ -210,7 +224,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "skscore-gateway: no model to serve: give --model NAME=PATH or set MODEL_PATH (see --help)\n");
         return 2;
     }
-    long long port = 8080, threads = sysconf(_SC_NPROCESSORS_ONLN), max_body = 16 << 20, max_rows = 100000;
+    long long port = 8080, threads = sysconf(_SC_NPROCESSORS_ONLN), max_body = 16 << 20, max_rows = 100000,
+              max_conns = GW_DEFAULT_MAX_CONNS;
     if (threads < 1)
         threads = 1;
     int reload_ms = 2000, drain_ms = 20000, delay_ms = 0;
@@ -220,7 +235,8 @@ int main(int argc, char **argv)
         (V(F_MAX_ROWS) && parse_int("max-rows", V(F_MAX_ROWS), 1, 1ll << 40, &max_rows)) ||
         (V(F_RELOAD) && parse_seconds("reload-interval", V(F_RELOAD), &reload_ms)) ||
         (V(F_DRAIN) && parse_seconds("drain-timeout", V(F_DRAIN), &drain_ms)) ||
-        (V(F_DELAY) && parse_seconds("shutdown-delay", V(F_DELAY), &delay_ms)))
+        (V(F_DELAY) && parse_seconds("shutdown-delay", V(F_DELAY), &delay_ms)) ||
+        (V(F_MAX_CONNS) && parse_int("max-connections", V(F_MAX_CONNS), 1, 1 << 24, &max_conns)))
         return 2;
     if ((V(F_CERT) == NULL) != (V(F_KEY) == NULL)) {
         fprintf(stderr, "skscore-gateway: --tls-cert and --tls-key go together\n");
@@ -246,10 +262,10 @@ int main(int argc, char **argv)
     gw_log(GW_LOG_INFO, "starting",
            "\"version\":\"%s\",\"host\":%s,\"port\":%lld,\"threads\":%lld,\"models\":%d,\"default_model\":%s,"
            "\"max_body_bytes\":%lld,\"max_rows\":%lld,\"tls\":%s,\"reload_interval_ms\":%d,\"drain_timeout_ms\":%d,"
-           "\"shutdown_delay_ms\":%d",
+           "\"shutdown_delay_ms\":%d,\"max_connections\":%lld",
            SKS_VERSION, gw_jq(qh, sizeof qh, host), port, threads, n_specs,
            gw_jq(qd, sizeof qd, gw_registry_name(gw_default_model)), max_body, max_rows, V(F_CERT) ? "true" : "false",
-           reload_ms, drain_ms, delay_ms);
+           reload_ms, drain_ms, delay_ms, max_conns);
     if (gw_metrics_init(n_specs) != 0)
         return 1;
     if (gw_registry_load_all() != 0) {
@@ -258,11 +274,14 @@ int main(int argc, char **argv)
     }
     gw_route_opts ro = {(size_t)max_body, max_rows};
     gw_routes_init(&ro);
-    gw_server_opts so = {host, (int)port, (int)threads, V(F_CERT), V(F_KEY), (size_t)max_body, drain_ms, 200, delay_ms};
+    gw_server_opts so = {host,     (int)port, (int)threads, V(F_CERT), V(F_KEY), (size_t)max_body, drain_ms, 200,
+                         delay_ms, (int)max_conns};
     if (gw_registry_watch_start(reload_ms) != 0)
-        gw_log(GW_LOG_WARN, "cannot start the model file watcher; SIGHUP still reloads", NULL);
+        gw_log(GW_LOG_WARN, "cannot start the reload thread; SIGHUP reloads in the signal thread", NULL);
     int rc = gw_server_run(&so);
-    gw_registry_watch_stop();
+    gw_registry_watch_stop(); /* waits for a reload under way */
+    if (rc == 0)
+        gw_log(GW_LOG_INFO, "stopped", NULL);
     return rc;
 #undef V
 }

@@ -10,8 +10,8 @@
  * on the model they started with. A file that fails to load leaves the old
  * model serving; the failure is logged and counted in /metrics, and the file
  * is not retried until its stat (size, mtime, inode) changes again or a
- * SIGHUP forces it. Reloads are triggered by SIGHUP (server.c) and by a
- * watcher thread polling the files' stat.
+ * SIGHUP forces it. Reloads run in one reload thread (below), asked for by
+ * SIGHUP (server.c) or by its own poll of the files' stat.
  *
  * Names are fixed at startup. No h2o here.
  */
@@ -299,10 +299,17 @@ int gw_registry_reload(int force, const char *why)
 
 /* ---------------------------------------------------------------- watcher */
 
+/* One reload thread does every reload after startup: the polls (every
+ * interval_ms, when > 0) and the forced reloads SIGHUP asks for. The
+ * signal thread only posts a request, so it is back in sigwait at once and
+ * a SIGTERM arriving during a slow reload starts the drain without waiting
+ * for it. SIGHUPs arriving during a reload fold into one more forced
+ * reload after it, which sees the newest files. */
 static pthread_t watcher;
 static int watcher_running;
 static int watcher_stop;
 static int watcher_interval_ms;
+static int force_pending;
 static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watch_cv;
 
@@ -319,12 +326,20 @@ static void *watch_main(void *arg)
             dl.tv_sec++;
             dl.tv_nsec -= 1000000000L;
         }
-        while (!watcher_stop && pthread_cond_timedwait(&watch_cv, &watch_mu, &dl) != ETIMEDOUT)
-            ;
+        while (!watcher_stop && !force_pending) {
+            int rc = watcher_interval_ms > 0 ? pthread_cond_timedwait(&watch_cv, &watch_mu, &dl)
+                                             : pthread_cond_wait(&watch_cv, &watch_mu);
+            if (rc == ETIMEDOUT)
+                break;
+        }
         if (watcher_stop)
             break;
+        int force = force_pending;
+        force_pending = 0;
+        if (atomic_load(&gw_draining))
+            continue; /* no new reload once the drain has begun */
         pthread_mutex_unlock(&watch_mu);
-        gw_registry_reload(0, "\"file changed\"");
+        gw_registry_reload(force, force ? "\"SIGHUP\"" : "\"file changed\"");
         pthread_mutex_lock(&watch_mu);
     }
     pthread_mutex_unlock(&watch_mu);
@@ -333,16 +348,25 @@ static void *watch_main(void *arg)
 
 int gw_registry_watch_start(int interval_ms)
 {
-    if (interval_ms <= 0)
-        return 0;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&watch_cv, &ca);
-    watcher_interval_ms = interval_ms;
+    watcher_interval_ms = interval_ms > 0 ? interval_ms : 0;
     if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
         return -1;
     watcher_running = 1;
+    return 0;
+}
+
+int gw_registry_request_reload(void)
+{
+    if (!watcher_running)
+        return -1;
+    pthread_mutex_lock(&watch_mu);
+    force_pending = 1;
+    pthread_cond_signal(&watch_cv);
+    pthread_mutex_unlock(&watch_mu);
     return 0;
 }
 

@@ -8,8 +8,21 @@
  * and Upgrade) and, with a certificate, TLS with ALPN (h2, http/1.1). All
  * paths go to one handler (routes.c), which dispatches by itself.
  *
- * Signals are blocked in every thread and taken by sigwait in the main
- * thread: SIGHUP reloads the models; SIGTERM/SIGINT start the drain:
+ * Connections: at most --max-connections are open at once (counted over
+ * all loops); one more is accepted and reset at once, so a client learns
+ * promptly instead of waiting in the backlog. The limit is clamped below
+ * RLIMIT_NOFILE (raised to its hard limit at start). Should accept() still
+ * fail with EMFILE/ENFILE (fds used elsewhere, the system's table full),
+ * the listener would stay readable and the loop would spin: a spare fd
+ * kept open for this is closed to accept and reset the waiting clients,
+ * then reopened; when even that fails the loop stops polling its listener
+ * for ACCEPT_BACKOFF_MS.
+ *
+ * Signals are blocked before any thread starts (gw_server_block_signals,
+ * first thing in main), so every thread inherits the mask, and are taken
+ * by sigwait in the main thread: SIGHUP asks the reload thread
+ * (registry.c) for a reload, never reloading here, so a SIGTERM that comes
+ * during a slow reload is seen at once; SIGTERM/SIGINT start the drain:
  * readiness turns false, (after --shutdown-delay) each loop closes its
  * listener, asks h2o to shut down (GOAWAY on HTTP/2), shortens the HTTP/1
  * keep-alive timeout so idle connections close, and runs until its
@@ -18,6 +31,7 @@
  * Keep h2o-facing code here and in routes.c only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,6 +41,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +68,8 @@ typedef struct loop_thread {
     _Atomic int nconns;
     pthread_mutex_t mu;
     int open; /* under mu: 0 once this loop has drained and stops taking handoffs */
+    h2o_timeout_t backoff;             /* ACCEPT_BACKOFF_MS */
+    h2o_timeout_entry_t backoff_entry; /* linked while the listener is paused */
 } loop_thread;
 
 typedef struct handoff_msg {
@@ -66,6 +83,30 @@ static int n_threads;
 static const gw_server_opts *opts;
 static pthread_barrier_t started;
 
+/* The connection limit and the fd-exhaustion back-off (see the top). */
+#define ACCEPT_BACKOFF_MS 100
+#define FD_RESERVE_BASE 32    /* fds kept free: stdio, logs, model files, the spare */
+#define FD_RESERVE_PER_LOOP 8 /* epoll, wakeup pipes, listener copy */
+static int max_conns;
+static _Atomic int total_conns;
+static _Atomic uint64_t refused_limit, refused_nofd, accept_backoffs;
+static int spare_fd = -1;
+static _Atomic int spare_missing; /* spare_fd < 0: refill when an fd frees up */
+/* Loops accept under the read side; the spare is closed and reopened under
+ * the write side, so no loop's accept takes the fd it frees. */
+static pthread_rwlock_t spare_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static void spare_refill(void)
+{
+    if (!atomic_load_explicit(&spare_missing, memory_order_relaxed))
+        return;
+    pthread_rwlock_wrlock(&spare_lock);
+    if (spare_fd < 0)
+        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    atomic_store(&spare_missing, spare_fd < 0);
+    pthread_rwlock_unlock(&spare_lock);
+}
+
 static uint64_t now_ms(void)
 {
     struct timespec ts;
@@ -77,6 +118,66 @@ static void on_conn_close(void *data)
 {
     loop_thread *t = data;
     atomic_fetch_sub(&t->nconns, 1);
+    atomic_fetch_sub(&total_conns, 1);
+    spare_refill();
+}
+
+/* Closes an accepted connection with a reset: the client learns at once,
+ * and no TIME_WAIT is left behind. No answer is written: the protocol
+ * (HTTP/1.1, h2c, TLS) is not known before reading. */
+static void refuse(int fd)
+{
+    struct linger lg = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);
+}
+
+static void on_backoff_end(h2o_timeout_entry_t *entry);
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+/* accept() failed with EMFILE/ENFILE: the clients waiting in the backlog
+ * keep the listener readable. Free the spare fd to accept and reset them;
+ * if that cannot be done, stop polling the listener for a while. Another
+ * thread may take the fd the spare freed (a model file being opened; not
+ * another loop's accept: spare_lock); the spare is then missing, and is
+ * taken back as soon as an fd frees up (a connection closes, or the
+ * back-off ends). */
+static void on_fds_exhausted(loop_thread *t)
+{
+    int shed_all = 0, have_spare;
+    pthread_rwlock_wrlock(&spare_lock);
+    if (spare_fd >= 0) {
+        close(spare_fd);
+        spare_fd = -1;
+        for (int i = 0; i < 64; i++) {
+            int fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0) {
+                shed_all = errno == EAGAIN || errno == EWOULDBLOCK;
+                break;
+            }
+            refuse(fd);
+            atomic_fetch_add(&refused_nofd, 1);
+        }
+        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        atomic_store(&spare_missing, spare_fd < 0);
+    }
+    have_spare = spare_fd >= 0;
+    pthread_rwlock_unlock(&spare_lock);
+    if (shed_all && have_spare)
+        return; /* the backlog is empty: the listener is quiet again */
+    atomic_fetch_add(&accept_backoffs, 1);
+    if (!h2o_timeout_is_linked(&t->backoff_entry) && t->listener != NULL) {
+        h2o_socket_read_stop(t->listener);
+        h2o_timeout_link(t->ctx.loop, &t->backoff, &t->backoff_entry);
+    }
+}
+
+static void on_backoff_end(h2o_timeout_entry_t *entry)
+{
+    loop_thread *t = H2O_STRUCT_FROM_MEMBER(loop_thread, backoff_entry, entry);
+    spare_refill();
+    if (t->listener != NULL && !atomic_load(&closing))
+        h2o_socket_read_start(t->listener, on_accept);
 }
 
 /* Starts serving an accepted connection on t's loop (t->nconns already
@@ -127,9 +228,21 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         return;
     /* A few per wakeup, so the other loops get their share. */
     for (int i = 0; i < 16; i++) {
+        pthread_rwlock_rdlock(&spare_lock);
         int fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
+        int e = errno;
+        pthread_rwlock_unlock(&spare_lock);
+        if (fd < 0) {
+            if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+                on_fds_exhausted(t);
             break;
+        }
+        if (atomic_fetch_add(&total_conns, 1) >= max_conns) {
+            atomic_fetch_sub(&total_conns, 1);
+            refuse(fd);
+            atomic_fetch_add(&refused_limit, 1);
+            continue;
+        }
         loop_thread *to = claim_loop(t);
         if (to == t) {
             adopt(t, fd);
@@ -174,6 +287,8 @@ static void *loop_main(void *arg)
     t->accept_ctx.hosts = config.hosts;
     t->listener = h2o_evloop_socket_create(t->ctx.loop, t->fd, H2O_SOCKET_FLAG_DONT_READ);
     t->listener->data = t;
+    h2o_timeout_init(t->ctx.loop, &t->backoff, ACCEPT_BACKOFF_MS);
+    t->backoff_entry.cb = on_backoff_end;
     h2o_socket_read_start(t->listener, on_accept);
     pthread_barrier_wait(&started);
 
@@ -181,6 +296,8 @@ static void *loop_main(void *arg)
         h2o_evloop_run(t->ctx.loop, INT32_MAX);
 
     /* Drain. */
+    if (h2o_timeout_is_linked(&t->backoff_entry))
+        h2o_timeout_unlink(&t->backoff_entry);
     h2o_socket_read_stop(t->listener);
     h2o_evloop_run(t->ctx.loop, 0);
     h2o_socket_close(t->listener);
@@ -278,8 +395,28 @@ static SSL_CTX *make_tls(const char *cert, const char *key)
     return ctx;
 }
 
+static void render_conn_metrics(gw_buf *out)
+{
+    gw_buf_printf(out,
+                  "# HELP skscore_connections Open client connections (all loops).\n"
+                  "# TYPE skscore_connections gauge\nskscore_connections %d\n"
+                  "# HELP skscore_connections_max The connection limit (--max-connections, clamped below the fd "
+                  "limit).\n# TYPE skscore_connections_max gauge\nskscore_connections_max %d\n"
+                  "# HELP skscore_connections_refused_total Connections accepted and reset at once: over the limit, "
+                  "or while no fd was free.\n# TYPE skscore_connections_refused_total counter\n"
+                  "skscore_connections_refused_total{reason=\"limit\"} %llu\n"
+                  "skscore_connections_refused_total{reason=\"no_fd\"} %llu\n"
+                  "# HELP skscore_accept_backoffs_total Times a loop stopped polling its listener for %d ms as "
+                  "accept() found no free fd.\n# TYPE skscore_accept_backoffs_total counter\n"
+                  "skscore_accept_backoffs_total %llu\n",
+                  atomic_load(&total_conns), max_conns, (unsigned long long)atomic_load(&refused_limit),
+                  (unsigned long long)atomic_load(&refused_nofd), ACCEPT_BACKOFF_MS,
+                  (unsigned long long)atomic_load(&accept_backoffs));
+}
+
 void gw_server_render_metrics(gw_buf *out)
 {
+    render_conn_metrics(out);
     gw_buf_puts(out, "# HELP skscore_loop_connections Open connections per event loop (new connections go to the "
                      "loop with the fewest).\n# TYPE skscore_loop_connections gauge\n");
     for (int i = 0; i < n_threads; i++)
@@ -292,9 +429,52 @@ static void wake_all(void)
         h2o_multithread_send_message(&threads[i].wake, NULL);
 }
 
+static const int handled_signals[] = {SIGTERM, SIGINT, SIGHUP};
+
+static void signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof handled_signals / sizeof handled_signals[0]; i++)
+        sigaddset(set, handled_signals[i]);
+}
+
+void gw_server_block_signals(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    signal_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Raises the soft RLIMIT_NOFILE to the hard one; returns the soft limit
+ * now in force. */
+static long raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit want = rl;
+        /* An unlimited hard limit still stops at fs.nr_open (1 Mi by default). */
+        want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20 : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)1 << 30 ? 1l << 30 : (long)rl.rlim_cur;
+}
+
 int gw_server_run(const gw_server_opts *o)
 {
     opts = o;
+    long nofile = raise_nofile();
+    long fd_room = nofile - FD_RESERVE_BASE - (long)FD_RESERVE_PER_LOOP * o->threads;
+    max_conns = o->max_conns;
+    if (fd_room < max_conns) {
+        max_conns = fd_room > 1 ? (int)fd_room : 1;
+        gw_log(GW_LOG_WARN, "--max-connections lowered to fit the fd limit",
+               "\"max_connections\":%d,\"asked\":%d,\"fd_limit\":%ld", max_conns, o->max_conns, nofile);
+    }
+    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     h2o_config_init(&config);
     config.server_name = h2o_iovec_init(H2O_STRLIT("skscore-gateway"));
     /* h2o's own limit is a backstop; routes.c answers 413 below it (h2o
@@ -320,13 +500,9 @@ int gw_server_run(const gw_server_opts *o)
     if (fd < 0)
         return 1;
 
-    signal(SIGPIPE, SIG_IGN);
+    gw_server_block_signals(); /* already done by main; kept for other callers */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal_set(&set);
 
     n_threads = o->threads;
     gw_loop_count = n_threads;
@@ -347,8 +523,9 @@ int gw_server_run(const gw_server_opts *o)
     char qh[300];
     gw_log(GW_LOG_INFO, "listening",
            "\"host\":%s,\"port\":%d,\"threads\":%d,\"tls\":%s,\"protocols\":[\"http/1.1\",\"h2c\"%s],"
-           "\"max_body_bytes\":%zu",
-           gw_jq(qh, sizeof qh, o->host), port, n_threads, ssl ? "true" : "false", ssl ? ",\"h2\"" : "", o->max_body);
+           "\"max_body_bytes\":%zu,\"max_connections\":%d,\"fd_limit\":%ld",
+           gw_jq(qh, sizeof qh, o->host), port, n_threads, ssl ? "true" : "false", ssl ? ",\"h2\"" : "", o->max_body,
+           max_conns, nofile);
 
     for (;;) {
         int sig = 0;
@@ -356,7 +533,8 @@ int gw_server_run(const gw_server_opts *o)
             continue;
         if (sig == SIGHUP) {
             gw_log(GW_LOG_INFO, "SIGHUP: reloading models", NULL);
-            gw_registry_reload(1, "\"SIGHUP\"");
+            if (gw_registry_request_reload() != 0)
+                gw_registry_reload(1, "\"SIGHUP\"");
             continue;
         }
         break;
@@ -374,6 +552,5 @@ int gw_server_run(const gw_server_opts *o)
     wake_all();
     for (int i = 0; i < n_threads; i++)
         pthread_join(threads[i].tid, NULL);
-    gw_log(GW_LOG_INFO, "stopped", NULL);
-    return 0;
+    return 0; /* main logs "stopped" once the reload thread is joined */
 }

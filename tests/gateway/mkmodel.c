@@ -8,6 +8,10 @@
  *   logreg.skm   LogisticRegression (binary), int labels 0/1, named features
  *   flags.skm    DecisionTreeClassifier, bool labels (label_dtype "bool")
  *   flabel.skm   DecisionTreeClassifier, float labels 1.0 / 2.5
+ *
+ * mkmodel OUTDIR big N_TREES writes only big.skm: a RandomForestRegressor
+ * of N_TREES complete trees of depth 14 on 4 features (~1 MB of file per
+ * tree), for tests that need a model slow to load (signals during reloads).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,10 +35,55 @@ static int save(const sks_desc *d, const char *dir, const char *file)
     return 0;
 }
 
+/* A forest of complete trees of depth 14: every internal node splits
+ * feature (node % 4) at a threshold that depends on the node. */
+static int save_big(const char *dir, int n_trees)
+{
+    enum { DEPTH = 14, N = (1 << (DEPTH + 1)) - 1 };
+    int32_t *left = malloc(N * sizeof *left), *right = malloc(N * sizeof *right), *feat = malloc(N * sizeof *feat);
+    double *thr = malloc(N * sizeof *thr), *val = malloc(N * sizeof *val);
+    sks_tree_desc *trees = malloc((size_t)n_trees * sizeof *trees);
+    if (!left || !right || !feat || !thr || !val || !trees) {
+        fprintf(stderr, "mkmodel: out of memory\n");
+        return 1;
+    }
+    for (int32_t i = 0; i < N; i++) {
+        int leaf = 2 * i + 1 >= N;
+        left[i] = leaf ? -1 : 2 * i + 1;
+        right[i] = leaf ? -1 : 2 * i + 2;
+        feat[i] = i % 4;
+        thr[i] = (double)(i % 97) / 16.0;
+        val[i] = (double)(i % 1000) / 100.0;
+    }
+    for (int t = 0; t < n_trees; t++)
+        trees[t] = (sks_tree_desc){N, left, right, feat, thr, NULL, val, NULL};
+    sks_desc d;
+    memset(&d, 0, sizeof d);
+    d.source = "scikit-learn";
+    d.source_version = "1.5.0";
+    d.estimator = "RandomForestRegressor";
+    d.n_features = 4;
+    d.task = SKS_TASK_REGRESSION;
+    d.n_outputs = 1;
+    d.label_kind = SKS_LABEL_NONE;
+    d.link = SKS_LINK_NONE;
+    d.kind = SKS_EST_TREES;
+    d.n_trees = n_trees;
+    d.trees = trees;
+    d.n_values = 1;
+    d.aggregation = SKS_AGG_MEAN;
+    d.compare = SKS_CMP_F32_LE;
+    int rc = save(&d, dir, "big.skm");
+    free(left), free(right), free(feat), free(thr), free(val), free(trees);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[2], "big") == 0)
+        return save_big(argv[1], atoi(argv[3]) > 0 ? atoi(argv[3]) : 1);
     if (argc != 2) {
-        fprintf(stderr, "usage: mkmodel OUTDIR\n");
+        fprintf(stderr, "usage: mkmodel OUTDIR [big N_TREES]\n");
         return 2;
     }
     const char *dir = argv[1];

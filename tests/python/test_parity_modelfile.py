@@ -255,6 +255,45 @@ def test_nonexistent_path_directory_and_empty(tmp_path):
         skscore.load(None)
 
 
+# Runs in a child process: before the fix, open() of a FIFO blocked
+# forever, and a hung pytest proves nothing; the child is killed at 20 s.
+_LOAD_SPECIAL = """
+import sys, time
+import skscore
+t = time.monotonic()
+try:
+    skscore.load(sys.argv[1])
+    print("LOADED")
+except Exception as e:
+    print(type(e).__name__, "|", e, "|", round(time.monotonic() - t, 3))
+"""
+
+
+def test_non_regular_files_refused_at_once(tmp_path):
+    """A FIFO (nobody writing), a character device, a socket: refused at
+    once with the kind named, instead of blocking in open() or reading
+    forever."""
+    import socket
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "model.skm"
+    os.mkfifo(fifo)
+    sock_path = tmp_path / "sock.skm"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    try:
+        for path, kind in ((fifo, "a FIFO"), ("/dev/zero", "a character device"), (sock_path, "a socket")):
+            out = subprocess.run([sys.executable, "-c", _LOAD_SPECIAL, str(path)], capture_output=True, text=True,
+                                 timeout=20).stdout
+            name, msg, secs = (x.strip() for x in out.split("|"))
+            assert name == "OSError", out
+            assert msg == f"cannot read {path}: {kind}, not a regular file", out
+            assert float(secs) < 5, out  # "at once": it used to block forever
+    finally:
+        sock.close()
+
+
 def test_truncated_at_every_length(good, tmp_path):
     for name, (_, _, blob) in good[0].items():
         n = len(blob)
