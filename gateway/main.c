@@ -57,10 +57,10 @@ static const flag flags[] = {
     {"h2-stall-timeout", "SKS_H2_STALL_TIMEOUT", "SECONDS",
      "an HTTP/2 answer that cannot send a byte this long (window 0, socket full) closes the connection (default 10)"},
     {"h2-max-unsent-bytes", "SKS_H2_MAX_UNSENT_BYTES", "N",
-     "answer bytes queued on one HTTP/2 connection above which its next requests wait (default 16777216)"},
+     "answer bytes queued on one HTTP/2 connection above which its next requests wait (default 8388608)"},
     {"h2-max-conn-body-bytes", "SKS_H2_MAX_CONN_BODY_BYTES", "N",
-     "request body bytes one HTTP/2 connection may have buffered; a stream going over is reset (default 33554432, "
-     "at least --max-body-bytes)"},
+     "request body bytes one HTTP/2 connection may hold; a stream going over is reset (default and minimum: "
+     "2 x --max-body-bytes + 1 MiB, the most one request may send before its 413: 34603008)"},
     {"help", NULL, NULL, "print this help and exit"},
     {"version", NULL, NULL, "print the version and exit"},
 };
@@ -234,7 +234,7 @@ int main(int argc, char **argv)
     if (threads < 1)
         threads = 1;
     int reload_ms = 2000, drain_ms = 20000, delay_ms = 0;
-    long long h2_streams = 100, h2_header_list = 65536, h2_cont = 32, h2_resets = 200, h2_unsent = 16 << 20,
+    long long h2_streams = 100, h2_header_list = 65536, h2_cont = 32, h2_resets = 200, h2_unsent = 8 << 20,
               h2_conn_body = -1;
     int h2_header_ms = 10000, h2_stall_ms = 10000;
     if ((V(F_PORT) && parse_int("port", V(F_PORT), 0, 65535, &port)) ||
@@ -254,10 +254,10 @@ int main(int argc, char **argv)
         (V(F_H2_UNSENT) && parse_int("h2-max-unsent-bytes", V(F_H2_UNSENT), 0, 1ll << 40, &h2_unsent)) ||
         (V(F_H2_CONN_BODY) && parse_int("h2-max-conn-body-bytes", V(F_H2_CONN_BODY), 0, 1ll << 40, &h2_conn_body)))
         return 2;
-    if (h2_conn_body < 0)
-        h2_conn_body = max_body > (32ll << 20) ? max_body : 32ll << 20;
-    else if (h2_conn_body != 0 && h2_conn_body < max_body)
-        h2_conn_body = max_body; /* one full-size request must fit */
+    /* One request may send up to h2o's own backstop (server.c: 2 x
+     * max-body + 1 MiB) and get its 413; below that it would be reset. */
+    if (h2_conn_body < 0 || (h2_conn_body != 0 && h2_conn_body < 2 * max_body + (1ll << 20)))
+        h2_conn_body = 2 * max_body + (1ll << 20);
     if ((V(F_CERT) == NULL) != (V(F_KEY) == NULL)) {
         fprintf(stderr, "skscore-gateway: --tls-cert and --tls-key go together\n");
         return 2;
