@@ -24,7 +24,7 @@ if(SKS_H2O_FROM_SOURCE)
   set(S ${SKS_H2O_SOURCE_DIR})
   # libh2o-evloop's sources as h2o's own CMakeLists.txt lists them (less
   # websocket.c: the gateway does not use WebSocket, so no libwslay).
-  add_library(gw_h2o STATIC
+  add_library(gw_h2o STATIC EXCLUDE_FROM_ALL
     ${S}/deps/cloexec/cloexec.c ${S}/deps/libgkc/gkc.c
     ${S}/deps/libyrmcds/close.c ${S}/deps/libyrmcds/connect.c ${S}/deps/libyrmcds/recv.c
     ${S}/deps/libyrmcds/send.c ${S}/deps/libyrmcds/send_text.c ${S}/deps/libyrmcds/socket.c
