@@ -271,7 +271,7 @@ def test_hpack_under_the_limit_still_served(hostile):
 
 def test_stalled_streams(hostile):
     """Zero window (SETTINGS_INITIAL_WINDOW_SIZE 0): 40 predicts of 20,000
-    rows with probabilities (~1.6 MB of answer each, 64 MB in all) that the
+    rows with probabilities (0.44 MB of body and 0.53 MB of answer each: 38 MB in all) that the
     client never lets the gateway send. No new request starts once 8 MiB of
     answers wait (--h2-max-unsent-bytes), and the connection is closed when
     a stream has sent nothing for --h2-stall-timeout (3 s here; 10 s by
