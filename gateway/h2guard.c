@@ -37,10 +37,9 @@ void gw_h2guard_apply(struct st_h2o_globalconf_t *c, const gw_h2_limits *l)
     c->http2.max_unsent_bytes = l->max_unsent;
     c->http2.max_body_bytes_per_conn = l->max_conn_body;
 #else
-    gw_log(GW_LOG_WARN,
-           "built against the system libh2o: HTTP/2 header-list, CONTINUATION, reset, timeout and per-connection memory "
-           "bounds are off (build with SKS_H2O_FROM_SOURCE=ON)",
-           NULL);
+    gw_log(GW_LOG_WARN, "system libh2o: the HTTP/2 bounds are off",
+           "\"off\":\"header list, CONTINUATION, resets, header and stall timeouts, unsent and body bytes\","
+           "\"fix\":\"build with -DSKS_H2O_FROM_SOURCE=ON (docs/GATEWAY.md)\"");
 #endif
     /* Blocks from 256 KiB up come from mmap and go back at free (the
      * default threshold climbs with the largest block freed, up to 32 MiB,
