@@ -17,12 +17,20 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       gcc libc6-dev make cmake pkg-config binutils \
       libh2o-evloop-dev libh2o-dev-common libmsgpack-dev libssl-dev \
+      dpkg-dev xz-utils patch libyaml-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the C build reads (.dockerignore keeps the rest out).
 COPY CMakeLists.txt ./
 COPY engine/ engine/
 COPY gateway/ gateway/
+# libh2o is built from Debian's h2o 2.2.5 source package with our patches
+# (the HTTP/2 bounds, docs/SECURITY.md): cmake runs scripts/h2o-source.sh,
+# which fetches it with apt-get source (a private deb-src index made from
+# this image's own sources; nothing else is downloaded) and links it
+# statically.
+COPY scripts/h2o-source.sh scripts/
+COPY third_party/h2o-patches/ third_party/h2o-patches/
 # tests/gateway/mkmodel.c: sks_mkmodel, which writes demo model files (the
 # image tests use it from this stage; it is not shipped).
 COPY tests/gateway/ tests/gateway/
@@ -66,6 +74,8 @@ RUN set -eu; \
       cp /usr/share/doc/$pkg/copyright $R/usr/share/doc/$pkg/copyright; \
       dpkg-query -s $pkg >$R/var/lib/dpkg/status.d/$pkg; \
     done; \
+    mkdir -p $R/usr/share/skscore-gateway; \
+    cp /src/third_party/h2o-2.2.5/debian/copyright $R/usr/share/skscore-gateway/h2o-copyright; \
     cp -L /etc/os-release $R/etc/os-release; \
     printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nskscore:x:10001:10001:skscore:/nonexistent:/usr/sbin/nologin\n' >$R/etc/passwd; \
     printf 'root:x:0:\nskscore:x:10001:\n' >$R/etc/group; \
@@ -88,7 +98,8 @@ RUN mkdir -p /rootfs-info/usr/share/skscore-gateway \
       >/rootfs-info/usr/share/skscore-gateway/image-info
 
 # ---- runtime: no distribution base, only the rootfs above ------------------
-# ~10 MB: the binary, glibc, OpenSSL, libh2o-evloop, libwslay, zlib. No shell,
+# ~10 MB: the binary (libh2o 2.2.5 linked in, its copyright file beside it),
+# glibc, OpenSSL. No shell,
 # no package manager (docs/DEPLOY.md says how to debug it). UID/GID 10001 is
 # numeric so Kubernetes' runAsNonRoot can check it and volumes can be
 # chowned to it.

@@ -7,6 +7,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What one HTTP/2 connection may cost (h2guard.c; docs/SECURITY.md). */
+typedef struct gw_h2_limits {
+    size_t max_concurrent_streams; /* requests handled at once per connection */
+    size_t max_header_list;        /* decoded header list and encoded header block, bytes */
+    size_t max_continuations;      /* CONTINUATION frames per header block */
+    size_t reset_budget;           /* RST_STREAM frames per 10 s (token bucket) */
+    int header_timeout_ms;         /* a header block or non-DATA frame left incomplete */
+    int stall_timeout_ms;          /* a stream with an answer to send sending nothing */
+    size_t max_unsent;             /* response bytes queued per connection before no new request starts */
+    size_t max_conn_body;          /* request body bytes buffered per connection */
+} gw_h2_limits;
+
 typedef struct gw_server_opts {
     const char *host;
     int port;
@@ -17,6 +29,7 @@ typedef struct gw_server_opts {
     int idle_drain_ms;     /* idle HTTP/1 keep-alive timeout while draining */
     int shutdown_delay_ms; /* keep serving, not ready, before closing listeners */
     int max_conns;         /* open connections at most; more are reset at once */
+    gw_h2_limits h2;
 } gw_server_opts;
 
 typedef struct gw_route_opts {
@@ -34,6 +47,14 @@ void gw_routes_init(const gw_route_opts *o);
 /* Appends the server's own gauges (connections per event loop). */
 struct gw_buf;
 void gw_server_render_metrics(struct gw_buf *out);
+
+/* h2guard.c: the limits into h2o's configuration; malloc trimming after a
+ * connection closes (call from the loop's thread); a loop's cleanup. */
+struct st_h2o_globalconf_t;
+struct st_h2o_evloop_t;
+void gw_h2guard_apply(struct st_h2o_globalconf_t *c, const gw_h2_limits *l);
+void gw_h2guard_conn_closed(struct st_h2o_evloop_t *loop);
+void gw_h2guard_loop_done(void);
 
 struct st_h2o_handler_t;
 struct st_h2o_req_t;

@@ -52,6 +52,25 @@ static const flag flags[] = {
     {"max-connections", "SKS_MAX_CONNECTIONS", "N",
      "open client connections at most, all loops together; one more is accepted and reset at once (default "
      GW_DEFAULT_MAX_CONNS_STR "; lowered to fit the fd limit)"},
+    /* What one HTTP/2 connection may cost (docs/SECURITY.md). */
+    {"h2-max-concurrent-streams", "SKS_H2_MAX_CONCURRENT_STREAMS", "N",
+     "HTTP/2 requests one connection may have answered at once; more wait (default 100)"},
+    {"h2-max-header-list-bytes", "SKS_H2_MAX_HEADER_LIST_BYTES", "N",
+     "largest HTTP/2 header list, decoded (name + value + 32 per field), and header block; more closes the connection "
+     "(default 65536)"},
+    {"h2-max-continuations", "SKS_H2_MAX_CONTINUATIONS", "N",
+     "CONTINUATION frames allowed in one header block; more closes the connection (default 32)"},
+    {"h2-reset-budget", "SKS_H2_RESET_BUDGET", "N",
+     "RST_STREAM frames a connection may send, refilled at N per 10 s; more closes it (Rapid Reset; default 200)"},
+    {"h2-header-timeout", "SKS_H2_HEADER_TIMEOUT", "SECONDS",
+     "an HTTP/2 header block (or any frame but DATA) left incomplete this long closes the connection (default 10)"},
+    {"h2-stall-timeout", "SKS_H2_STALL_TIMEOUT", "SECONDS",
+     "an HTTP/2 answer that cannot send a byte this long (window 0, socket full) closes the connection (default 10)"},
+    {"h2-max-unsent-bytes", "SKS_H2_MAX_UNSENT_BYTES", "N",
+     "answer bytes queued on one HTTP/2 connection above which its next requests wait (default 8388608)"},
+    {"h2-max-conn-body-bytes", "SKS_H2_MAX_CONN_BODY_BYTES", "N",
+     "request body bytes one HTTP/2 connection may hold; a stream going over is reset (default and minimum: "
+     "2 x --max-body-bytes + 1 MiB, the most one request may send before its 413: 34603008)"},
     {"help", NULL, NULL, "print this help and exit"},
     {"version", NULL, NULL, "print the version and exit"},
 };
@@ -193,7 +212,8 @@ int main(int argc, char **argv)
 #define V(n) val[n]
     /* Indexes follow flags[]. */
     enum { F_MODEL, F_MODEL_PATH, F_DEFAULT, F_HOST, F_PORT, F_THREADS, F_MAX_BODY, F_MAX_ROWS, F_CERT, F_KEY,
-           F_LOG, F_RELOAD, F_DRAIN, F_DELAY, F_MAX_CONNS };
+           F_LOG, F_RELOAD, F_DRAIN, F_DELAY, F_MAX_CONNS, F_H2_STREAMS, F_H2_HEADER_LIST, F_H2_CONT, F_H2_RESETS,
+           F_H2_HEADER_TIMEOUT, F_H2_STALL, F_H2_UNSENT, F_H2_CONN_BODY };
     if (V(F_LOG) != NULL) {
         int l = gw_log_parse_level(V(F_LOG));
         if (l < 0) {
@@ -229,6 +249,9 @@ int main(int argc, char **argv)
     if (threads < 1)
         threads = 1;
     int reload_ms = 2000, drain_ms = 20000, delay_ms = 0;
+    long long h2_streams = 100, h2_header_list = 65536, h2_cont = 32, h2_resets = 200, h2_unsent = 8 << 20,
+              h2_conn_body = -1;
+    int h2_header_ms = 10000, h2_stall_ms = 10000;
     if ((V(F_PORT) && parse_int("port", V(F_PORT), 0, 65535, &port)) ||
         (V(F_THREADS) && parse_int("threads", V(F_THREADS), 1, 1024, &threads)) ||
         (V(F_MAX_BODY) && parse_int("max-body-bytes", V(F_MAX_BODY), 1, 1ll << 30, &max_body)) ||
@@ -236,8 +259,21 @@ int main(int argc, char **argv)
         (V(F_RELOAD) && parse_seconds("reload-interval", V(F_RELOAD), &reload_ms)) ||
         (V(F_DRAIN) && parse_seconds("drain-timeout", V(F_DRAIN), &drain_ms)) ||
         (V(F_DELAY) && parse_seconds("shutdown-delay", V(F_DELAY), &delay_ms)) ||
-        (V(F_MAX_CONNS) && parse_int("max-connections", V(F_MAX_CONNS), 1, 1 << 24, &max_conns)))
+        (V(F_MAX_CONNS) && parse_int("max-connections", V(F_MAX_CONNS), 1, 1 << 24, &max_conns)) ||
+        (V(F_H2_STREAMS) && parse_int("h2-max-concurrent-streams", V(F_H2_STREAMS), 1, 256, &h2_streams)) ||
+        (V(F_H2_HEADER_LIST) &&
+         parse_int("h2-max-header-list-bytes", V(F_H2_HEADER_LIST), 1024, 1 << 20, &h2_header_list)) ||
+        (V(F_H2_CONT) && parse_int("h2-max-continuations", V(F_H2_CONT), 0, 1 << 20, &h2_cont)) ||
+        (V(F_H2_RESETS) && parse_int("h2-reset-budget", V(F_H2_RESETS), 0, 1 << 30, &h2_resets)) ||
+        (V(F_H2_HEADER_TIMEOUT) && parse_seconds("h2-header-timeout", V(F_H2_HEADER_TIMEOUT), &h2_header_ms)) ||
+        (V(F_H2_STALL) && parse_seconds("h2-stall-timeout", V(F_H2_STALL), &h2_stall_ms)) ||
+        (V(F_H2_UNSENT) && parse_int("h2-max-unsent-bytes", V(F_H2_UNSENT), 0, 1ll << 40, &h2_unsent)) ||
+        (V(F_H2_CONN_BODY) && parse_int("h2-max-conn-body-bytes", V(F_H2_CONN_BODY), 0, 1ll << 40, &h2_conn_body)))
         return 2;
+    /* One request may send up to h2o's own backstop (server.c: 2 x
+     * max-body + 1 MiB) and get its 413; below that it would be reset. */
+    if (h2_conn_body < 0 || (h2_conn_body != 0 && h2_conn_body < 2 * max_body + (1ll << 20)))
+        h2_conn_body = 2 * max_body + (1ll << 20);
     if ((V(F_CERT) == NULL) != (V(F_KEY) == NULL)) {
         fprintf(stderr, "skscore-gateway: --tls-cert and --tls-key go together\n");
         return 2;
@@ -262,10 +298,13 @@ int main(int argc, char **argv)
     gw_log(GW_LOG_INFO, "starting",
            "\"version\":\"%s\",\"host\":%s,\"port\":%lld,\"threads\":%lld,\"models\":%d,\"default_model\":%s,"
            "\"max_body_bytes\":%lld,\"max_rows\":%lld,\"tls\":%s,\"reload_interval_ms\":%d,\"drain_timeout_ms\":%d,"
-           "\"shutdown_delay_ms\":%d,\"max_connections\":%lld",
+           "\"shutdown_delay_ms\":%d,\"max_connections\":%lld,\"h2\":{\"max_concurrent_streams\":%lld,"
+           "\"max_header_list_bytes\":%lld,\"max_continuations\":%lld,\"reset_budget\":%lld,\"header_timeout_ms\":%d,"
+           "\"stall_timeout_ms\":%d,\"max_unsent_bytes\":%lld,\"max_conn_body_bytes\":%lld}",
            SKS_VERSION, gw_jq(qh, sizeof qh, host), port, threads, n_specs,
            gw_jq(qd, sizeof qd, gw_registry_name(gw_default_model)), max_body, max_rows, V(F_CERT) ? "true" : "false",
-           reload_ms, drain_ms, delay_ms, max_conns);
+           reload_ms, drain_ms, delay_ms, max_conns, h2_streams, h2_header_list, h2_cont, h2_resets, h2_header_ms,
+           h2_stall_ms, h2_unsent, h2_conn_body);
     if (gw_metrics_init(n_specs) != 0)
         return 1;
     if (gw_registry_load_all() != 0) {
@@ -274,8 +313,10 @@ int main(int argc, char **argv)
     }
     gw_route_opts ro = {(size_t)max_body, max_rows};
     gw_routes_init(&ro);
-    gw_server_opts so = {host,     (int)port, (int)threads, V(F_CERT), V(F_KEY), (size_t)max_body, drain_ms, 200,
-                         delay_ms, (int)max_conns};
+    gw_server_opts so = {host, (int)port, (int)threads, V(F_CERT), V(F_KEY), (size_t)max_body, drain_ms, 200, delay_ms,
+                         (int)max_conns,
+                         {(size_t)h2_streams, (size_t)h2_header_list, (size_t)h2_cont, (size_t)h2_resets, h2_header_ms,
+                          h2_stall_ms, (size_t)h2_unsent, (size_t)h2_conn_body}};
     if (gw_registry_watch_start(reload_ms) != 0)
         gw_log(GW_LOG_WARN, "cannot start the reload thread; SIGHUP reloads in the signal thread", NULL);
     int rc = gw_server_run(&so);

@@ -119,6 +119,7 @@ static void on_conn_close(void *data)
     loop_thread *t = data;
     atomic_fetch_sub(&t->nconns, 1);
     atomic_fetch_sub(&total_conns, 1);
+    gw_h2guard_conn_closed(t->ctx.loop);
     spare_refill();
 }
 
@@ -326,6 +327,7 @@ static void *loop_main(void *arg)
     if (left > 0)
         gw_log(GW_LOG_WARN, "drain deadline passed with connections open", "\"thread\":%d,\"connections\":%d",
                t->idx, left);
+    gw_h2guard_loop_done();
     return NULL;
 }
 
@@ -485,6 +487,7 @@ int gw_server_run(const gw_server_opts *o)
      * read-only in a pod). */
     if (h2o_socket_buffer_mmap_settings.threshold < hard + (1u << 20))
         h2o_socket_buffer_mmap_settings.threshold = hard + (1u << 20);
+    gw_h2guard_apply(&config, &o->h2);
     h2o_hostconf_t *host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     h2o_handler_t *h = h2o_create_handler(path, sizeof(*h));

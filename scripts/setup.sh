@@ -20,8 +20,11 @@ if [ "${SKS_SKIP_APT:-0}" != 1 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential cmake ninja-build pkg-config git ca-certificates \
     "$msgpack_dev" libssl-dev libh2o-evloop-dev libh2o-dev-common \
+    dpkg-dev xz-utils patch libyaml-dev zlib1g-dev \
     $(cat scripts/apt-packages.txt 2>/dev/null | grep -v '^#' || true) \
     clang curl nghttp2-client python3-venv >/dev/null
+  # dpkg-dev .. zlib1g-dev: the gateway's libh2o is built from Debian's h2o
+  # source package with our patches (scripts/h2o-source.sh, run by cmake).
   # libFuzzer's runtime ships with clang's compiler-rt of the same version.
   clang_major=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
   $SUDO apt-get install -y -qq --no-install-recommends "libclang-rt-${clang_major}-dev" >/dev/null 2>&1 \
