@@ -8,6 +8,9 @@
 #
 #   scripts/h2o-source.sh DEST
 #
+# On Debian 13 and later, which have no h2o source package, bookworm's is
+# taken from the same mirrors.
+#
 # Uses apt-get source with a private source list and package index (derived
 # from the machine's own "deb" entries, turned into "deb-src"), so it needs
 # no change to /etc/apt and takes no apt lock. Needs dpkg-dev (dpkg-source)
@@ -42,8 +45,20 @@ apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$work/pa
 # A third-party repository without source indexes makes update fail; what
 # matters is whether Debian's h2o source is then found.
 apt-get "${apt_opts[@]}" update >"$work/update.log" 2>&1 || true
-(cd "$work/src" && apt-get "${apt_opts[@]}" source h2o >"$work/source.log" 2>&1) ||
-  { cat "$work/update.log" "$work/source.log" >&2; exit 1; }
+if ! (cd "$work/src" && apt-get "${apt_opts[@]}" source h2o >"$work/source.log" 2>&1); then
+  # Debian 13 (trixie) and later have no h2o source package: take
+  # bookworm's from the same mirrors (the suite names rewritten), which
+  # builds there too (gcc 14, OpenSSL 3.5).
+  for f in "$work"/parts/*; do
+    sed -E -e '/^[[:space:]]*Suites:/s/[[:space:]][a-z]+(-security|-updates|-backports)?/ bookworm\1/g' \
+      -e '/^deb-src /s/^(deb-src[[:space:]]+(\[[^]]*\][[:space:]]+)?[^[:space:]]+[[:space:]]+)[a-z]+(-security|-updates|-backports)?([[:space:]/])/\1bookworm\3\4/' \
+      "$f" >"$f.bookworm"
+    mv "$f.bookworm" "$f"
+  done
+  apt-get "${apt_opts[@]}" update >>"$work/update.log" 2>&1 || true
+  (cd "$work/src" && apt-get "${apt_opts[@]}" source h2o >>"$work/source.log" 2>&1) ||
+    { cat "$work/update.log" "$work/source.log" >&2; exit 1; }
+fi
 tree=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'h2o-2.2.5*' | head -1)
 if [ -z "$tree" ]; then
   echo "h2o-source.sh: Debian's h2o source package is not 2.2.5:" >&2
