@@ -200,7 +200,7 @@ void gw_registry_watch_stop(void);
 /* Feature index for a name, -1 if none. */
 int32_t gw_model_feature(const gw_model *m, const char *name, size_t len);
 /* What to say after "unknown feature NAME": the feature it matches up to
- * case, spaces, '_', '-' and '.' ("; did you mean ..."), else all the
+ * ASCII case, spaces and punctuation ("; did you mean ..."), else all the
  * model's names when they are few, else the three closest by edit
  * distance. out is always NUL-terminated ("" for a model without names). */
 void gw_feature_hint(const gw_model *m, const char *name, size_t len, char *out, size_t size);

@@ -94,14 +94,15 @@ int32_t gw_model_feature(const gw_model *m, const char *name, size_t len)
     }
 }
 
-/* Names compared loosely: ASCII case folded, and ' ', '_', '-', '.'
- * dropped ("Sepal Length" ~ "sepal_length"). At most 64 bytes are kept. */
+/* Names compared loosely: ASCII case folded, ASCII spaces and
+ * punctuation dropped ("Sepal Length" ~ "sepal_length" ~ "sepal-length
+ * (cm)" without "(cm)"'s parentheses). At most 64 bytes are kept. */
 static size_t loose(const char *s, size_t n, char *out)
 {
     size_t o = 0;
     for (size_t i = 0; i < n && o < 64; i++) {
-        char ch = s[i];
-        if (ch == ' ' || ch == '_' || ch == '-' || ch == '.')
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x80 && !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')))
             continue;
         out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
     }
