@@ -52,13 +52,13 @@ SKLEARN_ESTIMATORS = (
     + LINEAR_CLASSIFIERS
 )
 LIGHTGBM_MODELS = ("lightgbm.LGBMClassifier", "lightgbm.LGBMRegressor", "lightgbm.Booster")
-XGBOOST_MODELS = tuple(f"xgboost.{name}" for name in _xgboost.SKLEARN_CLASSES) + ("xgboost.Booster",)
+XGBOOST_MODELS = (*(f"xgboost.{name}" for name in _xgboost.SKLEARN_CLASSES), "xgboost.Booster")
 # What a Pipeline may end in (after the preprocessing of _prep).
 FINAL_ESTIMATORS = SKLEARN_ESTIMATORS + LIGHTGBM_MODELS + XGBOOST_MODELS
 # Everything export() takes, named as Model.estimator names it: scikit-learn
 # estimators by class name, Pipeline, LightGBM and XGBoost models by module
 # and class (a Pipeline's steps: _prep.SUPPORTED_TRANSFORMERS).
-SUPPORTED = SKLEARN_ESTIMATORS + ("Pipeline",) + LIGHTGBM_MODELS + XGBOOST_MODELS
+SUPPORTED = (*SKLEARN_ESTIMATORS, "Pipeline", *LIGHTGBM_MODELS, *XGBOOST_MODELS)
 
 # Where each supported class lives, to check the class itself (a subclass
 # may score differently, so it is not accepted).

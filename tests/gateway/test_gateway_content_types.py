@@ -78,7 +78,7 @@ def test_readme_first_request_verbatim(gateway):
 @pytest.mark.parametrize("ctype", READ_AS_JSON, ids=lambda c: "none" if c is None else (c or "empty"))
 def test_curl_bodies_read_as_json(gateway, proto, ctype):
     for path, doc, want in ROUTES:
-        version, code, body = _curl(gateway.url + path, *CURL_PROTOCOLS[proto], *_ctype_args(ctype),
+        _, code, body = _curl(gateway.url + path, *CURL_PROTOCOLS[proto], *_ctype_args(ctype),
                                     "-d", json.dumps(doc))
         assert (code, json.loads(body)) == (200, want), (path, ctype, body)
 

@@ -29,12 +29,13 @@ def _error(url: str, doc) -> tuple[int, str]:
 
 
 def _v2_columns(names, values) -> dict:
-    return {"inputs": [{"name": n, "shape": [1], "datatype": "FP64", "data": [v]} for n, v in zip(names, values)]}
+    return {"inputs": [{"name": n, "shape": [1], "datatype": "FP64", "data": [v]}
+                       for n, v in zip(names, values, strict=True)]}
 
 
 def test_unknown_feature_lists_the_names(gateway):
     u = gateway.url
-    good = dict(zip(IRIS_NAMES, ROW))
+    good = dict(zip(IRIS_NAMES, ROW, strict=True))
     all_names = ', '.join(f'"{n}"' for n in IRIS_NAMES)
     cases = [
         ({"features": {**good, "City": 1}}, "/predict", "features", f'"City"; the model\'s features are {all_names}'),
@@ -134,11 +135,11 @@ def test_demo_model_keeps_its_feature_names(demo):
 
 def test_demo_model_by_name_as_the_docs_send_it(demo):
     gw, _ = demo
-    named = dict(zip(DEMO_NAMES, ROW))
+    named = dict(zip(DEMO_NAMES, ROW, strict=True))
     for doc, want in [
         ({"features": ROW}, {"prediction": "setosa"}),
         ({"features": named}, {"prediction": "setosa"}),
-        ({"instances": [named, dict(zip(DEMO_NAMES, [6, 3, 5, 2]))]}, {"predictions": ["setosa", "virginica"]}),
+        ({"instances": [named, dict(zip(DEMO_NAMES, [6, 3, 5, 2], strict=True))]}, {"predictions": ["setosa", "virginica"]}),
         ({"inputs": [named]}, {"predictions": ["setosa"]}),
     ]:
         status, raw, _ = curl("-d", json.dumps(doc), gw.url + "/predict")  # as the README: no Content-Type
