@@ -40,6 +40,12 @@ def _name_list(names: list[Any], limit: int = 5) -> str:
     return out
 
 
+def _loose(name: str) -> str:
+    """A feature name without ASCII case, spaces and punctuation (the
+    gateway's gw_feature_hint compares names the same way)."""
+    return "".join(ch.lower() for ch in name if not ch.isascii() or ch.isalnum())
+
+
 def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
     """Reorder DataFrame X into the model's feature order, by name."""
     try:
@@ -62,6 +68,13 @@ def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
             message += "Feature names seen at fit time, yet now missing:\n" + _name_list(missing)
         if len(columns) != len(have):
             message += "X has duplicate column names.\n"
+        # As the gateway says it: a name that differs only in case, spaces
+        # or punctuation from a missing one.
+        loose = {_loose(n): n for n in missing}
+        for name in unexpected:
+            match = loose.get(_loose(name))
+            if match is not None and _loose(name):
+                message += f"Did you mean {match!r} for {name!r}?\n"
         raise ValueError(message)
     return X[fitted]
 

@@ -171,3 +171,21 @@ def test_numbers_still_score_in_every_form(named_and_unnamed):
     assert list(m.predict(mixed)) == list(want)
     with pytest.raises(ValueError, match="not a number: setting an array element with a sequence"):
         m.predict(np.array([[1.0, [1], 3, 4]], dtype=object))
+
+
+def test_dataframe_with_a_misspelled_column_names_the_match(named_and_unnamed):
+    (est, m), _ = named_and_unnamed
+    df = pd.DataFrame(X[:3], columns=["Sepal Length", "sepal_width", "petal_length", "Petal-Width"])
+    with pytest.raises(ValueError) as exc:
+        m.predict(df)
+    msg = str(exc.value)
+    assert msg.startswith("The feature names should match those that were passed during fit.\n")
+    assert "Did you mean 'sepal_length' for 'Sepal Length'?\n" in msg
+    assert "Did you mean 'petal_width' for 'Petal-Width'?\n" in msg
+    with pytest.raises(ValueError):
+        est.predict(df)
+    # no hint for a name that matches nothing
+    df = pd.DataFrame(X[:3], columns=["City", "sepal_width", "petal_length", "petal_width"])
+    with pytest.raises(ValueError) as exc:
+        m.predict(df)
+    assert "Did you mean" not in str(exc.value) and "- sepal_length" in str(exc.value)
