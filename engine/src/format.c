@@ -462,7 +462,14 @@ int sks_desc_save(const sks_desc *d, const char *path, sks_error *err)
     snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (f == NULL) {
-        rc = sks__fail(err, SKS_EIO, "cannot create %s: %s", tmp, strerror(errno));
+        /* Name the file asked for, not the temporary one beside it. */
+        const char *slash = strrchr(path, '/');
+        if (errno == ENOENT && slash != NULL)
+            rc = sks__fail(err, SKS_EIO, "cannot write %s: the folder %.*s does not exist", path,
+                           slash == path ? 1 : (int)(slash - path), path);
+        else
+            rc = sks__fail(err, SKS_EIO, "cannot write %s (through the temporary file %s): %s", path, tmp,
+                           strerror(errno));
         goto done;
     }
     size_t wrote = fwrite(buf, 1, len, f);

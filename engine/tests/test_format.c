@@ -285,6 +285,11 @@ TEST(invalid_descriptions)
     ASSERT_RC(sks_desc_save(&lin, "/nonexistent-dir/x.skm", &err), SKS_EINVALID, &err);
     lin = fx_linear(SKS_LINK_SOFTMAX);
     ASSERT_RC(sks_desc_save(&lin, "/nonexistent-dir/x.skm", &err), SKS_EIO, &err);
+    /* the target and its missing folder, not the temporary file */
+    ASSERT_STR(err.message, "cannot write /nonexistent-dir/x.skm: the folder /nonexistent-dir does not exist");
+    ASSERT_RC(sks_desc_save(&lin, "/nonexistent-dir/sub/x.skm", &err), SKS_EIO, &err);
+    ASSERT_STR(err.message, "cannot write /nonexistent-dir/sub/x.skm: the folder /nonexistent-dir/sub does not "
+                            "exist");
 }
 
 /* XGBoost's float32 arithmetic is format 1.2: written as 1.2 only when

@@ -42,7 +42,7 @@ LINEAR_REGRESSORS = (
 BOOSTING = ("GradientBoostingClassifier", "GradientBoostingRegressor")
 HIST_BOOSTING = ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor")
 OUTLIERS = ("IsolationForest",)
-SUPPORTED = (
+SKLEARN_ESTIMATORS = (
     TREE_CLASSIFIERS
     + TREE_REGRESSORS
     + BOOSTING
@@ -51,6 +51,14 @@ SUPPORTED = (
     + LINEAR_REGRESSORS
     + LINEAR_CLASSIFIERS
 )
+LIGHTGBM_MODELS = ("lightgbm.LGBMClassifier", "lightgbm.LGBMRegressor", "lightgbm.Booster")
+XGBOOST_MODELS = (*(f"xgboost.{name}" for name in _xgboost.SKLEARN_CLASSES), "xgboost.Booster")
+# What a Pipeline may end in (after the preprocessing of _prep).
+FINAL_ESTIMATORS = SKLEARN_ESTIMATORS + LIGHTGBM_MODELS + XGBOOST_MODELS
+# Everything export() takes, named as Model.estimator names it: scikit-learn
+# estimators by class name, Pipeline, LightGBM and XGBoost models by module
+# and class (a Pipeline's steps: _prep.SUPPORTED_TRANSFORMERS).
+SUPPORTED = (*SKLEARN_ESTIMATORS, "Pipeline", *LIGHTGBM_MODELS, *XGBOOST_MODELS)
 
 # Where each supported class lives, to check the class itself (a subclass
 # may score differently, so it is not accepted).
@@ -97,8 +105,11 @@ def _supported_class_name(estimator: Any) -> str:
             return name
     raise TypeError(
         f"skscore cannot export {cls.__module__}.{cls.__qualname__}: supported "
-        f"estimators are {', '.join(SUPPORTED)} (scikit-learn >= 1.4), and LightGBM's "
-        "LGBMClassifier, LGBMRegressor and Booster."
+        f"estimators are {', '.join(SKLEARN_ESTIMATORS)} (scikit-learn >= 1.4); a Pipeline "
+        "of supported preprocessing steps ending in one of them; LightGBM's LGBMClassifier, "
+        "LGBMRegressor and Booster; and XGBoost's "
+        f"{', '.join(n.split('.', 1)[1] for n in XGBOOST_MODELS[:-1])} and Booster "
+        "(skscore.SUPPORTED lists them all)."
     )
 
 
@@ -603,9 +614,23 @@ def export(
         The estimator is not fitted.
     ValueError
         A multi-output classifier, or inconsistent feature names.
+    FileNotFoundError
+        The folder of ``path`` does not exist (NotADirectoryError: it is a
+        file); other OSErrors when the file cannot be written.
     """
     desc = describe(estimator, feature_names=feature_names, metadata=metadata)
     target = Path(os.fspath(path))
+    folder = target.parent
+    if not folder.is_dir():
+        # Said before the engine names its temporary file beside the target.
+        if folder.exists():
+            exc: OSError = NotADirectoryError(f"cannot write {target}: {folder} is not a folder")
+        else:
+            exc = FileNotFoundError(
+                f"cannot write {target}: the folder {folder} does not exist (create it first, "
+                f"e.g. os.makedirs({str(folder)!r}, exist_ok=True))"
+            )
+        raise exc
     _c._save(desc, target)
     return target
 

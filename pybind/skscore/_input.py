@@ -40,6 +40,12 @@ def _name_list(names: list[Any], limit: int = 5) -> str:
     return out
 
 
+def _loose(name: str) -> str:
+    """A feature name without ASCII case, spaces and punctuation (the
+    gateway's gw_feature_hint compares names the same way)."""
+    return "".join(ch.lower() for ch in name if not ch.isascii() or ch.isalnum())
+
+
 def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
     """Reorder DataFrame X into the model's feature order, by name."""
     try:
@@ -62,11 +68,18 @@ def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
             message += "Feature names seen at fit time, yet now missing:\n" + _name_list(missing)
         if len(columns) != len(have):
             message += "X has duplicate column names.\n"
+        # As the gateway says it: a name that differs only in case, spaces
+        # or punctuation from a missing one.
+        loose = {_loose(n): n for n in missing}
+        for name in unexpected:
+            match = loose.get(_loose(name))
+            if match is not None and _loose(name):
+                message += f"Did you mean {match!r} for {name!r}?\n"
         raise ValueError(message)
     return X[fitted]
 
 
-def _frame_to_array(X: Any) -> np.ndarray:
+def _frame_to_array(model: Any, X: Any) -> np.ndarray:
     if not type(X).__module__.startswith("pandas"):
         return np.asarray(X)  # other data frames (polars, ...) convert themselves
     dtypes = [d if isinstance(d, np.dtype) else None for d in X.dtypes]
@@ -79,7 +92,52 @@ def _frame_to_array(X: Any) -> np.ndarray:
     try:
         return X.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
+        for c in range(X.shape[1]):  # the error path: find the column
+            try:
+                X.iloc[:, c].to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError) as col_exc:
+                raise ValueError(f"Column {_column_name(model, c)} takes numbers: {col_exc}") from exc
         raise ValueError(f"X contains a column that is not numeric: {exc}") from exc
+
+
+def _not_a_number(model: Any, X: Any, array: np.ndarray, exc: Exception | None = None) -> ValueError:
+    """The error for X (as given) holding text where the model takes
+    numbers, naming the first such cell's row and column (the DataFrame path
+    names the column too), in scikit-learn's words otherwise. Runs only on
+    the error path; the scan is bounded by X's size."""
+    cell = None
+    if array.dtype.kind in "USV" and not isinstance(X, np.ndarray):
+        # A list mixing numbers and str became an all-str array: look at
+        # the list itself for the str.
+        try:
+            cell = next(((r, c, v) for r, row in enumerate(X) for c, v in enumerate(row)
+                         if isinstance(v, (str, bytes))), None)
+        except TypeError:
+            cell = None
+    elif array.ndim == 2:
+        for (r, c), v in np.ndenumerate(array):
+            if isinstance(v, (str, bytes, np.str_, np.bytes_)):
+                try:
+                    float(v)
+                except (TypeError, ValueError):
+                    cell = (r, c, v)
+                    break
+                if array.dtype.kind in "USV":
+                    cell = (r, c, v)
+                    break
+    if cell is None and exc is not None:
+        return ValueError(f"X contains a value that is not a number: {exc}")
+    if cell is None:
+        return ValueError(
+            "dtype='numeric' is not compatible with arrays of bytes/strings. "
+            "Convert your data to numeric values explicitly instead."
+        )
+    r, c, v = cell
+    v = v.item() if isinstance(v, np.generic) else v
+    return ValueError(
+        f"Column {_column_name(model, c)} takes numbers, but row {r} holds {v!r} (a "
+        f"{type(v).__name__}). Convert your data to numeric values explicitly instead."
+    )
 
 
 def _refuse_sparse_or_series(X: Any, estimator: str) -> None:
@@ -122,7 +180,7 @@ def as_array(model: Any, X: Any) -> np.ndarray:
     _refuse_sparse_or_series(X, estimator)
     columns = _frame_columns(X)
     if columns is not None:
-        X = _frame_to_array(_select_columns(model, X, columns))
+        X = _frame_to_array(model, _select_columns(model, X, columns))
     array = np.asarray(X)
 
     if array.dtype.kind == "c":
@@ -130,15 +188,15 @@ def as_array(model: Any, X: Any) -> np.ndarray:
     if array.ndim in (0, 1):
         _require_2d(array, estimator)
     if array.dtype.kind in "USV":
-        raise ValueError(
-            "dtype='numeric' is not compatible with arrays of bytes/strings."
-            "Convert your data to numeric values explicitly instead."
-        )
+        _require_2d(array, estimator)
+        raise _not_a_number(model, X, array)
     _require_2d(array, estimator)
     if array.dtype not in (np.float32, np.float64):
         try:
             array = array.astype(np.float64)
-        except TypeError as exc:  # e.g. None in an object array
+        except ValueError as exc:  # a str in an object array
+            raise _not_a_number(model, X, array, exc) from exc
+        except TypeError as exc:  # e.g. a list in an object array
             raise ValueError(f"X contains a value that is not a number: {exc}") from exc
     if not array.dtype.isnative or not array.flags.aligned:
         array = np.require(array, dtype=array.dtype.newbyteorder("="), requirements=["A"])

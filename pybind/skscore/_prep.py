@@ -65,12 +65,12 @@ def _kind_of(transformer: Any) -> str:
         expected = getattr(__import__(module, fromlist=[name]), name, None)
         if cls is expected:
             return name
-    from ._export import SUPPORTED
+    from ._export import FINAL_ESTIMATORS
 
     raise TypeError(
         f"skscore cannot export a Pipeline step {cls.__module__}.{cls.__qualname__}: "
         f"supported preprocessing is {', '.join(SUPPORTED_TRANSFORMERS)}, followed by one of "
-        f"{', '.join(SUPPORTED)}."
+        f"{', '.join(FINAL_ESTIMATORS)}."
     )
 
 

@@ -24,7 +24,7 @@ from sklearn.linear_model import (ElasticNet, Lasso, LinearRegression,
 from sklearn.svm import LinearSVC, LinearSVR
 
 from conftest import MULTI_OUTPUT, REGRESSION
-from parity_helpers import assert_close, assert_labels, check_parity
+from parity_helpers import assert_close, assert_exact, assert_labels, check_parity
 
 import skscore
 
@@ -198,26 +198,86 @@ def test_binary_score_exactly_zero(kind, roundtrip):
     assert_labels(m.predict(Xz), np.full(20, "neg"))
 
 
+def feature_order_scores(coef, intercept, X):
+    """The exact reference for skscore's linear scores, computed without
+    BLAS: per row, 0 + x_0*w_0 + x_1*w_1 + ... in feature order with one
+    rounding per operation (NumPy's elementwise multiply and add are two
+    ufuncs, so nothing is fused), then + intercept. What skscore promises on
+    every CPU (docs/EXACTNESS.md); scikit-learn's X @ coef_.T is BLAS's
+    order instead, which depends on the CPU's kernel."""
+    X = np.asarray(X, dtype=np.float64)
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    out = np.empty((X.shape[0], coef.shape[0]))
+    for t in range(coef.shape[0]):
+        acc = np.zeros(X.shape[0])
+        for j in range(X.shape[1]):
+            acc = acc + X[:, j] * coef[t, j]
+        out[:, t] = acc + np.atleast_1d(intercept)[t]
+    return out
+
+
 @pytest.mark.parametrize("kind", ["logreg", "linsvc"])
 def test_binary_score_zero_up_to_rounding(kind, roundtrip):
     """Scores that are 0 mathematically but not in floating point
-    (coefficients +-1.5: x*1.5 rounds). scikit-learn's batch X @ coef.T goes
-    through BLAS, which (OpenBLAS with FMA on this machine) returns
-    +-1.1e-16 for some rows, so its batch labels flip with the rounding,
-    while its own one-row predictions return exactly 0 for the same rows:
-    scikit-learn disagrees with itself. skscore sums in feature order
-    without FMA, so it agrees with scikit-learn's one-row answers; this is
-    the one documented exception to label agreement (docs/EXACTNESS.md)."""
+    (coefficients +-1.5, x0 == x1: x*1.5 rounds). What scikit-learn returns
+    there depends on the CPU: its X @ coef.T goes through BLAS, and
+    OpenBLAS's kernels differ -- with OPENBLAS_CORETYPE=Haswell the batch
+    product (with FMA) gives +-1.1e-16 for some rows while one-row calls
+    give exactly 0; the SkylakeX kernel (AVX-512 CPUs) fuses one-row
+    products too, so one-row labels flip as well. No label scikit-learn
+    gives there is CPU-independent, so the test holds skscore to its exact
+    reference (the feature-order sum without FMA: exactly 0, so class 0,
+    as scikit-learn's rule "class 1 only when score > 0" says), and to
+    scikit-learn's labels only where scikit-learn's score is clear of the
+    rounding band (the parity tolerance, 1e-12 of the terms' magnitude)."""
     est = _zero_score_model(kind, [1.5, -1.5])
     rng = np.random.default_rng(0)
     Xz = np.repeat(rng.normal(size=(20, 1)), 2, axis=1)
     m = roundtrip(est)
-    one_row = np.concatenate([est.predict(Xz[i : i + 1]) for i in range(len(Xz))])
-    assert_labels(m.predict(Xz), one_row)
-    # Away from the rounding band, batch labels agree as everywhere else.
-    scores = est.decision_function(Xz)
-    clear = np.abs(scores) > 1e-12
-    assert_labels(m.predict(Xz)[clear], est.predict(Xz)[clear])
+    ref = feature_order_scores(est.coef_, est.intercept_, Xz)[:, 0]
+    assert (ref == 0).all()
+    got = m.decision_function(Xz)
+    assert (got == 0).all(), got
+    assert_labels(m.predict(Xz), np.full(20, "neg"))
+    assert_labels(m.predict(Xz[:1]), np.array(["neg"]))
+    band = 1e-12 * (np.abs(Xz) @ np.abs(est.coef_[0]))
+    for scores, labels in [
+        (est.decision_function(Xz), est.predict(Xz)),
+        (np.concatenate([est.decision_function(Xz[i : i + 1]) for i in range(20)]),
+         np.concatenate([est.predict(Xz[i : i + 1]) for i in range(20)])),
+    ]:
+        assert (np.abs(scores - got) <= band).all()  # within the rounding band, on any BLAS kernel
+        clear = np.abs(scores) > band
+        assert_labels(m.predict(Xz)[clear], labels[clear])
+    # Away from the band (x0 a little above x1), labels agree as everywhere else.
+    Xoff = Xz * [1.001, 1.0]
+    check_parity(est, m, np.vstack([Xoff, -Xoff]))
+
+
+@pytest.mark.parametrize("n_rows", [1, 3, 8, 9, 31, 200])
+@pytest.mark.parametrize("n_targets", [1, 3, 4, 6])
+def test_scores_are_the_feature_order_sum(n_rows, n_targets, tmp_path):
+    """skscore's linear scores are bit for bit the feature-order sum without
+    fused multiply-adds (the reference above), whichever of the engine's
+    clones (AVX-512, AVX2, baseline) this CPU runs, for batch sizes across
+    its row blocks and target groups. Terms of mixed magnitude and sign
+    make the order visible: a different order or an FMA changes last bits."""
+    rng = np.random.default_rng(n_rows * 10 + n_targets)
+    n_features = 13
+    X = rng.normal(size=(n_rows, n_features)) * 10.0 ** rng.integers(-3, 4, size=n_features)
+    y = rng.normal(size=(40, n_targets)) if n_targets > 1 else rng.normal(size=40)
+    est = LinearRegression().fit(rng.normal(size=(40, n_features)), y)
+    est.coef_ = rng.normal(size=est.coef_.shape) * 10.0 ** rng.integers(-2, 3, size=est.coef_.shape)
+    est.intercept_ = rng.normal(size=np.shape(est.intercept_))
+    path = tmp_path / "m.skm"
+    skscore.export(est, path)
+    got = skscore.load(path).predict(X)
+    want = feature_order_scores(est.coef_, est.intercept_, X)
+    assert_exact(got, want if n_targets > 1 else want[:, 0], "predict")
+    # and the float32 input path: widened exactly, same sums
+    X32 = X.astype(np.float32)
+    want32 = feature_order_scores(est.coef_, est.intercept_, X32)
+    assert_exact(skscore.load(path).predict(X32), want32 if n_targets > 1 else want32[:, 0], "predict(float32)")
 
 
 @pytest.mark.parametrize("kind", ["logreg", "sgd_log", "sgd_modhuber", "linsvc"])
