@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-scripts/setup.sh
+scripts/setup.sh --test
 
 echo "== engine and gateway C tests (ctest)"
 (cd build && ctest --output-on-failure)
