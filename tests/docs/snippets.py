@@ -10,6 +10,11 @@ lines aside) is a marker saying why not, or naming the test that runs it:
     ```
     <!-- run-by: tests/manifests/test_seed_kube_play.py -->
 
+A shell block's requests go to a gateway serving the demo model (what
+scripts/demo.sh serves), or, after `<!-- serve: model.skm -->`, one serving
+that file as its default model, written by the file's Python blocks above
+(tests/docs runs them first, in a scratch directory).
+
 In a shell block, a comment line holding a JSON value right after a command
 is the answer the command prints, as the reader will see it:
 
@@ -29,7 +34,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELL = {"sh", "bash", "shell", "console"}
 PYTHON = {"python", "py", "python3"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")
-MARKER = re.compile(r"^\s*<!--\s*(not-run|run-by):\s*(.+?)\s*-->\s*$")
+MARKER = re.compile(r"^\s*<!--\s*(not-run|run-by|serve):\s*(.+?)\s*-->\s*$")
 PORT = 8080  # the port the docs' commands use (the demo's default)
 
 
@@ -41,6 +46,7 @@ class Block:
     text: str
     not_run: str | None  # the not-run marker's reason, or None
     run_by: str | None  # the test file that runs the block (a run-by marker), or None
+    serve: str | None  # the model file the block's commands are sent to (a serve marker)
 
     @property
     def where(self) -> str:
@@ -103,6 +109,7 @@ def blocks(path: Path) -> list[Block]:
                 "\n".join(body),
                 value if kind == "not-run" else None,
                 value if kind == "run-by" else None,
+                value if kind == "serve" else None,
             )
         )
     return found
