@@ -31,6 +31,19 @@ if [ "${SKS_SKIP_APT:-0}" != 1 ]; then
   # msgpack-c: libmsgpack-dev on Debian 12, libmsgpack-c-dev on Debian 13.
   msgpack_dev=libmsgpack-dev
   if apt-cache show libmsgpack-c-dev >/dev/null 2>&1; then msgpack_dev=libmsgpack-c-dev; fi
+  # Say which packages this release lacks, rather than apt's "Unable to locate".
+  missing=""
+  for p in $(packages scripts/apt-packages.txt); do
+    apt-cache show "$p" >/dev/null 2>&1 || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    echo "scripts/setup.sh: apt finds no package(s):$missing (in $(. /etc/os-release; echo "$PRETTY_NAME"))." >&2
+    case "$missing" in *libh2o*)
+      echo "skscore-gateway is built on Debian's libh2o 2.2.5 (libh2o-evloop-dev), which Debian 12" >&2
+      echo "(bookworm) has and Debian 13 (trixie) does not: build on Debian 12." >&2 ;;
+    esac
+    exit 1
+  fi
   # shellcheck disable=SC2046
   $SUDO apt-get install -y -qq --no-install-recommends \
     "$msgpack_dev" $(packages scripts/apt-packages.txt) >/dev/null
