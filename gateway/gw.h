@@ -199,6 +199,11 @@ int gw_registry_watch_start(int interval_ms);
 void gw_registry_watch_stop(void);
 /* Feature index for a name, -1 if none. */
 int32_t gw_model_feature(const gw_model *m, const char *name, size_t len);
+/* What to say after "unknown feature NAME": the feature it matches up to
+ * ASCII case, spaces and punctuation ("; did you mean ..."), else all the
+ * model's names when they are few, else the three closest by edit
+ * distance. out is always NUL-terminated ("" for a model without names). */
+void gw_feature_hint(const gw_model *m, const char *name, size_t len, char *out, size_t size);
 /* Input column kinds: sks_model_column_is_str's values. */
 enum { GW_COL_NUM = 0, GW_COL_STR = 1, GW_COL_IGNORED = 2 };
 static inline int gw_col_kind(const gw_model *m, int64_t c)
@@ -232,6 +237,7 @@ typedef struct gw_batch {
 /* Errors carry the HTTP status to answer with. */
 typedef struct gw_err {
     int status;
+    int syntax; /* 1: the body is not valid JSON (msg has the decoder's words) */
     char msg[400];
 } gw_err;
 int gw_errf(gw_err *e, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -94,6 +94,114 @@ int32_t gw_model_feature(const gw_model *m, const char *name, size_t len)
     }
 }
 
+/* Names compared loosely: ASCII case folded, ASCII spaces and
+ * punctuation dropped ("Sepal Length" ~ "sepal_length" ~ "sepal-length
+ * (cm)" without "(cm)"'s parentheses). At most 64 bytes are kept. */
+static size_t loose(const char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < 64; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x80 && !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')))
+            continue;
+        out[o++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    return o;
+}
+
+/* Edit distance of two loose names (<= 64 bytes each). */
+static int distance(const char *a, size_t an, const char *b, size_t bn)
+{
+    int row[65];
+    for (size_t j = 0; j <= bn; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= an; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= bn; j++) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[bn];
+}
+
+static size_t quoted(char *out, size_t size, size_t off, const char *s)
+{
+    if (off >= size)
+        return off;
+    size_t n = strlen(s), w = n > 40 ? 40 : n;
+    while (w < n && w > 0 && ((unsigned char)s[w] & 0xC0) == 0x80)
+        w--; /* cut at a UTF-8 character boundary */
+    int k = snprintf(out + off, size - off, "%s\"%.*s%s\"", off ? ", " : "", (int)w, s, w < n ? "..." : "");
+    return k < 0 ? off : off + (size_t)k;
+}
+
+/* Names beyond this many are not ranked by distance: an unknown name costs
+ * at most ~2000 x 64 x 64 steps on the error path. */
+#define HINT_RANK_MAX 2000
+
+void gw_feature_hint(const gw_model *m, const char *name, size_t len, char *out, size_t size)
+{
+    int32_t nf = m->info.n_features;
+    char key[64], cand[64];
+    size_t kn = loose(name, len, key);
+    out[0] = 0;
+    if (m->fn_table == NULL || nf <= 0 || size < 8)
+        return;
+    for (int32_t i = 0; i < nf; i++) {
+        const char *fn = sks_model_feature_name(m->m, i);
+        size_t cn = loose(fn, strlen(fn), cand);
+        if (cn == kn && memcmp(cand, key, kn) == 0 && kn > 0) {
+            char q[64];
+            quoted(q, sizeof q, 0, fn);
+            snprintf(out, size, "; did you mean %s?", q);
+            return;
+        }
+    }
+    /* All the names when they fit, else the closest few. */
+    char all[160];
+    size_t off = 0;
+    for (int32_t i = 0; i < nf && off < sizeof all; i++)
+        off = quoted(all, sizeof all, off, sks_model_feature_name(m->m, i));
+    if (off < sizeof all - 1) {
+        snprintf(out, size, "; the model's features are %s", all);
+        return;
+    }
+    if (nf > HINT_RANK_MAX) {
+        snprintf(out, size, "; the model has %d features (GET /v1/models/%s lists them)", nf, m->name);
+        return;
+    }
+    int32_t best[3] = {-1, -1, -1};
+    int bd[3] = {1 << 30, 1 << 30, 1 << 30};
+    for (int32_t i = 0; i < nf; i++) {
+        const char *fn = sks_model_feature_name(m->m, i);
+        size_t cn = loose(fn, strlen(fn), cand);
+        int d = distance(key, kn, cand, cn);
+        for (int k = 0; k < 3; k++)
+            if (d < bd[k]) {
+                for (int j = 2; j > k; j--) {
+                    bd[j] = bd[j - 1];
+                    best[j] = best[j - 1];
+                }
+                bd[k] = d;
+                best[k] = i;
+                break;
+            }
+    }
+    off = 0;
+    for (int k = 0; k < 3 && best[k] >= 0; k++)
+        off = quoted(all, sizeof all, off, sks_model_feature_name(m->m, best[k]));
+    snprintf(out, size, "; the closest of the model's %d features: %s (GET /v1/models/%s lists them all)", nf,
+             all, m->name);
+}
+
 static void model_free(gw_model *m)
 {
     if (m == NULL)

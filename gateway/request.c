@@ -187,8 +187,12 @@ static int named_row(const gw_val *obj, const gw_model *m, double *row, int64_t 
     for (uint32_t i = 0; i < obj->n; i++) {
         const gw_member *mem = &obj->u.mem[i];
         int32_t f = gw_model_feature(m, mem->key, mem->klen);
-        if (f < 0)
-            return gw_errf(e, 422, "%s has an unknown feature %s", where, show(k, sizeof k, mem->key, mem->klen));
+        if (f < 0) {
+            char hint[220];
+            gw_feature_hint(m, mem->key, mem->klen, hint, sizeof hint);
+            return gw_errf(e, 422, "%s has an unknown feature %s%s", where, show(k, sizeof k, mem->key, mem->klen),
+                           hint);
+        }
         if (seen[f])
             return gw_errf(e, 422, "%s names feature %s twice", where, show(k, sizeof k, mem->key, mem->klen));
         seen[f] = 1;

@@ -42,7 +42,11 @@ typedef struct call {
     gw_arena arena;
 } call;
 
-enum { FMT_NONE = 0, FMT_JSON = 1, FMT_MSGPACK = 2, FMT_OTHER = 3 };
+/* Request body formats by Content-Type. FMT_NONE (no Content-Type),
+ * FMT_FORM (application/x-www-form-urlencoded: curl -d's default) and
+ * FMT_TEXT (text/plain: fetch()'s default for a string body) are read as
+ * JSON, as KServe and TF Serving read them; docs/PROTOCOL.md has the rule. */
+enum { FMT_NONE = 0, FMT_JSON = 1, FMT_MSGPACK = 2, FMT_OTHER = 3, FMT_FORM = 4, FMT_TEXT = 5 };
 
 static void send_body(call *c, int status, const char *ctype, const char *body, size_t len)
 {
@@ -146,6 +150,12 @@ static int media_format(const char *v, size_t n)
         return FMT_JSON;
     if (IS("application/msgpack") || IS("application/x-msgpack") || IS("application/vnd.msgpack"))
         return FMT_MSGPACK;
+    if (IS("application/x-www-form-urlencoded"))
+        return FMT_FORM;
+    if (IS("text/plain"))
+        return FMT_TEXT;
+    if (tl == 0)
+        return FMT_NONE; /* "Content-Type:" with an empty value */
 #undef IS
     return FMT_OTHER;
 }
@@ -224,6 +234,55 @@ static const char *query_outputs(call *c, size_t *len)
     return NULL;
 }
 
+/* The 415: the type was sent, and what to send instead. A form upload
+ * (curl -F) gets told how to send the JSON itself. */
+static int unsupported_type(call *c, h2o_iovec_t ctype, const char *what)
+{
+    static const char mp[] = "multipart/form-data";
+    int multipart = ctype.len >= sizeof mp - 1 && strncasecmp(ctype.base, mp, sizeof mp - 1) == 0;
+    return send_error(c, 415, "unsupported Content-Type \"%.*s\"%s", (int)(ctype.len > 100 ? 100 : ctype.len),
+                      ctype.base,
+                      multipart ? "; send the JSON document itself as the body, not a form upload: curl -H "
+                                  "'Content-Type: application/json' --data-binary @request.json"
+                      : *what   ? what
+                                : "; send JSON (Content-Type: application/json) or msgpack (Content-Type: "
+                                  "application/msgpack)");
+}
+
+/* The 400 for a body that is not what it was read as (msg: the decoder's
+ * words, with the byte), with the likely cause: a body in the other format
+ * (msgpack sent as JSON, JSON sent as msgpack: the Content-Type is wrong),
+ * or a body read as JSON because its Content-Type was none, curl -d's form
+ * default or text/plain. The other decoder runs only here, on the error
+ * path, over a body already within --max-body-bytes. */
+static int syntax_error(call *c, int fmt, const char *msg, int takes_msgpack)
+{
+    h2o_req_t *req = c->req;
+    const char *body = req->entity.base ? req->entity.base : "";
+    size_t len = req->entity.len;
+    char other[400];
+    gw_val *v;
+    if (fmt == FMT_MSGPACK) {
+        if (len > 0 && gw_json_decode(body, len, &c->arena, &v, other, sizeof other) == 0)
+            return send_error(c, 400, "%s; the body is JSON, not msgpack: send it with Content-Type: "
+                                      "application/json", msg);
+        return send_error(c, 400, "%s", msg);
+    }
+    if (len > 0 && gw_msgpack_decode(body, len, &c->arena, &v, other, sizeof other) == 0 && v->type == GW_OBJ)
+        return send_error(c, 400, "%s; the body is msgpack, not JSON: %s", msg,
+                          takes_msgpack ? "send it with Content-Type: application/msgpack"
+                                        : "V2 infer takes JSON only (Content-Type: application/json)");
+    const char *sent = fmt == FMT_FORM   ? "came as application/x-www-form-urlencoded (curl -d's default), which"
+                       : fmt == FMT_TEXT ? "came as text/plain, which"
+                       : fmt == FMT_NONE ? "came without a Content-Type, so it"
+                                         : NULL;
+    if (sent == NULL)
+        return send_error(c, 400, "%s", msg);
+    return send_error(c, 400, "%s; the body %s is read as JSON: send a JSON document (docs/PROTOCOL.md), with "
+                              "Content-Type: application/json%s",
+                      msg, sent, takes_msgpack ? ", or msgpack with Content-Type: application/msgpack" : "");
+}
+
 static int check_body(call *c)
 {
     if (c->req->entity.len > ro.max_body)
@@ -243,8 +302,7 @@ static int predict(call *c, int model_idx, int v1)
     h2o_iovec_t ctype = {NULL, 0};
     int fmt = content_format(req, &ctype);
     if (fmt == FMT_OTHER)
-        return send_error(c, 415, "unsupported Content-Type \"%.*s\"; send application/json or application/msgpack",
-                          (int)(ctype.len > 100 ? 100 : ctype.len), ctype.base);
+        return unsupported_type(c, ctype, "");
     int out_fmt = accept_format(req, fmt);
     char msg[400];
     gw_val *root;
@@ -252,7 +310,7 @@ static int predict(call *c, int model_idx, int v1)
     int drc = fmt == FMT_MSGPACK ? gw_msgpack_decode(body, req->entity.len, &c->arena, &root, msg, sizeof msg)
                                  : gw_json_decode(body, req->entity.len, &c->arena, &root, msg, sizeof msg);
     if (drc != 0)
-        return send_error(c, 400, "%s", msg);
+        return syntax_error(c, fmt, msg, 1);
     gw_model *m = gw_model_acquire(model_idx);
     if (m == NULL)
         return send_error(c, 503, "model is not loaded");
@@ -291,6 +349,8 @@ static int v2_infer(call *c, int model_idx)
         return rc;
     const char *body = req->entity.base ? req->entity.base : "";
     size_t len = req->entity.len, json_len = len;
+    h2o_iovec_t ctype = {NULL, 0};
+    int fmt = FMT_JSON; /* the binary extension's header is JSON whatever the Content-Type */
     ssize_t hi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("inference-header-content-length"), -1);
     if (hi >= 0) {
         h2o_iovec_t v = req->headers.entries[hi].value;
@@ -309,12 +369,10 @@ static int v2_infer(call *c, int model_idx)
                                       "supported; send a JSON header");
         json_len = (size_t)n;
     } else {
-        h2o_iovec_t ctype = {NULL, 0};
-        int fmt = content_format(req, &ctype);
-        if (fmt != FMT_NONE && fmt != FMT_JSON)
-            return send_error(c, 415, "unsupported Content-Type \"%.*s\" for V2 infer; send application/json (with "
-                                      "the binary extension: Inference-Header-Content-Length)",
-                              (int)(ctype.len > 100 ? 100 : ctype.len), ctype.base);
+        fmt = content_format(req, &ctype);
+        if (fmt == FMT_MSGPACK || fmt == FMT_OTHER)
+            return unsupported_type(c, ctype, " for V2 infer; send JSON (Content-Type: application/json), or "
+                                              "use the binary extension (Inference-Header-Content-Length)");
     }
     gw_model *m = gw_model_acquire(model_idx);
     if (m == NULL)
@@ -332,6 +390,8 @@ static int v2_infer(call *c, int model_idx)
     if (rc != 0) {
         gw_buf_dispose(&ans.json);
         gw_buf_dispose(&ans.bin);
+        if (e.syntax)
+            return syntax_error(c, fmt, e.msg, 0);
         return send_error(c, e.status, "%s", e.msg);
     }
     if (ans.has_bin) {

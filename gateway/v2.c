@@ -246,8 +246,11 @@ static int read_input(const gw_val *in, size_t idx, const char **bin, const char
 static int32_t feature_of(const gw_model *m, const tensor *t, int64_t rows, unsigned char *seen, gw_err *e)
 {
     int32_t f = gw_model_feature(m, t->name, strlen(t->name));
-    if (f < 0)
-        return gw_errf(e, 422, "input \"%s\" is not one of the model's feature names", t->name);
+    if (f < 0) {
+        char hint[220];
+        gw_feature_hint(m, t->name, strlen(t->name), hint, sizeof hint);
+        return gw_errf(e, 422, "input \"%s\" is not one of the model's feature names%s", t->name, hint);
+    }
     if (seen[f])
         return gw_errf(e, 422, "feature \"%s\" is sent twice", t->name);
     seen[f] = 1;
@@ -415,8 +418,10 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
 {
     char msg[300];
     gw_val *root;
-    if (gw_json_decode(json, json_len, a, &root, msg, sizeof msg) != 0)
+    if (gw_json_decode(json, json_len, a, &root, msg, sizeof msg) != 0) {
+        e->syntax = 1;
         return gw_errf(e, 400, "%s", msg);
+    }
     if (root->type != GW_OBJ)
         return gw_errf(e, 400, "the inference request must be a JSON object");
     const gw_val *inputs = gw_obj_get(root, "inputs"), *outputs = gw_obj_get(root, "outputs");

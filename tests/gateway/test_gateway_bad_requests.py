@@ -126,13 +126,28 @@ case("body-over-limit-2x", "POST", "/predict", J, b" " * (2 * MAX_BODY), 413)
 case("body-over-limit-msgpack", "POST", "/predict", M, b"\0" * (MAX_BODY + 1), 413)
 case("body-over-limit-v2", "POST", "/v2/models/iris/infer", J, b" " * (MAX_BODY + 1), 413)
 
-# ---- content types: 415
-for i, ct in enumerate(["text/plain", "text/csv", "application/xml", "application/x-www-form-urlencoded",
-                        "multipart/form-data; boundary=x", "application/jsonx", "json", "application/octet-stream",
-                        "image/png", "application/protobuf"]):
+# ---- content types: 415 (no Content-Type, curl -d's form type and
+# text/plain are read as JSON: test_gateway_content_types.py)
+for i, ct in enumerate(["text/csv", "application/xml", "multipart/form-data; boundary=x", "application/jsonx",
+                        "json", "application/octet-stream", "image/png", "application/protobuf", "text/html",
+                        "text/plainx", "application/x-www-form-urlencodedx", "text/json"]):
     case(f"ctype-{i}", "POST", "/predict", {"Content-Type": ct}, json.dumps({"features": GOOD_ROW}), 415)
-case("ctype-v1", "POST", "/v1/models/iris:predict", {"Content-Type": "text/plain"}, b'{"instances": []}', 415)
+case("ctype-v1", "POST", "/v1/models/iris:predict", {"Content-Type": "text/csv"}, b'{"instances": []}', 415)
 case("ctype-v2-msgpack", "POST", "/v2/models/iris/infer", M, mp({"inputs": []}), 415)
+case("ctype-v2-csv", "POST", "/v2/models/iris/infer", {"Content-Type": "text/csv"}, b"5.1,3.5,1.4,0.2", 415)
+
+# ---- bodies read as JSON that are not JSON: 400 (saying what to send)
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+for i, (hdrs, b) in enumerate([
+    (FORM, b"features=5.1&features=3.5"), (FORM, b""), ({}, b"5.1,3.5,1.4,0.2"), ({}, b""),
+    ({"Content-Type": "text/plain"}, b"features: 5.1 3.5 1.4 0.2"), ({"Content-Type": ""}, b"x"),
+    (FORM, mp({"features": GOOD_ROW})), ({}, mp({"features": GOOD_ROW})),
+]):
+    for route in ("/predict", "/v1/models/iris:predict", "/v2/models/iris/infer"):
+        case(f"as-json-{i}-{route.split('/')[1]}", "POST", route, hdrs, b, 400)
+case("json-as-msgpack", "POST", "/predict", M, json.dumps({"features": GOOD_ROW}), 400)
+case("msgpack-as-json", "POST", "/predict", J, mp({"features": GOOD_ROW}), 400)
+case("msgpack-as-json-v2", "POST", "/v2/models/iris/infer", J, mp({"inputs": []}), 400)
 
 # ---- msgpack: 400 / 422
 for i, b in enumerate([

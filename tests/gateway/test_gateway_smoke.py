@@ -69,7 +69,8 @@ def test_label_json_types(gateway):
         ('{"features": [1, 2, 3, NaN]}', "application/json", 422),
         ('{"features": {"nope": 1}}', "application/json", 422),
         ('{"instances": []}', "application/json", 400),
-        ('{"features": [1, 2, 3, 4]}', "text/plain", 415),
+        ('{"features": [1, 2, 3, 4]}', "text/csv", 415),
+        ("features=1&x=2", "application/x-www-form-urlencoded", 400),
         ('{"features": [1, 2, 3, 4]}', "application/msgpack", 400),
     ],
 )
