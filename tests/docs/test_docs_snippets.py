@@ -197,6 +197,7 @@ def gateways(scratch, python_runs):
         if model not in started:
             if model is None:
                 demo = scratch / "out" / "iris.skm"
+                demo.parent.mkdir(exist_ok=True)
                 out = subprocess.run(
                     [sys.executable, str(ROOT / "scripts" / "demo_model.py"), str(demo)],
                     capture_output=True,
