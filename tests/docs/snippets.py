@@ -127,11 +127,12 @@ def readme_setup_command() -> str:
 
 
 def readme_requests() -> list[tuple[str, object]]:
-    """The README's curl lines that have a documented answer, verbatim."""
+    """The README's curl lines to the demo that have a documented answer,
+    verbatim (not those of blocks served another model)."""
     return [
         (cmd, answer)
         for b in blocks(ROOT / "README.md")
-        if b.lang in SHELL
+        if b.lang in SHELL and b.serve is None
         for cmd, answer in b.commands()
         if cmd.startswith("curl ") and answer is not None
     ]
@@ -140,3 +141,15 @@ def readme_requests() -> list[tuple[str, object]]:
 def on_port(command: str, port: int) -> str:
     """command with the docs' port (localhost:8080) replaced by port."""
     return re.sub(rf"\b(localhost|127\.0\.0\.1):{PORT}\b", rf"\g<1>:{port}", command)
+
+
+def demo_requests() -> list[tuple[str, str, object]]:
+    """(where, command, answer): every run curl line of README.md and docs/
+    sent to the demo model with its documented answer, the README's first."""
+    return [
+        (b.where, cmd, answer)
+        for b in all_blocks()
+        if b.lang in SHELL and b.serve is None and not b.not_run and not b.run_by
+        for cmd, answer in b.commands()
+        if cmd.startswith("curl ") and answer is not None
+    ]

@@ -3,7 +3,8 @@ Debian 13 (trixie) root file system from `debootstrap --variant=minbase`
 (tests/container/make-base-image.sh), where the README's first command (the
 demo: set up, build, serve) runs exactly as README.md writes it, as root, in
 a copy of this working tree; then the README's curl lines, verbatim, must
-print their documented answers (`# {...}` under each line).
+print their documented answers (`# {...}` under each line), and so must the
+other documented requests to the demo in docs/ (PROTOCOL.md's).
 
 The commands are read out of README.md at run time (tests/docs/snippets.py),
 never copied here, so the README cannot drift from what works.
@@ -48,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "docs"))
 sys.path.insert(0, str(ROOT / "tests" / "container"))
 from container_images import RUN_FLAGS, free_port, podman, podman_env, require_podman  # noqa: E402
-from snippets import on_port, readme_requests, readme_setup_command  # noqa: E402
+from snippets import demo_requests, on_port, readme_requests, readme_setup_command  # noqa: E402
 
 SUITES = {"bookworm": "12", "trixie": "13"}
 TIMEOUT = int(os.environ.get("SKS_FRESH_TIMEOUT", "1500"))
@@ -248,6 +249,8 @@ def setup_packages() -> list[str]:
 def test_readme_on_a_fresh_machine(suite, tmp_path):
     setup_cmd = readme_setup_command()
     requests = readme_requests()
+    # README's lines first (the issue's), then the docs' other requests to the demo.
+    requests += [(c, a) for _, c, a in demo_requests() if (c, a) not in requests]
     assert setup_cmd.split()[0] == "scripts/demo.sh", f"README's first command: {setup_cmd!r}"
     assert requests, "README.md documents no curl line with its answer"
     image = base_image(suite)
@@ -296,9 +299,13 @@ def test_readme_on_a_fresh_machine(suite, tmp_path):
             except ValueError:
                 got = out.stdout + out.stderr
             answers.append((cmd, documented, got))
+        count = "dpkg-query -W -f '${Status}\\n' | grep -c 'install ok installed'"
+        base = podman("run", "--rm", *RUN_FLAGS, "--network", "none", image, "sh", "-c", count)
+        after = podman("exec", name, "sh", "-c", count)
         print(
-            f"\n[fresh {suite}] {ready}; README's set-up to serving {t_ready:.0f} s, "
-            f"{len(answers)} curl line(s) sent"
+            f"\n[fresh {suite}] {ready}\n[fresh {suite}] README's set-up to serving "
+            f"{t_ready:.0f} s; Debian packages {base.stdout.strip()} -> {after.stdout.strip()}; "
+            f"{len(answers)} documented request(s) sent"
         )
         for cmd, documented, got in answers:
             assert got == documented, (
