@@ -9,9 +9,11 @@ import glob
 import os
 import shlex
 import subprocess
+import sysconfig
 
 import numpy as np
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
@@ -72,7 +74,26 @@ extension = Extension(
     extra_compile_args=["-O3", "-ffp-contract=off", "-std=c11"],
 )
 
+
+class BuildExt(build_ext):
+    """build_ext that says what to install when Python's headers are missing
+    (a clean Debian has no Python.h until python3-dev is installed)."""
+
+    def run(self):
+        include = sysconfig.get_paths()["include"]
+        if not os.path.exists(os.path.join(include, "Python.h")):
+            version = sysconfig.get_python_version()
+            raise SystemExit(
+                f"setup.py: Python.h is not in {include}: this Python has no C headers. "
+                f"Install them (Debian/Ubuntu: apt-get install python3-dev, or "
+                f"python{version}-dev for python{version}), or run scripts/setup.sh, "
+                "which installs every build dependency."
+            )
+        super().run()
+
+
 setup(
+    cmdclass={"build_ext": BuildExt},
     package_dir={"": "pybind"},
     packages=["skscore"],
     package_data={"skscore": ["py.typed", "*.pyi"]},

@@ -25,8 +25,8 @@ echo
 echo "skscore-gateway is serving out/iris.skm on port $port. Try:"
 echo "  curl -s localhost:$port/predict -d '{\"features\": [5.1, 3.5, 1.4, 0.2]}'"
 echo -n "  -> "
-curl -s "http://127.0.0.1:$port/predict" -H 'content-type: application/json' \
-  -d '{"features": [5.1, 3.5, 1.4, 0.2]}'
+# Exactly the command printed above (and the README's), with no JSON header.
+curl -s "localhost:$port/predict" -d '{"features": [5.1, 3.5, 1.4, 0.2]}'
 echo
 echo "  curl -s --http2-prior-knowledge localhost:$port/v2/models/iris"
 echo "Ctrl-C stops it (graceful drain)."

@@ -3,7 +3,11 @@
 file and the outputs the estimator itself gives, for the tests (Python and
 gateway) to check files against. Generated at test time, never committed.
 
-    python3 scripts/model_zoo.py OUT_DIR [--only name,name]
+    .venv/bin/python scripts/model_zoo.py OUT_DIR [--only name,name]
+
+Run it with the project's .venv (scripts/setup.sh makes it), or any Python
+with skscore, scikit-learn and pandas installed (LightGBM and XGBoost models
+are added when those are installed); another Python stops with that advice.
 
 Writes, per model NAME:
   OUT_DIR/NAME.skm   the exported file
@@ -25,7 +29,17 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+try:
+    import numpy as np
+    import sklearn  # noqa: F401
+
+    import skscore  # noqa: F401
+except ImportError as e:
+    sys.exit(
+        f"scripts/model_zoo.py: {e}. Run it with the project's virtual environment "
+        "(.venv/bin/python scripts/model_zoo.py OUT_DIR; scripts/setup.sh makes .venv), "
+        "or install skscore (pip install .), scikit-learn and pandas into this Python."
+    )
 
 OUTPUTS = ("predict", "predict_proba", "decision_function", "score_samples")
 

@@ -631,3 +631,16 @@ def test_kserve_runtime_and_inference_service_agree():
         and sc["capabilities"]["drop"] == ["ALL"]
     )
     assert sr["spec"]["annotations"]["prometheus.kserve.io/port"] == str(port)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_creates_its_namespace_once(overlay):
+    """`kubectl apply -k` on a new cluster: the overlay's objects name a
+    namespace, and the overlay creates it (once, even when it builds on the
+    base twice, as the canary tracks do)."""
+    objs = render(overlay)
+    namespaces = of_kind(objs, "Namespace")
+    assert len(namespaces) == 1, f"{overlay}: {len(namespaces)} Namespace objects"
+    name = namespaces[0]["metadata"]["name"]
+    used = {o["metadata"].get("namespace") for o in objs if o["kind"] != "Namespace"}
+    assert used == {name}, f"{overlay}: objects in {sorted(map(str, used))}, Namespace {name}"

@@ -95,3 +95,43 @@ def test_notebook_runs(path, notebook_env):
         assert (notebook_env / "latency-01.png").stat().st_size > 1000
     if path.name.startswith("02"):
         assert (notebook_env / "latency-02.png").stat().st_size > 1000
+
+
+def test_the_notebooks_extra_covers_every_import():
+    """README's notebook step (`pip install ".[notebooks]"` after the set-up)
+    gives every package the notebooks import: a notebook that imports a new
+    package fails here until the extra names it."""
+    import ast
+    import importlib.metadata as md
+    import re
+    import sys
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["optional-dependencies"]["notebooks"] + project["dependencies"]
+    names = {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in wanted}
+    assert '.venv/bin/pip install ".[notebooks]"' in (ROOT / "README.md").read_text()
+    dists = md.packages_distributions()
+    missing = set()
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                mods = []
+                if isinstance(node, ast.Import):
+                    mods = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    mods = [node.module]
+                for mod in mods:
+                    top = mod.split(".")[0]
+                    if top in sys.stdlib_module_names or top == "skscore":
+                        continue
+                    owners = {d.lower().replace("_", "-") for d in dists.get(top, [top])}
+                    if not owners & names:
+                        missing.add(f"{path.name}: import {top} ({', '.join(sorted(owners))})")
+    assert not missing, "not in pyproject's notebooks extra:\n" + "\n".join(sorted(missing))
