@@ -47,4 +47,4 @@ done
 echo "== pytest"
 export SKSCORE_GATEWAY="$root/build/gateway/skscore-gateway"
 export SKSCORE_GATEWAY_ASAN="$root/build-asan/gateway/skscore-gateway"
-.venv/bin/python -m pytest -q tests
+.venv/bin/python -m pytest -q -rs tests    # -rs: each skip with its reason
