@@ -547,9 +547,22 @@ int gw_server_run(const gw_server_opts *o)
            o->drain_ms);
     if (o->shutdown_delay_ms > 0) {
         /* Keep serving (not ready) while endpoints are updated. A second
-         * signal cuts the delay short. */
-        struct timespec ts = {o->shutdown_delay_ms / 1000, (long)(o->shutdown_delay_ms % 1000) * 1000000L};
-        sigtimedwait(&set, NULL, &ts);
+         * SIGTERM/SIGINT cuts the delay short; a SIGHUP (a rollout's config
+         * reload) does not: no reload starts once draining has begun. */
+        uint64_t deadline = now_ms() + (uint64_t)o->shutdown_delay_ms;
+        for (uint64_t now = now_ms(); now < deadline; now = now_ms()) {
+            uint64_t left = deadline - now;
+            struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
+            int sig = sigtimedwait(&set, NULL, &ts);
+            if (sig == SIGHUP) {
+                gw_log(GW_LOG_INFO, "SIGHUP while draining: ignored", NULL);
+                continue;
+            }
+            if (sig > 0)
+                break;
+            if (errno != EINTR)
+                break; /* EAGAIN: the delay is over */
+        }
     }
     atomic_store(&closing, 1);
     wake_all();
