@@ -165,8 +165,8 @@ def versions(gw_bin: Path) -> str:
                          text=True).stdout or "?"
     gwv = subprocess.run([str(gw_bin), "--version"], capture_output=True, text=True).stdout.strip() or "?"
     gwv = gwv.removeprefix("skscore-gateway").strip()
-    gunicorn = subprocess.run([shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn")), "--version"], capture_output=True,
-                              text=True).stdout.strip() or "?"
+    gunicorn_bin = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
+    gunicorn = subprocess.run([gunicorn_bin, "--version"], capture_output=True, text=True).stdout.strip() or "?"
     return (f"skscore-gateway {gwv}, libh2o {h2o}, h2load {h2l}, Python {platform.python_version()}, "
             f"scikit-learn {v('scikit-learn')}, numpy {v('numpy')}, Flask {v('flask')}, {gunicorn}")
 
