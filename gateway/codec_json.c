@@ -5,7 +5,7 @@
  * docs/GATEWAY.md, "JSON"). It reads RFC 8259 JSON plus the NaN, Infinity
  * and -Infinity literals Python's json module writes, into a gw_val tree in
  * the request's arena. Numbers are parsed to the correctly rounded float64
- * (Clinger's exact fast path when the decimal fits, else glibc strtod) --
+ * (decimal.c: Clinger's exact path, Eisel-Lemire, strtod for the rest) --
  * never straight to float32. Strings are checked to be UTF-8; nesting deeper
  * than GW_MAX_DEPTH, over-long numbers, numbers out of float64 range and
  * trailing bytes are errors naming the byte offset.
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "gw.h"
 
 typedef struct jp {
@@ -46,9 +47,6 @@ static void skip_ws(jp *j)
 }
 
 static int parse_value(jp *j, gw_val *out);
-
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static int parse_number(jp *j, gw_val *out)
 {
@@ -125,27 +123,8 @@ static int parse_number(jp *j, gw_val *out)
     if (p - s > GW_MAX_NUMBER_CHARS)
         return fail(j, "number has too many characters");
     double x;
-    int e10 = exp10 + exp_adj;
-    if (dropped == 0 && mant <= (1ull << 53) && e10 >= -22 && e10 <= 22) {
-        /* Both operands exact: one IEEE operation rounds correctly. */
-        x = (double)mant;
-        x = e10 < 0 ? x / pow10_exact[-e10] : x * pow10_exact[e10];
-        if (neg)
-            x = -x;
-    } else if (mant == 0 && dropped == 0) {
-        x = neg ? -0.0 : 0.0;
-    } else {
-        char stackbuf[128];
-        size_t n = (size_t)(p - s);
-        char *tmp = n < sizeof stackbuf ? stackbuf : malloc(n + 1);
-        if (tmp == NULL)
-            return fail(j, "out of memory");
-        memcpy(tmp, s, n);
-        tmp[n] = 0;
-        x = strtod(tmp, NULL);
-        if (tmp != stackbuf)
-            free(tmp);
-    }
+    if (gw_decimal_to_double(mant, exp10 + exp_adj, neg, dropped > 0, s, (size_t)(p - s), &x) != 0)
+        return fail(j, "out of memory");
     if (isinf(x)) {
         j->p = s;
         return fail(j, "number is too large for a float64");
