@@ -384,7 +384,9 @@ static int parse_array(jp *j, gw_val *out)
                  * store forwarding, a fifth of a numeric body's time. */
                 if (j->vlen == j->vcap && grow_vals(j) != 0)
                     return -1;
-                if (parse_value(j, &j->vs[j->vlen]) != 0)
+                char c = *j->p;
+                if ((c >= '0' && c <= '9') || c == '-' ? parse_number(j, &j->vs[j->vlen]) != 0
+                                                       : parse_value(j, &j->vs[j->vlen]) != 0)
                     return -1;
                 j->vlen++;
             } else {

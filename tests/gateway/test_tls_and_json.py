@@ -1,8 +1,13 @@
 """HTTP/2 over TLS (ALPN) and a differential test of the JSON decoder
-against Python's json module (numbers must be the same float64s)."""
+against Python's json module (numbers must be the same float64s), on
+random numbers and on the hard ones of decimal.h's fast paths: decimals
+a hair either side of a point half-way between two float64s, exact
+half-way integers, 19-digit significands, subnormals and the edges of its
+power-of-ten table."""
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
 import struct
@@ -72,6 +77,47 @@ def test_json_numbers_match_python(tmp_path):
     got = [bytes.fromhex(h)[::-1].hex() for h in out]  # printed big-endian hex
     assert len(got) == len(expect)
     bad = [(texts[i // 2], got[i], expect[i]) for i in range(len(got)) if got[i] != expect[i]]
+    assert not bad[:5]
+
+
+def _hard_number(rng):
+    """A decimal that is hard to round: near (or at) the midpoint of two
+    adjacent float64s, or at an edge of the decimal.h paths."""
+    from decimal import Decimal, localcontext
+
+    kind = rng.randrange(6)
+    if kind <= 2:
+        while True:
+            d = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(63)))[0]
+            up = math.nextafter(d, math.inf)
+            if d != 0 and math.isfinite(up):
+                break
+        with localcontext() as ctx:
+            ctx.prec = 1200
+            mid = (Decimal(d) + Decimal(up)) / 2
+            digits = rng.choice([16, 17, 18, 19, 19, 20, 25])
+            ctx.prec = digits
+            ctx.rounding = ("ROUND_DOWN", "ROUND_UP", "ROUND_HALF_EVEN")[kind]
+            near = +mid
+        text = f"{near:e}" if rng.random() < 0.5 else str(near)
+        return ("-" if rng.random() < 0.5 else "") + text
+    if kind == 3:  # integers past 2^53: half-way points are exact integers
+        return str(rng.randrange(2**53, 2**64) | rng.choice([0, 1]))
+    if kind == 4:  # the table's edges and the subnormal range
+        return f"{rng.randrange(1, 10**19)}e{rng.choice([-343, -342, -330, -324, -310, -308, -22, 22, 23, 290, 288])}"
+    return f"{rng.randrange(1, 10**19)}e{rng.randrange(-342, 290)}"
+
+
+def test_json_hard_numbers_match_python():
+    dump = helper_binary("gw_json_dump")
+    rng = random.Random(20261203)
+    texts = [t for t in (_hard_number(rng) for _ in range(30000)) if math.isfinite(float(t))]
+    body = "[" + ", ".join(texts) + "]"
+    expect = [struct.pack("<d", float(t)).hex() for t in texts]
+    out = subprocess.run([str(dump)], input=body.encode(), capture_output=True, check=True).stdout.decode().split()
+    got = [bytes.fromhex(h)[::-1].hex() for h in out]
+    assert len(got) == len(expect)
+    bad = [(texts[i], got[i], expect[i]) for i in range(len(got)) if got[i] != expect[i]]
     assert not bad[:5]
 
 
