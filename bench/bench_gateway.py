@@ -417,9 +417,9 @@ Reading the figures:
   that ratio is bounded by transport, not by the gateway's decoding
   (profile: the engine ~25%, copies of the body and answer ~20%, answer
   writing ~20%).
-- 1,000-row JSON bodies hold 4,000 17-digit `repr` floats (80 KB); parsing
-  them correctly rounded takes ~0.3 ms per request (glibc `strtod` for
-  17-digit numbers, docs/GATEWAY.md), which is what the LR JSON row
+- 1,000-row JSON bodies hold 4,000 17-digit `repr` floats (80 KB), parsed
+  correctly rounded (gateway/decimal.h: Eisel-Lemire, strtod for the rare
+  hard case; figures in "JSON numbers" below), which is what the LR JSON row
   measures. Use msgpack blocks where throughput matters.
 """
         doc_path = ROOT / "docs" / "BENCHMARKS.md"
