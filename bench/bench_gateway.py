@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Gateway benchmark: skscore-gateway against the seed's Flask app and h2o's
-own fixed-response ceiling, driven by h2load on loopback.
+"""Gateway benchmark: skscore-gateway against the seed's Flask app, the model
+servers a user would pick instead (MLServer, KServe) and h2o's own
+fixed-response ceiling, driven by h2load on loopback.
 
 In one run, on two models trained on iris (a 100-tree RandomForest with
 string labels, and a LogisticRegression):
@@ -11,6 +12,13 @@ string labels, and a LogisticRegression):
 * the seed's Flask app (its app.py verbatim, serving the same estimator from
   joblib): single process as in the seed (werkzeug, threaded), and gunicorn
   with 2 sync workers -- HTTP/1.1 only, which is all they speak;
+* MLServer (mlserver-sklearn) and a KServe Python model server (a
+  ``kserve.Model`` loading the same joblib, as KServe's sklearnserver does),
+  from bench/peers.py, each in its own virtual environment: the same
+  one-row Open Inference Protocol (V2) JSON body as the gateway's V2 rows,
+  over HTTP/1.1 (all their REST servers speak); ``--no-peers`` leaves them
+  out;
+* each server's resident memory (its process tree's VmRSS) after its load;
 * ``gw_fixed_response`` (gateway/bench/fixed_response.c): the gateway's
   h2o setup answering a fixed body, no decoding or scoring -- the ceiling;
 * the engine in-process: ``skscore.load(path).predict`` on the same
@@ -30,7 +38,8 @@ Usage (from the repository root, after ``pip install .`` and a gateway build)::
     python3 bench/bench_gateway.py --write-docs   # also rewrite "## Gateway" in docs/BENCHMARKS.md
 
 Needs: h2load (Debian nghttp2-client), flask, gunicorn, joblib,
-scikit-learn, msgpack, skscore; the gateway binary from
+scikit-learn, msgpack, skscore (the peers install themselves on first use,
+a few minutes; bench/peers.py); the gateway binary from
 ``$SKSCORE_GATEWAY`` or a build directory (build*/gateway/skscore-gateway,
 with gw_fixed_response beside it).
 """
@@ -58,6 +67,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "gateway"))
 
 from gw_util import SeedApp, h2load, read_h2load_log, stop_process  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import peers  # noqa: E402
 
 
 def find_binary(name: str, override: str | None) -> Path:
@@ -161,14 +173,16 @@ def versions(gw_bin: Path) -> str:
         except PackageNotFoundError:
             return "?"
     h2l = subprocess.run(["h2load", "--version"], capture_output=True, text=True).stdout.split()[-1]
-    h2o = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libh2o-evloop0.13"], capture_output=True,
-                         text=True).stdout or "?"
+    h2o_dirs = sorted(ROOT.glob("third_party/h2o-*/"))
+    h2o = (h2o_dirs[-1].name.removeprefix("h2o-") + " (Debian's source, patched, static)") if h2o_dirs else "?"
     gwv = subprocess.run([str(gw_bin), "--version"], capture_output=True, text=True).stdout.strip() or "?"
     gwv = gwv.removeprefix("skscore-gateway").strip()
     gunicorn_bin = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
     gunicorn = subprocess.run([gunicorn_bin, "--version"], capture_output=True, text=True).stdout.strip() or "?"
+    peer = peers.peer_versions()
     return (f"skscore-gateway {gwv}, libh2o {h2o}, h2load {h2l}, Python {platform.python_version()}, "
-            f"scikit-learn {v('scikit-learn')}, numpy {v('numpy')}, Flask {v('flask')}, {gunicorn}")
+            f"scikit-learn {v('scikit-learn')}, numpy {v('numpy')}, Flask {v('flask')}, {gunicorn}"
+            + (f"; {peer}" if peer else ""))
 
 
 def machine() -> str:
@@ -191,6 +205,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="gateway event loops and engine threads (default 2)")
     ap.add_argument("--seconds", type=float, default=None, help="measuring window per run")
     ap.add_argument("--rounds", type=int, default=None, help="rounds per configuration (median of rounds)")
+    ap.add_argument("--no-peers", action="store_true", help="leave MLServer and KServe out")
     args = ap.parse_args()
     if shutil.which("h2load") is None:
         sys.exit("bench_gateway: h2load is missing (apt-get install nghttp2-client)")
@@ -220,8 +235,11 @@ def main() -> int:
     block = (X[rng.integers(0, len(X), 1000)] + rng.normal(0, 0.05, (1000, 4))).astype(np.float64)
     bodies = {
         "one": work / "one.json", "json1000": work / "json1000.json", "mp1000": work / "mp1000.msgpack",
+        "v2one": work / "v2one.json",
     }
     bodies["one"].write_text(json.dumps({"features": [5.1, 3.5, 1.4, 0.2]}))
+    bodies["v2one"].write_text(json.dumps(
+        {"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": [5.1, 3.5, 1.4, 0.2]}]}))
     bodies["json1000"].write_text(json.dumps({"instances": block.tolist()}))
     bodies["mp1000"].write_bytes(msgpack.packb({"block": block.tobytes(), "dtype": "float64", "shape": [1000, 4]}))
     JSON, MP = "application/json", "application/msgpack"
@@ -239,6 +257,11 @@ def main() -> int:
         apps["gunicorn"] = SeedApp(work / "forest.joblib", work / "gunicorn-app", mode="gunicorn", workers=2)
     except Exception as e:  # noqa: BLE001
         print(f"bench_gateway: the Flask apps did not start ({e}); pip install flask gunicorn joblib")
+    if not args.no_peers:
+        for key, start in (("mlserver", peers.start_mlserver), ("kserve", peers.start_kserve)):
+            p = start(work / "forest.joblib", "forest", work, print)
+            if p is not None:
+                apps[key] = p
 
     H2 = dict(h1=False, clients=16, streams=16)
     H1 = dict(h1=True, clients=16, streams=1)
@@ -273,6 +296,17 @@ def main() -> int:
     if "gunicorn" in apps:
         configs.append(("gunicorn_one", "seed Flask app under gunicorn (2 workers), forest, 1-row JSON, HTTP/1.1",
                         apps["gunicorn"].url, "/predict", "one", JSON, seed_load, 1))
+    v2 = "/v2/models/forest/infer"
+    configs += [
+        ("gw_v2_h2", "gateway, forest, 1-row V2 JSON, h2c", gw.url, v2, "v2one", JSON, H2, 1),
+        ("gw_v2_h1", "gateway, forest, 1-row V2 JSON, HTTP/1.1", gw.url, v2, "v2one", JSON, H1, 1),
+    ]
+    for key in ("mlserver", "kserve"):
+        if key in apps:
+            configs.append((f"{key}_v2_h1", f"{apps[key].label}, forest, 1-row V2 JSON, HTTP/1.1", apps[key].url, v2,
+                            "v2one", JSON, seed_load, 1))
+    rss: dict[str, list[int]] = {}
+    rss_pid = {"gw": gw.proc.pid, **{k: a.proc.pid for k, a in apps.items()}}
 
     results: dict[str, list[dict]] = {c[0]: [] for c in configs}
     engine: dict[str, list[float]] = {"forest": [], "lr": []}
@@ -282,6 +316,10 @@ def main() -> int:
                 r = run_load(url + path, bodies[body], ctype, seconds=seconds, warmup=warmup, workdir=work, **load)
                 r["rows_s"] = r["rps"] * rows
                 results[key].append(r)
+                server = key.split("_")[0]
+                server = server if server in rss_pid else None if server == "fixed" else "gw"
+                if server:
+                    rss.setdefault(server, []).append(peers.tree_rss_kib(rss_pid[server]))
                 print(f"[round {rnd + 1}/{rounds}] {label}: {r['rps']:,.0f} req/s, p50 {r['p50'] * 1e3:.3f} ms, "
                       f"p99 {r['p99'] * 1e3:.3f} ms, failed {r['failed']}", flush=True)
             for name in engine:
@@ -334,6 +372,20 @@ def main() -> int:
     for name in ("forest", "lr"):
         table.append(f"| engine in-process, {name}, 1,000-row blocks, `predict`, {args.threads} threads | "
                      f"{eng[name] / 1000:,.0f} | {eng[name]:,.0f} | | |")
+    server_names = {"gw": "skscore-gateway (forest and LR loaded)", "flask": "seed Flask app (1 process)",
+                    "gunicorn": "seed Flask app under gunicorn (2 workers)",
+                    **{k: apps[k].label for k in ("mlserver", "kserve") if k in apps}}
+    rss_table = ["| server | RSS after its load (process tree) |", "|---|---:|"]
+    for k, name in server_names.items():
+        if rss.get(k):
+            rss_table.append(f"| {name} | {max(rss[k]) / 1024:,.1f} MiB |")
+    peer_rows = []
+    for key in ("mlserver", "kserve"):
+        if results.get(f"{key}_v2_h1"):
+            peer_rows.append(f"- gateway V2 JSON / {apps[key].label}: HTTP/1.1 "
+                             f"**{med('gw_v2_h1', 'rps') / med(f'{key}_v2_h1', 'rps'):,.0f}x**, h2c "
+                             f"**{med('gw_v2_h2', 'rps') / med(f'{key}_v2_h1', 'rps'):,.0f}x** the req/s; RSS "
+                             f"**{max(rss[key]) / max(rss['gw']):,.0f}x** the gateway's")
     ratios = [
         f"- gateway forest h2c / seed Flask app (1 process): **{ratio:,.0f}x**; / gunicorn (2 workers): "
         f"**{med('forest_h2_one', 'rps') / med('gunicorn_one', 'rps'):,.0f}x**",
@@ -345,11 +397,14 @@ def main() -> int:
         f"**{med('lr_h2_mp1000', 'rows_s') / eng['lr']:.0%}**; the same as JSON: forest "
         f"**{med('forest_h2_json1000', 'rows_s') / eng['forest']:.0%}**, LR "
         f"**{med('lr_h2_json1000', 'rows_s') / eng['lr']:.0%}**",
+        *peer_rows,
         f"- failed requests over the whole run: {failed_total}",
     ]
     lines = [f"{'MET' if ok else 'MISSED'}: {what}: {got}" for what, got, ok in targets]
     print()
     print("\n".join(table))
+    print()
+    print("\n".join(rss_table))
     print()
     print("\n".join(ratios))
     print()
@@ -363,7 +418,10 @@ def main() -> int:
 
 `bench/bench_gateway.py` drives skscore-gateway with h2load on loopback and,
 in the same run, the seed's Flask app (its `app.py` verbatim, serving the same
-estimator from joblib) and h2o's fixed-response ceiling
+estimator from joblib), MLServer with mlserver-sklearn and a KServe Python
+model server (a `kserve.Model` loading the same joblib, as KServe's
+sklearnserver does; `bench/peers.py`, each in its own virtualenv with the
+same scikit-learn), and h2o's fixed-response ceiling
 (`gateway/bench/fixed_response.c`: the gateway's h2o setup answering a fixed
 body without decoding or scoring).
 
@@ -384,7 +442,10 @@ Measured {datetime.date.today().isoformat()}{' (quick run)' if args.quick else '
 - **Load**: one-row requests with 16 connections (h2c: 16 streams each;
   HTTP/1.1: no pipelining); 1,000-row requests with 4 connections (h2c: 4
   streams each); the Flask apps with 8 connections over HTTP/1.1 (all they
-  speak). 1,000-row bodies: JSON `{{"instances": [...]}}` of 1,000 float
+  speak), MLServer and KServe likewise (HTTP/1.1, 8 connections, the
+  one-row V2 body `{{"inputs": [{{"name": "input-0", "shape": [1, 4],
+  "datatype": "FP64", "data": [...]}}]}}`, also sent to the gateway's V2
+  rows). MLServer runs as shipped (one parallel inference worker). 1,000-row bodies: JSON `{{"instances": [...]}}` of 1,000 float
   `repr`s x 4 ({bodies['json1000'].stat().st_size:,} bytes), msgpack raw
   float64 block ({bodies['mp1000'].stat().st_size:,} bytes).
 - **Latency**: from h2load's per-request log: time from sending a request to
@@ -395,6 +456,8 @@ Measured {datetime.date.today().isoformat()}{' (quick run)' if args.quick else '
   on the same 1,000 x 4 float64 block, time-bounded loop.
 
 {chr(10).join(table)}
+
+{chr(10).join(rss_table)}
 
 {chr(10).join(ratios)}
 
