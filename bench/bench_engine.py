@@ -85,9 +85,9 @@ TARGET_BATCH_VS_ORT = 1.5
 TARGET_BATCH_VS_TL2CGEN = 1.0
 TARGET_BATCH = 10_000
 
-ENGINES = ("skscore", "sklearn", "onnxruntime", "onnxruntime_conv", "tl2cgen", "lleaves")
+ENGINES = ("skscore", "sklearn", "onnxruntime", "onnxruntime_conv", "tl2cgen", "lleaves", "sklearnex")
 SHORT = {"skscore": "skscore", "sklearn": "sklearn", "onnxruntime": "ORT", "onnxruntime_conv": "ORT+cast",
-         "tl2cgen": "TL2cgen", "lleaves": "lleaves"}
+         "tl2cgen": "TL2cgen", "lleaves": "lleaves", "sklearnex": "sklearnex*"}
 # Linear models: bytes of X read per second >= this share of a measured copy's (issue 13)
 TARGET_LINEAR_BANDWIDTH = 0.80
 TARGET_BATCH_VS_LLEAVES = 1.0
@@ -483,6 +483,46 @@ class LleavesEngine:
         return Runner(lambda X: classes[np.argmax(proba(X), axis=1)], proba)
 
 
+class SklearnexEngine:
+    """scikit-learn-intelex (oneDAL). It scores only models it trained
+    itself: its predict on a scikit-learn forest falls back to
+    scikit-learn. So it RETRAINS each model -- same class, same parameters,
+    same training rows -- and scores that: not the user's model, and its
+    outputs are not compared with the user's model's (marked "sklearnex*")."""
+
+    SUPPORTED = ("RandomForest", "ExtraTrees", "LogisticRegression")
+
+    def __init__(self):
+        import sklearnex  # noqa: F401 -- fails here if it is not installed
+
+        self.models = {}
+
+    def train(self, name, kind, est) -> bool:
+        if name not in self.SUPPORTED:
+            return False
+        import sklearnex.ensemble
+        import sklearnex.linear_model
+
+        cls = {"RandomForest": sklearnex.ensemble.RandomForestClassifier,
+               "ExtraTrees": sklearnex.ensemble.ExtraTreesClassifier,
+               "LogisticRegression": sklearnex.linear_model.LogisticRegression}[name]
+        X, y, _ = make_data(kind)
+        t = time.perf_counter()
+        self.models[name] = cls(**est.get_params()).fit(X, y)
+        log(f"  retrained {name} with sklearnex in {time.perf_counter() - t:.1f} s (it scores only its own models)")
+        return True
+
+    def runner(self, name, threads: int) -> Runner:
+        import copy
+
+        from threadpoolctl import threadpool_limits
+
+        e = copy.copy(self.models[name])
+        if hasattr(e, "n_jobs"):
+            e.n_jobs = threads
+        return Runner(e.predict, e.predict_proba, context=lambda: threadpool_limits(limits=threads))
+
+
 # --------------------------------------------------------------------------
 # Verification
 # --------------------------------------------------------------------------
@@ -722,6 +762,10 @@ def check_targets(results, all_threads, bandwidth=None, n_features=None):
                      f"batch {TARGET_BATCH:,} predict_proba, {r['model']}, {tname}: reads X at "
                      f"{read / 1e9:.2f} GB/s = {read / bandwidth:.0%} of a one-thread float64 copy's "
                      f"{bandwidth / 1e9:.2f} GB/s (target >= {TARGET_LINEAR_BANDWIDTH:.0%})")
+            if "sklearnex" in s:  # information: no target against a retrained model
+                lines.append(f"INFO   batch {TARGET_BATCH:,} predict_proba, {r['model']}, {tname}: skscore "
+                             f"{fmt_rate(r['batch'] / sk)} rows/s = {s['sklearnex'].median() / sk:.2f}x sklearnex* "
+                             "(on a model sklearnex retrained itself)")
             for e, tgt in (("onnxruntime", TARGET_BATCH_VS_ORT), ("onnxruntime_conv", TARGET_BATCH_VS_ORT),
                            ("tl2cgen", TARGET_BATCH_VS_TL2CGEN),
                            ("lleaves", TARGET_BATCH_VS_LLEAVES)):
@@ -880,6 +924,12 @@ def main(argv=None):
         except ImportError as e:
             log(f"lleaves not importable ({e}); left out (pip install lleaves)")
 
+    if "sklearnex" in wanted:
+        try:
+            engines["sklearnex"] = SklearnexEngine()
+        except ImportError as e:
+            log(f"scikit-learn-intelex not importable ({e}); left out (pip install scikit-learn-intelex)")
+
     have = {name: set() for name in models}
     verify_lines = []
     for name, (kind, est, X_test, key) in models.items():
@@ -899,6 +949,8 @@ def main(argv=None):
         if "tl2cgen" in engines and kind in ("trees", "boosting"):
             if engines["tl2cgen"].compile(name, key, est):
                 have[name].add("tl2cgen")
+        if "sklearnex" in engines and engines["sklearnex"].train(name, kind, est):
+            have[name].add("sklearnex")
         if "lleaves" in engines and _source(est) == "lightgbm":
             if engines["lleaves"].compile(name, key, est):
                 have[name].add("lleaves")
@@ -1044,6 +1096,12 @@ How it is measured:
   numpy's copy of a 64 MiB float64 array (best of 20). TL2cgen's per-call `DMatrix`
   construction is timed, as it is part of its Python API; its
   `predict` is the argmax of its probabilities.
+- **sklearnex\*** (scikit-learn-intelex, where it installs): it scores only
+  models it trained itself, so the benchmark retrains each supported model
+  (RandomForest, ExtraTrees, LogisticRegression) with sklearnex's class, the
+  same parameters and the same training rows, and times that model's
+  `predict`/`predict_proba` with `n_jobs=k`. It is not the user's model and
+  its outputs are not compared with it.
 - ONNX models come from skl2onnx (`zipmap=False`); TL2cgen libraries from
   `treelite.sklearn.import_model` + `tl2cgen.export_lib(toolchain="gcc",
   params={{"parallel_comp": {args.parallel_comp}}})`.
