@@ -33,7 +33,6 @@ typedef struct {
     PyObject *model_file_error; /* skscore.ModelFileError(ValueError) */
     PyObject *as_array;         /* skscore._input.as_array, on first use */
     PyObject *as_table;         /* skscore._input.as_table, on first use */
-    int n_cores;                /* online cores, counted once at import */
 } module_state;
 
 static struct PyModuleDef skscore_module;
@@ -1198,10 +1197,8 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
 
     if (parse_score_args(what, args, nargs, kwnames, &X, &n_threads) < 0)
         return NULL;
-    /* "All cores", counted once: the engine would ask sysconf() on every
-     * call, which reads /sys and costs more than scoring a small batch. */
-    if (n_threads <= 0)
-        n_threads = st->n_cores;
+    /* n_threads <= 0: the engine's default, the CPUs this process may use
+     * (affinity mask and cgroup quota, counted once: engine/src/pool.c). */
     if ((rc = sks_model_output_cols(self->model, what, &cols, &err)) != 0)
         return raise_engine_error(st, rc, &err, NULL, 0);
     /* Row-major (n, cols) doubles, as the engine writes them; 1-D where
@@ -1612,9 +1609,6 @@ static int module_exec(PyObject *module)
             return -1;
     if (PyModule_AddStringConstant(module, "ENGINE_VERSION", SKS_VERSION) < 0)
         return -1;
-
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    st->n_cores = cores < 1 ? 1 : (cores > 1024 ? 1024 : (int)cores);
 
     st->model_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &Model_spec, NULL);
     if (st->model_type == NULL || PyModule_AddObjectRef(module, "Model", (PyObject *)st->model_type) < 0)

@@ -503,9 +503,12 @@ int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols,
  * Checks first, before writing anything: X's shape (SKS_ESHAPE), and values
  * the model cannot take (SKS_EVALUE: NaN when the model does not allow it,
  * infinities, values too large for float32 in tree models), naming the
- * first bad row and column. n_threads <= 0 uses every online core; small
- * batches use one thread whatever is asked. Allocates per-call scratch
- * memory; safe to call from many threads on one model. */
+ * first bad row and column. n_threads <= 0 uses as many threads as the
+ * process has CPUs (its affinity mask, capped by a cgroup CPU quota); small
+ * batches use one thread whatever is asked. The threads beyond the
+ * caller's come from one pool per process, started on first use and kept
+ * (a fork()ed child starts its own). Allocates per-call scratch memory;
+ * safe to call from many threads on one model. */
 int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X,
                       double *out, size_t out_len, int n_threads,
                       sks_error *err);

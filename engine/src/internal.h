@@ -203,6 +203,17 @@ enum { SKS__LIN_BLOCK = 8 };
 void sks__linear_score(const sks__linear *l, const double *xt, int32_t n,
                        int32_t n_features, double *out);
 
+/* pool.c: the process's persistent scoring threads. Runs fn(ctx) on the
+ * calling thread and on up to n_threads - 1 pool threads at once (fn
+ * claims its own share of the work, so late or slow helpers do less);
+ * returns when every run of fn has returned, and no pool thread starts
+ * fn(ctx) after that. n_threads <= 1: fn(ctx) here only. */
+enum { SKS__POOL_MAX = 256 };
+void sks__pool_run(int n_threads, void (*fn)(void *), void *ctx);
+/* CPUs this process may use: its affinity mask, capped by its cgroup's CPU
+ * quota (v2 cpu.max, v1 cfs_quota_us) rounded up; asked once. */
+int sks__pool_cpus(void);
+
 /* sha256 of data as 64 lowercase hex chars + NUL. */
 void sks__sha256_hex(const void *data, size_t len, char hex[65]);
 

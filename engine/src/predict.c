@@ -14,7 +14,7 @@
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -727,26 +727,45 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
     return true;
 }
 
-static void *run_job_ieee(job *j);
+/* One predict call's rows, shared by the threads scoring them (pool.c):
+ * each takes a job of its own (its scratch and its first bad value) and
+ * claims blocks of rows from `next` until none are left. */
+typedef struct share {
+    job proto;            /* what every job starts as (r0, r1 unset) */
+    job *jobs;            /* one per thread that joined */
+    int max_jobs;
+    _Atomic int joined;
+    _Atomic int64_t next; /* first row not yet claimed */
+    int64_t n_rows, block; /* smallest claim */
+    int64_t split, align;  /* a claim takes 1/split of the rows left, a multiple of align */
+    _Atomic bool stop;    /* a bad value or no memory: claim no more */
+} share;
+
+static void score_rows(share *s, job *j);
 
 /* Scores with subnormals honoured: a caller's thread may run with
  * denormals-are-zero / flush-to-zero set (a library built with -ffast-math
  * sets them process-wide), which would read a subnormal threshold (the
  * float32 below 0.0 of an XGBoost split) or input as 0. */
-static void *run_job(void *arg)
+static void run_share(void *arg)
 {
+    share *s = arg;
+    int id = atomic_fetch_add(&s->joined, 1);
+    if (id >= s->max_jobs)
+        return;
+    job *j = &s->jobs[id];
+    *j = s->proto;
 #ifdef __SSE__
     unsigned int csr = _mm_getcsr();
     _mm_setcsr(csr & ~0x8040u); /* clear DAZ (bit 6) and FTZ (bit 15) */
-    run_job_ieee(arg);
+    score_rows(s, j);
     _mm_setcsr(csr);
-    return NULL;
 #else
-    return run_job_ieee(arg);
+    score_rows(s, j);
 #endif
 }
 
-static void *run_job_ieee(job *j)
+static void score_rows(share *s, job *j)
 {
     const sks_model *m = j->m;
     const int64_t nc = m->est_width;
@@ -757,8 +776,11 @@ static void *run_job_ieee(job *j)
     int64_t chunk = trees ? CHUNK_BYTES / (int64_t)((size_t)nc * xsize) : SKS__LIN_BLOCK;
     if (trees)
         chunk = chunk < CHUNK_MIN ? CHUNK_MIN : (chunk > CHUNK_MAX ? CHUNK_MAX : chunk);
-    if (chunk > j->r1 - j->r0)
-        chunk = j->r1 - j->r0;
+    int64_t biggest = s->n_rows / s->split; /* the first claim */
+    if (biggest < s->block)
+        biggest = s->block;
+    if (chunk > biggest)
+        chunk = biggest;
     size_t xbytes = trees ? (size_t)chunk * (size_t)nc * xsize : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
     void *xbuf = malloc(xbytes);
     double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
@@ -770,58 +792,65 @@ static void *run_job_ieee(job *j)
     }
     if (xbuf == NULL || raw == NULL || (trees && scratch == NULL) || (use_prep && (j->prep == NULL || j->prep2 == NULL))) {
         j->nomem = true;
+        atomic_store(&s->stop, true);
         goto done;
     }
-    for (int64_t r0 = j->r0; r0 < j->r1;) {
-        int32_t n;
-        if (trees) {
-            n = (int32_t)(j->r1 - r0 < chunk ? j->r1 - r0 : chunk);
-            bool has_nan = false;
-            if (!(f64 ? load_f64(j, r0, n, xbuf, &has_nan) : load_f32(j, r0, n, xbuf, &has_nan)))
-                goto done;
-            if (f64 && m->forest.round_rows) /* XGBoost reads float32 */
-                for (size_t k = 0; k < (size_t)n * (size_t)nc; k++)
-                    ((double *)xbuf)[k] = (float)((double *)xbuf)[k];
-            sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, scratch, raw);
-        } else {
-            n = (int32_t)(j->r1 - r0 < SKS__LIN_BLOCK ? j->r1 - r0 : SKS__LIN_BLOCK);
-            if (!load_f64t(j, r0, n, xbuf))
-                goto done;
-            sks__linear_score(&m->linear, xbuf, n, (int32_t)nc, raw);
+    /* Blocks are claimed in row order, so every row before a bad value is
+     * scored, or holds an earlier one: the lowest bad row over all jobs is
+     * the input's first. */
+    while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        /* Guided: a share of what is left, never under s->block. */
+        int64_t b0 = atomic_load(&s->next), len;
+        do {
+            if (b0 >= s->n_rows)
+                break;
+            len = (s->n_rows - b0) / s->split;
+            if (len < s->block)
+                len = s->block;
+            if (s->align > 1)
+                len = (len + s->align - 1) / s->align * s->align;
+        } while (!atomic_compare_exchange_weak(&s->next, &b0, b0 + len));
+        if (b0 >= s->n_rows)
+            break;
+        j->r0 = b0;
+        j->r1 = b0 + len < s->n_rows ? b0 + len : s->n_rows;
+        for (int64_t r0 = j->r0; r0 < j->r1;) {
+            int32_t n;
+            if (trees) {
+                n = (int32_t)(j->r1 - r0 < chunk ? j->r1 - r0 : chunk);
+                bool has_nan = false;
+                if (!(f64 ? load_f64(j, r0, n, xbuf, &has_nan) : load_f32(j, r0, n, xbuf, &has_nan)))
+                    goto bad;
+                if (f64 && m->forest.round_rows) /* XGBoost reads float32 */
+                    for (size_t k = 0; k < (size_t)n * (size_t)nc; k++)
+                        ((double *)xbuf)[k] = (float)((double *)xbuf)[k];
+                sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, scratch, raw);
+            } else {
+                n = (int32_t)(j->r1 - r0 < SKS__LIN_BLOCK ? j->r1 - r0 : SKS__LIN_BLOCK);
+                if (!load_f64t(j, r0, n, xbuf))
+                    goto bad;
+                sks__linear_score(&m->linear, xbuf, n, (int32_t)nc, raw);
+            }
+            for (int32_t i = 0; i < n; i++) {
+                double *o = &j->out[(size_t)(r0 + i) * (size_t)j->cols];
+                finish_row(m, j->what, &raw[(size_t)i * (size_t)nr], o);
+                if (m->info.output_dtype == SKS_F32) /* XGBoost's outputs are float32 (survival:aft: exp in double) */
+                    for (int64_t c = 0; c < j->cols; c++)
+                        o[c] = (float)o[c];
+            }
+            r0 += n;
         }
-        for (int32_t i = 0; i < n; i++) {
-            double *o = &j->out[(size_t)(r0 + i) * (size_t)j->cols];
-            finish_row(m, j->what, &raw[(size_t)i * (size_t)nr], o);
-            if (m->info.output_dtype == SKS_F32) /* XGBoost's outputs are float32 (survival:aft: exp in double) */
-                for (int64_t c = 0; c < j->cols; c++)
-                    o[c] = (float)o[c];
-        }
-        r0 += n;
     }
+    goto done;
+bad:
+    atomic_store(&s->stop, true);
 done:
     free(xbuf);
     free(raw);
     free(scratch);
     free(j->prep);
     free(j->prep2);
-    return NULL;
-}
-
-/* Online cores, asked once: sysconf() reads /sys on every call, which
- * costs more than scoring a small batch. */
-static int cores;
-static pthread_once_t cores_once = PTHREAD_ONCE_INIT;
-
-static void count_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    cores = n < 1 ? 1 : (n > 256 ? 256 : (int)n);
-}
-
-static int online_cores(void)
-{
-    pthread_once(&cores_once, count_cores);
-    return cores;
+    j->prep = j->prep2 = NULL;
 }
 
 /* Scores n_rows rows of X or T (one is NULL), checked by the callers. */
@@ -849,35 +878,50 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
     int64_t useful = n_rows / min_rows;
     int nt = 1;
     if (useful > 1 && n_threads != 1) {
-        nt = n_threads > 0 ? n_threads : online_cores();
-        if (nt > 256)
-            nt = 256;
+        nt = n_threads > 0 ? n_threads : sks__pool_cpus();
+        if (nt > SKS__POOL_MAX)
+            nt = SKS__POOL_MAX;
         if ((int64_t)nt > useful)
             nt = (int)useful;
     }
 
-    job jobs[256];
-    pthread_t tids[256];
-    bool started[256] = {false};
-    for (int t = 0; t < nt; t++) {
-        jobs[t] = (job){.m = m, .what = what, .X = X, .T = T, .f32 = f32, .out = out, .cols = cols,
-                        .r0 = n_rows * t / nt, .r1 = n_rows * (t + 1) / nt,
-                        .bad_row = -1, .bad_col = -1};
+    /* Claims. Linear models: a thread takes 1/(2 nt) of the rows left, so
+     * claims shrink as the work runs out and a thread slowed by other work
+     * takes less. Trees: one equal share per thread, because a tree
+     * chunk's rows share each tree's cached nodes and smaller chunks cost
+     * more per row (CHUNK_*): on a 100-tree deep forest, 10,000 rows at 2
+     * threads, shrinking claims measured 1.2-1.5x slower on a quiet machine
+     * than halves, and no faster with one CPU busy (docs/BENCHMARKS.md,
+     * "Threads"). Every claim repays itself (min_rows). */
+    int64_t block = min_rows;
+    int64_t split = nt > 1 ? 2 * (int64_t)nt : 1;
+    if (in->kind == SKS_EST_TREES) {
+        split = nt;
+        if (block < (n_rows + nt - 1) / nt)
+            block = (n_rows + nt - 1) / nt;
     }
-    for (int t = 1; t < nt; t++)
-        started[t] = pthread_create(&tids[t], NULL, run_job, &jobs[t]) == 0;
-    run_job(&jobs[0]);
-    for (int t = 1; t < nt; t++) {
-        if (started[t])
-            pthread_join(tids[t], NULL);
-        else
-            run_job(&jobs[t]); /* no thread to be had: do its share here */
-    }
-    for (int t = 0; t < nt; t++) {
+    job jobs[SKS__POOL_MAX];
+    share s = {.proto = (job){.m = m, .what = what, .X = X, .T = T, .f32 = f32, .out = out, .cols = cols,
+                              .bad_row = -1, .bad_col = -1},
+               .jobs = jobs, .max_jobs = nt, .n_rows = n_rows, .block = block, .split = split,
+               .align = in->kind == SKS_EST_TREES ? 1 : SKS__LIN_BLOCK};
+    atomic_init(&s.joined, 0);
+    atomic_init(&s.next, 0);
+    atomic_init(&s.stop, false);
+    sks__pool_run(nt, run_share, &s);
+
+    int joined = atomic_load(&s.joined);
+    if (joined > nt)
+        joined = nt;
+    int first = -1; /* the job holding the input's first bad row */
+    for (int t = 0; t < joined; t++) {
         if (jobs[t].nomem)
             return sks__fail(err, SKS_ENOMEM, "out of memory while scoring");
-        if (!jobs[t].bad)
-            continue;
+        if (jobs[t].bad && (first < 0 || jobs[t].bad_row < jobs[first].bad_row))
+            first = t;
+    }
+    if (first >= 0) {
+        int t = first;
         long long row = jobs[t].bad_row, col = jobs[t].bad_col;
         /* A column the preprocessing made (an encoder's, a product) is not
          * one the caller sent: say so. */

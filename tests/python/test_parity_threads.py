@@ -140,3 +140,78 @@ def test_predict_releases_the_gil(models):
     during = [t for t in ticks if t0 < t < t1]
     # with the GIL held the ticker could not run at all during the call
     assert len(during) >= 0.2 * (t1 - t0) / 0.002, (len(during), t1 - t0)
+
+
+@pytest.mark.parametrize("name", ["rf", "logreg"])
+def test_first_bad_row_reported_whatever_the_threads(name, models):
+    """Rows are claimed by whichever pool thread is free; the error still
+    names the input's first bad row, as with one thread."""
+    (est, m), X = models[0][name], models[1]
+    Xb = np.array(X)
+    for r in (len(Xb) - 1, len(Xb) // 2 + 3, 17):
+        Xb[r, 5] = np.inf
+    with pytest.raises(ValueError) as one:
+        m.predict(Xb, n_threads=1)
+    assert "row 17," in str(one.value)
+    for n in (2, 3, 8):
+        with pytest.raises(ValueError) as many:
+            m.predict(Xb, n_threads=n)
+        assert str(many.value) == str(one.value)
+
+
+def _run_child(code: str) -> str:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+def test_pool_survives_fork(models, tmp_path):
+    """The pool's threads do not exist in a fork()ed child: the child's
+    multi-threaded calls start a pool of their own (no deadlock)."""
+    (est, m), X = models[0]["rf"], models[1]
+    np.save(tmp_path / "X.npy", X)
+    p = tmp_path / "rf.skm"
+    skscore.export(est, str(p))
+    out = _run_child(f"""
+import os, numpy as np, skscore
+m = skscore.load({str(p)!r}); X = np.load({str(tmp_path / 'X.npy')!r})
+want = m.predict_proba(X, n_threads=2)   # the parent's pool exists now
+pid = os.fork()
+if pid == 0:
+    ok = np.array_equal(m.predict_proba(X, n_threads=2), want) and np.array_equal(m.predict_proba(X, n_threads=4), want)
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+""")
+    assert out.strip() == "0"
+
+
+def test_default_threads_follow_the_affinity_mask(models, tmp_path):
+    """n_threads left to the engine is the CPUs this process may run on:
+    pinned to one CPU, a default call starts no pool thread (and scores the
+    same); asking for 2 threads then starts exactly one (the caller is the
+    other), and later calls reuse it."""
+    (est, m), X = models[0]["rf"], models[1]
+    Xbig = np.vstack([X] * 4)
+    np.save(tmp_path / "X.npy", Xbig)
+    p = tmp_path / "rf.skm"
+    skscore.export(est, str(p))
+    out = _run_child(f"""
+import os, numpy as np, skscore
+os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})
+m = skscore.load({str(p)!r}); X = np.load({str(tmp_path / 'X.npy')!r})
+tasks = lambda: len(os.listdir('/proc/self/task'))
+m.predict_proba(X[:10], n_threads=1)
+n0 = tasks()
+a = m.predict_proba(X)
+n1 = tasks()
+b = m.predict_proba(X, n_threads=2)
+n2 = tasks()
+c = m.predict_proba(X, n_threads=2)
+n3 = tasks()
+print(np.array_equal(a, b) and np.array_equal(a, c), n1 - n0, n2 - n1, n3 - n2)
+""")
+    assert out.split() == ["True", "0", "1", "0"]
