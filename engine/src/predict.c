@@ -776,11 +776,13 @@ static void score_rows(share *s, job *j)
     int64_t chunk = trees ? CHUNK_BYTES / (int64_t)((size_t)nc * xsize) : SKS__LIN_BLOCK;
     if (trees)
         chunk = chunk < CHUNK_MIN ? CHUNK_MIN : (chunk > CHUNK_MAX ? CHUNK_MAX : chunk);
-    int64_t biggest = s->n_rows / s->split; /* the first claim */
-    if (biggest < s->block)
-        biggest = s->block;
-    if (chunk > biggest)
-        chunk = biggest;
+    if (trees) { /* no larger than the first claim */
+        int64_t biggest = s->n_rows / s->split;
+        if (biggest < s->block)
+            biggest = s->block;
+        if (chunk > biggest)
+            chunk = biggest;
+    }
     size_t xbytes = trees ? (size_t)chunk * (size_t)nc * xsize : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
     void *xbuf = malloc(xbytes);
     double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
