@@ -802,7 +802,7 @@ static void score_rows(share *s, job *j)
      * the input's first. */
     while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
         /* Guided: a share of what is left, never under s->block. */
-        int64_t b0 = atomic_load(&s->next), len;
+        int64_t b0 = atomic_load(&s->next), len = 0;
         do {
             if (b0 >= s->n_rows)
                 break;
