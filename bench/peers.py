@@ -27,6 +27,9 @@ import urllib.request
 from importlib.metadata import version
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "gateway"))
+from gw_util import free_port  # noqa: E402
+
 MLSERVER_VERSION = "1.7.1"
 KSERVE_VERSION = "0.21.0"
 
@@ -98,14 +101,6 @@ def ensure_venv(name: str, packages: list[str], log) -> Path | None:
         return None
     stamp.write_text(want)
     return py
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _ready(url: str, timeout: float, proc: subprocess.Popen) -> bool:
@@ -196,11 +191,11 @@ def start_mlserver(joblib_path: Path, name: str, workdir: Path, log) -> Peer | N
     (model_dir / "model-settings.json").write_text(json.dumps(
         {"name": name, "implementation": "mlserver_sklearn.SKLearnModel",
          "parameters": {"uri": "./model.joblib"}}))
-    port = _free_port()
+    port = free_port()
     # Defaults otherwise (one parallel inference worker, as shipped); gRPC and
     # metrics on their own free ports.
     (root / "settings.json").write_text(json.dumps(
-        {"http_port": port, "grpc_port": _free_port(), "metrics_port": _free_port(), "host": "127.0.0.1"}))
+        {"http_port": port, "grpc_port": free_port(), "metrics_port": free_port(), "host": "127.0.0.1"}))
     try:
         return Peer(f"MLServer {MLSERVER_VERSION} (mlserver-sklearn)", [str(py.with_name("mlserver")), "start", "."],
                     root, f"/v2/models/{name}/ready", port)
@@ -216,10 +211,10 @@ def start_kserve(joblib_path: Path, name: str, workdir: Path, log) -> Peer | Non
     root = workdir / "kserve"
     root.mkdir(parents=True, exist_ok=True)
     (root / "server.py").write_text(KSERVE_APP)
-    port = _free_port()
+    port = free_port()
     try:
         return Peer(f"KServe {KSERVE_VERSION} Python model server (kserve.Model, joblib)",
-                    [str(py), "server.py", name, str(joblib_path), str(port), str(_free_port())], root,
+                    [str(py), "server.py", name, str(joblib_path), str(port), str(free_port())], root,
                     f"/v2/models/{name}/ready", port)
     except RuntimeError as e:
         log(f"peers: {e}")

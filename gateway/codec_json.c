@@ -335,16 +335,19 @@ static int parse_string(jp *j, const char **s, uint32_t *len)
     return 0;
 }
 
-static int grow_vals(jp *j)
+/* Doubles a scratch stack (first: `first` items of `size` bytes). */
+static int grow(jp *j, void **items, size_t *cap, size_t size, size_t first)
 {
-    size_t cap = j->vcap ? j->vcap * 2 : 256;
-    gw_val *n = realloc(j->vs, cap * sizeof *n);
-    if (n == NULL)
+    size_t n = *cap ? *cap * 2 : first;
+    void *p = realloc(*items, n * size);
+    if (p == NULL)
         return fail(j, "out of memory");
-    j->vs = n;
-    j->vcap = cap;
+    *items = p;
+    *cap = n;
     return 0;
 }
+
+static int grow_vals(jp *j) { return grow(j, (void **)&j->vs, &j->vcap, sizeof *j->vs, 256); }
 
 static int push_val(jp *j, const gw_val *v)
 {
@@ -356,14 +359,8 @@ static int push_val(jp *j, const gw_val *v)
 
 static int push_mem(jp *j, const gw_member *m)
 {
-    if (j->mlen == j->mcap) {
-        size_t cap = j->mcap ? j->mcap * 2 : 64;
-        gw_member *n = realloc(j->ms, cap * sizeof *n);
-        if (n == NULL)
-            return fail(j, "out of memory");
-        j->ms = n;
-        j->mcap = cap;
-    }
+    if (j->mlen == j->mcap && grow(j, (void **)&j->ms, &j->mcap, sizeof *j->ms, 64) != 0)
+        return -1;
     j->ms[j->mlen++] = *m;
     return 0;
 }

@@ -14,41 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "gw.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench_util.h"
 
 static double sink;
 
-static int ours(const char *body, size_t len, double *x, size_t cap)
-{
-    gw_arena a;
-    gw_arena_init(&a);
-    gw_val *root;
-    char err[200];
-    if (gw_json_decode(body, len, &a, &root, err, sizeof err) != 0) {
-        fprintf(stderr, "ours: %s\n", err);
-        exit(1);
-    }
-    const gw_val *rows = gw_obj_get(root, "instances");
-    size_t k = 0;
-    if (rows == NULL) {
-        const gw_val *f = gw_obj_get(root, "features");
-        for (uint32_t c = 0; c < f->n && k < cap; c++)
-            x[k++] = f->u.items[c].u.num;
-    } else {
-        for (uint32_t r = 0; r < rows->n; r++)
-            for (uint32_t c = 0; c < rows->u.items[r].n && k < cap; c++)
-                x[k++] = rows->u.items[r].u.items[c].u.num;
-    }
-    gw_arena_dispose(&a);
-    return (int)k;
-}
+static int ours(const char *body, size_t len, double *x, size_t cap) { return (int)bench_decode(body, len, x, cap); }
 
 static int jans(const char *body, size_t len, double *x, size_t cap)
 {
@@ -86,13 +56,13 @@ static void run(const char *name, const char *body, size_t len, int iters)
     }
     double best[2] = {1e9, 1e9};
     for (int round = 0; round < 5; round++) {
-        double t0 = now();
+        double t0 = bench_now();
         for (int i = 0; i < iters; i++)
             sink += ours(body, len, x1, cap);
-        double t1 = now();
+        double t1 = bench_now();
         for (int i = 0; i < iters; i++)
             sink += jans(body, len, x2, cap);
-        double t2 = now();
+        double t2 = bench_now();
         if ((t1 - t0) < best[0])
             best[0] = t1 - t0;
         if ((t2 - t1) < best[1])

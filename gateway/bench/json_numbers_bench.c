@@ -16,50 +16,24 @@
 #include <string.h>
 #include <time.h>
 
-#include "gw.h"
+#include "bench_util.h"
 
 _Atomic int gw_draining; /* server.c's, which is not linked here */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static size_t decode(const char *body, size_t len, double *x, size_t cap)
-{
-    gw_arena a;
-    gw_arena_init(&a);
-    gw_val *root;
-    char err[200];
-    if (gw_json_decode(body, len, &a, &root, err, sizeof err) != 0) {
-        fprintf(stderr, "decode: %s\n", err);
-        exit(1);
-    }
-    const gw_val *rows = gw_obj_get(root, "instances");
-    size_t k = 0;
-    for (uint32_t r = 0; r < rows->n; r++)
-        for (uint32_t c = 0; c < rows->u.items[r].n && k < cap; c++)
-            x[k++] = rows->u.items[r].u.items[c].u.num;
-    gw_arena_dispose(&a);
-    return k;
-}
 
 static void run(const char *name, const gw_buf *b, int iters)
 {
     size_t cap = 1000 * 30;
     double *x = malloc(cap * sizeof(double));
-    size_t n = decode(b->p, b->len, x, cap);
+    size_t n = bench_decode(b->p, b->len, x, cap);
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n * sizeof(double); i++)
         h = (h ^ ((const unsigned char *)x)[i]) * 1099511628211ull;
     double best = 1e9, sink = 0;
     for (int round = 0; round < 7; round++) {
-        double t0 = now();
+        double t0 = bench_now();
         for (int i = 0; i < iters; i++)
-            sink += (double)decode(b->p, b->len, x, cap) + x[i % n];
-        double t = (now() - t0) / iters;
+            sink += (double)bench_decode(b->p, b->len, x, cap) + x[i % n];
+        double t = (bench_now() - t0) / iters;
         if (t < best)
             best = t;
     }
