@@ -34,8 +34,15 @@ when its libraries are not cached yet.
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from project_python import use_project_python  # noqa: E402
+
+use_project_python()
+
+import os
 
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on this machine to protect
 # older OpenBLAS builds; they slow a current numpy down (scikit-learn's
