@@ -6,7 +6,8 @@
  * and -Infinity literals Python's json module writes, into a gw_val tree in
  * the request's arena. Numbers are parsed to the correctly rounded float64
  * (decimal.c: Clinger's exact path, Eisel-Lemire, strtod for the rest) --
- * never straight to float32. Strings are checked to be UTF-8; nesting deeper
+ * never straight to float32. Strings are checked to be UTF-8 (the engine's
+ * sks_utf8_seq); nesting deeper
  * than GW_MAX_DEPTH, over-long numbers, numbers out of float64 range and
  * trailing bytes are errors naming the byte offset.
  *
@@ -194,37 +195,6 @@ static int hex4(const char *p, unsigned *out)
     return 0;
 }
 
-/* Length of a valid UTF-8 sequence at p (non-ASCII lead byte), or 0. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *e)
-{
-    unsigned c = p[0];
-    size_t n;
-    unsigned min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if ((size_t)(e - p) < n)
-        return 0;
-    unsigned cp = c & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 static int parse_string(jp *j, const char **s, uint32_t *len)
 {
     const unsigned char *p = (const unsigned char *)j->p + 1, *e = (const unsigned char *)j->end;
@@ -255,7 +225,7 @@ static int parse_string(jp *j, const char **s, uint32_t *len)
             p++;
             continue;
         }
-        size_t n = utf8_seq(p, e);
+        size_t n = sks_utf8_seq((const char *)p, (size_t)(e - p));
         if (n == 0) {
             j->p = (const char *)p;
             return fail(j, "invalid UTF-8 in string");

@@ -52,44 +52,6 @@ static uint64_t be(const uint8_t *p, int n)
     return v;
 }
 
-static int utf8_ok(const uint8_t *p, size_t n)
-{
-    const uint8_t *e = p + n;
-    while (p < e) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t len;
-        unsigned min;
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        if ((size_t)(e - p) < len)
-            return 0;
-        unsigned cp = c & (0x7f >> len);
-        for (size_t i = 1; i < len; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        p += len;
-    }
-    return 1;
-}
-
 static int read_value(mr *r, gw_val *out);
 
 static int read_container(mr *r, gw_val *out, uint64_t n, int is_map)
@@ -133,7 +95,7 @@ static int read_bytes(mr *r, gw_val *out, uint64_t n, int is_str)
 {
     if (need(r, n) != 0)
         return -1;
-    if (is_str && !utf8_ok(r->p, n))
+    if (is_str && !sks_utf8_valid((const char *)r->p, n))
         return mfail(r, "invalid UTF-8 in string");
     out->type = is_str ? GW_STR : GW_BIN;
     out->n = (uint32_t)n;

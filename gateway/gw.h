@@ -175,7 +175,7 @@ typedef struct gw_model {
     uint32_t fn_mask;  /* feature-name hash table (open addressing) */
     int32_t *fn_table; /* -1 = empty slot */
     /* NULL when every input column is numeric; else per input column its
-     * GW_COL_* kind (models with string or ignored columns are scored from
+     * sks_input_kind (models with string or ignored columns are scored from
      * an sks_table). */
     uint8_t *col_kind;
     uint64_t generation;
@@ -209,19 +209,18 @@ int32_t gw_model_feature(const gw_model *m, const char *name, size_t len);
  * model's names when they are few, else the three closest by edit
  * distance. out is always NUL-terminated ("" for a model without names). */
 void gw_feature_hint(const gw_model *m, const char *name, size_t len, char *out, size_t size);
-/* Input column kinds: sks_model_column_is_str's values. */
-enum { GW_COL_NUM = 0, GW_COL_STR = 1, GW_COL_IGNORED = 2 };
-static inline int gw_col_kind(const gw_model *m, int64_t c)
+/* What input column c takes (the engine's sks_model_input_kind, cached). */
+static inline sks_input_kind gw_col_kind(const gw_model *m, int64_t c)
 {
-    return m->col_kind != NULL && c < m->info.n_features ? m->col_kind[c] : GW_COL_NUM;
+    return m->col_kind != NULL && c < m->info.n_features ? (sks_input_kind)m->col_kind[c] : SKS_INPUT_NUMBER;
 }
 
 /* ------------------------------------------------ requests and answers */
 
 enum { GW_OUT_PREDICT = 1, GW_OUT_PROBA = 2, GW_OUT_DECISION = 4, GW_OUT_SCORES = 8 };
 #define GW_OUTPUT_NAMES "predict, predict_proba, decision_function or score_samples"
-/* "predict", "predict_proba", "decision_function", "score_samples" -> bit,
- * 0 if unknown. */
+/* An output's bit from its name (sks_output_from_name), 0 if unknown;
+ * and back. */
 unsigned gw_output_bit(const char *s, size_t n);
 const char *gw_output_name(unsigned bit);
 
@@ -257,6 +256,10 @@ int gw_parse_predict(const gw_val *root, const gw_model *m, int v1, const char *
 typedef struct gw_scores {
     double *predict, *proba, *decision, *scores; /* scores: score_samples */
     int64_t n_rows;
+    /* Per output, in GW_OUT_* bit order: how to answer it (the engine's
+     * rule: columns, 1-D or 2-D, float64/float32/labels). Float32 outputs
+     * are already rounded to float32 in the arrays above. */
+    sks_output_spec spec[4];
 } gw_scores;
 int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw_err *e);
 /* Event loops in the process (server.c sets it; 1 elsewhere). A request

@@ -37,7 +37,7 @@ static const flag flags[] = {
     {"default-model", "SKS_DEFAULT_MODEL", "NAME", "model answering POST /predict (default: MODEL_PATH's, else the first)"},
     {"host", "SKS_HOST", "ADDR", "address to listen on (default 0.0.0.0; :: for IPv6 and IPv4)"},
     {"port", "PORT", "N", "TCP port (default 8080; 0 picks a free port, logged in the \"listening\" line)"},
-    {"threads", "SKS_THREADS", "N", "event loops, one thread each (default: online cores)"},
+    {"threads", "SKS_THREADS", "N", "event loops, one thread each (default: the CPUs this process may use, affinity and CPU quota)"},
     {"max-body-bytes", "SKS_MAX_BODY_BYTES", "N", "larger request bodies get 413 (default 16777216)"},
     {"max-rows", "SKS_MAX_ROWS", "N", "larger batches get 413 (default 100000)"},
     {"tls-cert", "SKS_TLS_CERT", "FILE", "PEM certificate chain: serve HTTPS (HTTP/2 by ALPN, and HTTP/1.1)"},
@@ -244,7 +244,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "skscore-gateway: no model to serve: give --model NAME=PATH or set MODEL_PATH (see --help)\n");
         return 2;
     }
-    long long port = 8080, threads = sysconf(_SC_NPROCESSORS_ONLN), max_body = 16 << 20, max_rows = 100000,
+    long long port = 8080, threads = sks_cpu_count(), max_body = 16 << 20, max_rows = 100000,
               max_conns = GW_DEFAULT_MAX_CONNS;
     if (threads < 1)
         threads = 1;

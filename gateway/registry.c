@@ -278,7 +278,7 @@ static gw_model *load(int idx, sks_error *err)
         m->col_kind = malloc((size_t)m->info.n_features);
         oom = m->col_kind == NULL;
         for (int32_t c = 0; !oom && c < m->info.n_features; c++)
-            m->col_kind[c] = (uint8_t)sks_model_column_is_str(m->m, c);
+            m->col_kind[c] = (uint8_t)sks_model_input_kind(m->m, c);
     }
     if (!oom && m->info.has_feature_names && m->info.n_features > 0) {
         uint32_t size = 8;

@@ -35,22 +35,16 @@ int gw_errf(gw_err *e, int status, const char *fmt, ...)
     return -1;
 }
 
-static const char *const out_names[] = {"predict", "predict_proba", "decision_function", "score_samples"};
-
+/* GW_OUT_* bit i is sks_output i. */
 unsigned gw_output_bit(const char *s, size_t n)
 {
-    for (unsigned i = 0; i < 4; i++)
-        if (strlen(out_names[i]) == n && memcmp(out_names[i], s, n) == 0)
-            return 1u << i;
-    return 0;
+    sks_output what;
+    return sks_output_from_name(s, n, &what) == 0 ? 1u << what : 0;
 }
 
 const char *gw_output_name(unsigned bit)
 {
-    for (unsigned i = 0; i < 4; i++)
-        if (bit == 1u << i)
-            return out_names[i];
-    return "?";
+    return bit != 0 && (bit & (bit - 1)) == 0 ? sks_output_name((sks_output)__builtin_ctz(bit)) : "?";
 }
 
 /* Quoted, shortened copy of a key for error messages. */
@@ -134,12 +128,12 @@ typedef struct str_rows {
 /* v as row r of column c with its model's kind; -1 when v has the wrong
  * type. String columns take Python's two missing values: null is None and
  * NaN is float('nan') (scikit-learn tells them apart). */
-static int typed_cell(const gw_val *v, int kind, double *x, const str_rows *sr, int64_t c, int64_t r)
+static int typed_cell(const gw_val *v, sks_input_kind kind, double *x, const str_rows *sr, int64_t c, int64_t r)
 {
-    if (kind == GW_COL_NUM)
+    if (kind == SKS_INPUT_NUMBER)
         return num_of(v, x);
     *x = NAN;
-    if (kind == GW_COL_IGNORED)
+    if (kind == SKS_INPUT_IGNORED)
         return 0;
     if (v->type == GW_STR) {
         sr->s[c][r] = v->u.s;
@@ -157,10 +151,10 @@ static int typed_cell(const gw_val *v, int kind, double *x, const str_rows *sr, 
 }
 
 /* The 400 for a value of the wrong type; col is "[3]" or "[\"name\"]". */
-static int wrong_type(gw_err *e, const char *where, const char *col, const gw_val *v, int kind)
+static int wrong_type(gw_err *e, const char *where, const char *col, const gw_val *v, sks_input_kind kind)
 {
     return gw_errf(e, 400, "%s%s is %s, not %s", where, col, gw_type_name(v->type),
-                   kind == GW_COL_STR ? "a string (or null)" : "a number");
+                   kind == SKS_INPUT_STRING ? "a string (or null)" : "a number");
 }
 
 /* The same for column c of an array row, naming the feature if it can. */
@@ -196,7 +190,7 @@ static int named_row(const gw_val *obj, const gw_model *m, double *row, int64_t 
         if (seen[f])
             return gw_errf(e, 422, "%s names feature %s twice", where, show(k, sizeof k, mem->key, mem->klen));
         seen[f] = 1;
-        int kind = gw_col_kind(m, f);
+        sks_input_kind kind = gw_col_kind(m, f);
         if ((m->col_kind == NULL ? num_of(&mem->val, &row[f]) : typed_cell(&mem->val, kind, &row[f], sr, f, r)) != 0) {
             char col[124];
             snprintf(col, sizeof col, "[%s]", show(k, sizeof k, mem->key, mem->klen));
@@ -222,7 +216,7 @@ static int str_rows_init(str_rows *sr, const gw_model *m, int64_t n, int64_t col
     for (int64_t c = 0; c < cols; c++) {
         sr->s[c] = NULL;
         sr->len[c] = NULL;
-        if (gw_col_kind(m, c) != GW_COL_STR)
+        if (gw_col_kind(m, c) != SKS_INPUT_STRING)
             continue;
         sr->s[c] = gw_arena_alloc(a, (size_t)n * sizeof **sr->s);
         sr->len[c] = gw_arena_alloc(a, (size_t)n * sizeof **sr->len);
@@ -439,11 +433,12 @@ static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s
         if (!(b->outputs & (1u << i)))
             continue;
         sks_error err = {0};
-        int64_t cols;
-        int rc = sks_model_output_cols(m->m, what[i], &cols, &err);
+        sks_output_spec *spec = &s->spec[i];
+        *spec = (sks_output_spec)SKS_OUTPUT_SPEC_INIT;
+        int rc = sks_model_output_spec(m->m, what[i], b->T.cols != NULL ? SKS_F64 : b->X.dtype, spec, &err);
         if (rc != 0)
             return gw_errf(e, engine_status(rc), "%s", err.message[0] ? err.message : sks_strerror(rc));
-        size_t n = (size_t)s->n_rows * (size_t)cols;
+        size_t n = (size_t)s->n_rows * (size_t)spec->cols;
         double *out = gw_arena_alloc(a, (n ? n : 1) * sizeof(double));
         if (out == NULL)
             return gw_errf(e, 500, "out of memory");
@@ -451,6 +446,9 @@ static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s
                                : sks_model_predict(m->m, what[i], &b->X, out, n, threads, &err);
         if (rc != 0)
             return gw_errf(e, engine_status(rc), "%s", err.message[0] ? err.message : sks_strerror(rc));
+        if (spec->values == SKS_VALUES_F32) /* as the model's library answers */
+            for (size_t k = 0; k < n; k++)
+                out[k] = (double)(float)out[k];
         *dst[i] = out;
     }
     return 0;
@@ -532,13 +530,13 @@ static void write_row(gw_writer *w, const double *x, int64_t cols, int scalar_if
     gw_w_end(w);
 }
 
-static void write_predict_row(gw_writer *w, const gw_model *m, const double *p, int64_t cols)
+static void write_predict_row(gw_writer *w, const gw_model *m, const double *p, const sks_output_spec *spec)
 {
-    if (m->info.task == SKS_TASK_CLASSIFICATION) {
+    if (spec->values == SKS_VALUES_LABEL) {
         gw_write_label(w, m, p[0]);
         return;
     }
-    write_row(w, p, cols, !m->info.output_2d);
+    write_row(w, p, spec->cols, spec->ndim == 1);
 }
 
 static void write_classes(gw_writer *w, const gw_model *m)
@@ -561,51 +559,35 @@ void gw_answer_predict(gw_writer *w, const gw_model *m, const gw_batch *b, const
     keys += !!s->scores;
     gw_w_map(w, keys);
     if (s->predict) {
-        int64_t cols = m->cols_predict;
+        const sks_output_spec *spec = &s->spec[SKS_OUT_PREDICT];
         if (b->single) {
             gw_w_key(w, "prediction");
-            write_predict_row(w, m, s->predict, cols);
+            write_predict_row(w, m, s->predict, spec);
         } else {
             gw_w_key(w, "predictions");
             gw_w_arr(w, (uint32_t)n);
             for (int64_t r = 0; r < n; r++)
-                write_predict_row(w, m, s->predict + r * cols, cols);
+                write_predict_row(w, m, s->predict + r * spec->cols, spec);
             gw_w_end(w);
         }
     }
-    if (s->proba) {
-        int64_t cols = m->cols_proba;
+    if (s->proba)
         write_classes(w, m);
-        gw_w_key(w, "probabilities");
+    /* The other outputs, each row as its spec says: 1-D outputs one
+     * number per row, 2-D an array. */
+    static const char *const keys_of[4] = {NULL, "probabilities", "decision_function", "score_samples"};
+    const double *vals[4] = {NULL, s->proba, s->decision, s->scores};
+    for (int i = 1; i < 4; i++) {
+        if (vals[i] == NULL)
+            continue;
+        const sks_output_spec *spec = &s->spec[i];
+        gw_w_key(w, keys_of[i]);
         if (b->single) {
-            write_row(w, s->proba, cols, 0);
+            write_row(w, vals[i], spec->cols, spec->ndim == 1);
         } else {
             gw_w_arr(w, (uint32_t)n);
             for (int64_t r = 0; r < n; r++)
-                write_row(w, s->proba + r * cols, cols, 0);
-            gw_w_end(w);
-        }
-    }
-    if (s->decision) {
-        int64_t cols = m->cols_decision;
-        gw_w_key(w, "decision_function");
-        if (b->single) {
-            write_row(w, s->decision, cols, 1);
-        } else {
-            gw_w_arr(w, (uint32_t)n);
-            for (int64_t r = 0; r < n; r++)
-                write_row(w, s->decision + r * cols, cols, 1);
-            gw_w_end(w);
-        }
-    }
-    if (s->scores) {
-        gw_w_key(w, "score_samples");
-        if (b->single) {
-            gw_w_double(w, s->scores[0]);
-        } else {
-            gw_w_arr(w, (uint32_t)n);
-            for (int64_t r = 0; r < n; r++)
-                gw_w_double(w, s->scores[r]);
+                write_row(w, vals[i] + r * spec->cols, spec->cols, spec->ndim == 1);
             gw_w_end(w);
         }
     }

@@ -440,7 +440,7 @@ static int model_status(call *c, int idx, int v2)
         gw_w_key(&w, "estimator");
         gw_w_cstr(&w, m->info.estimator ? m->info.estimator : "");
         gw_w_key(&w, "task");
-        gw_w_cstr(&w, m->info.task == SKS_TASK_CLASSIFICATION ? "classification" : "regression");
+        gw_w_cstr(&w, sks_task_name(m->info.task));
         gw_w_key(&w, "n_features");
         gw_w_int(&w, m->info.n_features);
         if (m->info.has_feature_names) {
@@ -451,12 +451,10 @@ static int model_status(call *c, int idx, int v2)
             gw_w_end(&w);
         }
         /* What each feature takes in a row: ignored ones take anything. */
-        static const char *const kinds[] = {[GW_COL_NUM] = "number", [GW_COL_STR] = "string",
-                                            [GW_COL_IGNORED] = "ignored"};
         gw_w_key(&w, "feature_types");
         gw_w_arr(&w, 0);
         for (int32_t i = 0; i < m->info.n_features; i++)
-            gw_w_cstr(&w, kinds[gw_col_kind(m, i)]);
+            gw_w_cstr(&w, sks_input_kind_name(gw_col_kind(m, i)));
         gw_w_end(&w);
         if (m->info.task == SKS_TASK_CLASSIFICATION) {
             gw_w_key(&w, "classes");
@@ -467,13 +465,10 @@ static int model_status(call *c, int idx, int v2)
         }
         gw_w_key(&w, "outputs");
         gw_w_arr(&w, 0);
-        gw_w_cstr(&w, "predict");
-        if (m->cols_proba > 0)
-            gw_w_cstr(&w, "predict_proba");
-        if (m->cols_decision > 0)
-            gw_w_cstr(&w, "decision_function");
-        if (m->cols_scores > 0)
-            gw_w_cstr(&w, "score_samples");
+        int64_t cols[4] = {m->cols_predict, m->cols_proba, m->cols_decision, m->cols_scores};
+        for (int i = 0; i < 4; i++)
+            if (cols[i] > 0)
+                gw_w_cstr(&w, sks_output_name((sks_output)i));
         gw_w_end(&w);
         gw_w_key(&w, "checksum");
         gw_w_cstr(&w, m->info.checksum);

@@ -273,12 +273,12 @@ static int v2_table(const gw_model *m, tensor *ts, const int32_t *by_feature, in
     if (tc == NULL)
         return gw_errf(e, 500, "out of memory");
     for (int64_t c = 0; c < cols; c++) {
-        int kind = gw_col_kind(m, c);
+        sks_input_kind kind = gw_col_kind(m, c);
         tensor *t = by_feature ? &ts[by_feature[c]] : &ts[0];
         size_t at = by_feature ? 0 : (size_t)c, step = by_feature ? 1 : (size_t)cols; /* element (r, c) */
-        if (kind == GW_COL_IGNORED) {
+        if (kind == SKS_INPUT_IGNORED) {
             tc[c] = (sks_column){.kind = SKS_COL_F64, .data = &nan_cell, .stride = 0};
-        } else if (kind == GW_COL_NUM) {
+        } else if (kind == SKS_INPUT_NUMBER) {
             for (int64_t r = 0; t->s != NULL && r < rows; r++)
                 if (text_number(t, at + (size_t)r * step, e) != 0)
                     return -1;
@@ -304,14 +304,14 @@ static int v2_table(const gw_model *m, tensor *ts, const int32_t *by_feature, in
     return 0;
 }
 
-/* Scores: FP32 for models whose outputs are float32 numbers (XGBoost),
- * else FP64. */
-static const char *score_dtype(const gw_model *m) { return m->info.output_dtype == SKS_F32 ? "FP32" : "FP64"; }
-
-static const char *predict_dtype(const gw_model *m)
+/* The V2 datatype of an output the engine describes by spec: labels by
+ * their kind, numbers FP32 or FP64. */
+static const char *v2_datatype(const gw_model *m, const sks_output_spec *spec)
 {
-    if (m->info.task != SKS_TASK_CLASSIFICATION)
-        return score_dtype(m);
+    if (spec->values == SKS_VALUES_F32)
+        return "FP32";
+    if (spec->values != SKS_VALUES_LABEL)
+        return "FP64";
     switch (m->info.label_kind) {
     case SKS_LABEL_STR: return "BYTES";
     case SKS_LABEL_INT: return m->is_bool ? "BOOL" : "INT64";
@@ -343,15 +343,13 @@ static void put_f32(gw_buf *b, float x)
 
 /* One output tensor; binary outputs go to bin, described in w. */
 static void write_output(gw_writer *w, gw_buf *bin, const gw_model *m, unsigned what, const double *x, int64_t n,
-                         int64_t cols, int binary)
+                         const sks_output_spec *spec, int binary)
 {
-    int is_predict = what == GW_OUT_PREDICT;
-    int clf_labels = is_predict && m->info.task == SKS_TASK_CLASSIFICATION;
-    int two_d = what == GW_OUT_PROBA || (is_predict && !clf_labels && (cols > 1 || m->info.output_2d)) ||
-                (what == GW_OUT_DECISION && cols > 1);
-    int64_t per_row = clf_labels ? 1 : cols;
-    const char *dtype = is_predict ? predict_dtype(m) : score_dtype(m);
-    int f32 = !clf_labels && m->info.output_dtype == SKS_F32; /* the values are float32 numbers */
+    int clf_labels = spec->values == SKS_VALUES_LABEL;
+    int two_d = spec->ndim == 2;
+    int64_t cols = spec->cols, per_row = clf_labels ? 1 : cols;
+    const char *dtype = v2_datatype(m, spec);
+    int f32 = spec->values == SKS_VALUES_F32; /* the values are float32 numbers */
     gw_w_map(w, 4);
     gw_w_key(w, "name");
     gw_w_cstr(w, gw_output_name(what));
@@ -562,12 +560,8 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
                              : bit == GW_OUT_PROBA ? s.proba
                              : bit == GW_OUT_DECISION ? s.decision
                                                       : s.scores;
-        int64_t c = bit == GW_OUT_PREDICT ? m->cols_predict
-                    : bit == GW_OUT_PROBA ? m->cols_proba
-                    : bit == GW_OUT_DECISION ? m->cols_decision
-                                             : m->cols_scores;
         int bin_out = binary[i] || all_binary;
-        write_output(&w, &ans->bin, m, bit, vals, rows, c, bin_out);
+        write_output(&w, &ans->bin, m, bit, vals, rows, &s.spec[__builtin_ctz(bit)], bin_out);
         ans->has_bin |= bin_out;
     }
     gw_w_end(&w);
@@ -601,7 +595,7 @@ void gw_v2_model_metadata(gw_writer *w, const gw_model *m)
         gw_w_key(w, "name");
         gw_w_cstr(w, per_feature ? sks_model_feature_name(m->m, c) : "input-0");
         gw_w_key(w, "datatype");
-        gw_w_cstr(w, per_feature ? (gw_col_kind(m, c) == GW_COL_NUM ? "FP64" : "BYTES")
+        gw_w_cstr(w, per_feature ? (gw_col_kind(m, c) == SKS_INPUT_NUMBER ? "FP64" : "BYTES")
                                  : (m->info.n_string_columns > 0 ? "BYTES" : "FP64"));
         gw_w_key(w, "shape");
         gw_w_arr(w, per_feature ? 1 : 2);
@@ -615,23 +609,21 @@ void gw_v2_model_metadata(gw_writer *w, const gw_model *m)
     int n_out = 1 + (m->cols_proba > 0) + (m->cols_decision > 0) + (m->cols_scores > 0);
     gw_w_key(w, "outputs");
     gw_w_arr(w, (uint32_t)n_out);
-    unsigned bits[4] = {GW_OUT_PREDICT, GW_OUT_PROBA, GW_OUT_DECISION, GW_OUT_SCORES};
-    int64_t cols[4] = {m->cols_predict, m->cols_proba, m->cols_decision, m->cols_scores};
     for (int i = 0; i < 4; i++) {
-        if (cols[i] <= 0)
+        sks_output_spec spec = SKS_OUTPUT_SPEC_INIT; /* for V2's FP64 inputs */
+        if (sks_model_output_spec(m->m, (sks_output)i, SKS_F64, &spec, NULL) != 0)
             continue;
-        int clf = i == 0 && m->info.task == SKS_TASK_CLASSIFICATION;
-        int two_d = i == 1 || (!clf && (cols[i] > 1 || (i == 0 && m->info.output_2d)));
+        int two_d = spec.ndim == 2;
         gw_w_map(w, 3);
         gw_w_key(w, "name");
-        gw_w_cstr(w, gw_output_name(bits[i]));
+        gw_w_cstr(w, sks_output_name((sks_output)i));
         gw_w_key(w, "datatype");
-        gw_w_cstr(w, i == 0 ? predict_dtype(m) : score_dtype(m));
+        gw_w_cstr(w, v2_datatype(m, &spec));
         gw_w_key(w, "shape");
         gw_w_arr(w, two_d ? 2 : 1);
         gw_w_int(w, -1);
         if (two_d)
-            gw_w_int(w, cols[i]);
+            gw_w_int(w, spec.cols);
         gw_w_end(w);
         gw_w_end(w);
     }

@@ -1141,12 +1141,10 @@ done:
     return result;
 }
 
-static const char *const output_method[] = {"predict", "predict_proba", "decision_function", "score_samples"};
-
 static int parse_score_args(sks_output what, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                             PyObject **X, int *n_threads)
 {
-    const char *fn = output_method[what];
+    const char *fn = sks_output_name(what);
     Py_ssize_t nkw = kwnames != NULL ? PyTuple_GET_SIZE(kwnames) : 0;
     *X = nargs > 0 ? args[0] : NULL;
     *n_threads = 0;
@@ -1192,25 +1190,21 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
     PyObject *X, *result = NULL;
     PyArrayObject *in = NULL, *out = NULL, *idx = NULL;
     int n_threads, rc;
-    int64_t cols;
     sks_error err;
 
     if (parse_score_args(what, args, nargs, kwnames, &X, &n_threads) < 0)
         return NULL;
     /* n_threads <= 0: the engine's default, the CPUs this process may use
-     * (affinity mask and cgroup quota, counted once: engine/src/pool.c). */
-    if ((rc = sks_model_output_cols(self->model, what, &cols, &err)) != 0)
+     * (affinity mask and cgroup quota, counted once: engine/src/pool.c).
+     * The result's shape and dtype are the engine's rule (contract.c):
+     * row-major (n, cols) doubles as the engine writes them, 1-D where the
+     * model's library returns 1-D (same memory). */
+    sks_output_spec spec = SKS_OUTPUT_SPEC_INIT;
+    if ((rc = sks_model_output_spec(self->model, what, SKS_F64, &spec, &err)) != 0)
         return raise_engine_error(st, rc, &err, NULL, 0);
-    /* Row-major (n, cols) doubles, as the engine writes them; 1-D where
-     * scikit-learn returns 1-D (same memory). */
-    int ndim = 2;
-    if (what == SKS_OUT_PREDICT)
-        ndim = (self->info.task == SKS_TASK_REGRESSION && self->info.output_2d) ? 2 : 1;
-    else if ((what == SKS_OUT_DECISION || what == SKS_OUT_SCORE_SAMPLES) && cols == 1)
-        ndim = 1;
     npy_intp n;
     if (self->info.n_string_columns > 0 || self->info.n_ignored_columns > 0) {
-        if (score_table(st, self, what, X, cols, n_threads, &out, &n) < 0)
+        if (score_table(st, self, what, X, spec.cols, n_threads, &out, &n) < 0)
             goto error;
         goto scored;
     }
@@ -1221,9 +1215,6 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         no_rows(self, PyArray_DIM(in, 1));
         goto error;
     }
-    npy_intp dims[2] = {n, (npy_intp)cols};
-    if ((out = (PyArrayObject *)PyArray_SimpleNew(ndim, dims, NPY_FLOAT64)) == NULL)
-        goto error;
     sks_matrix m = {
         .data = PyArray_DATA(in),
         .dtype = PyArray_TYPE(in) == NPY_FLOAT32 ? SKS_F32 : SKS_F64,
@@ -1232,8 +1223,16 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         .row_stride = PyArray_STRIDE(in, 0),
         .col_stride = PyArray_STRIDE(in, 1),
     };
+    if (m.dtype != SKS_F64 && (rc = sks_model_output_spec(self->model, what, m.dtype, &spec, &err)) != 0) {
+        raise_engine_error(st, rc, &err, NULL, 0);
+        goto error;
+    }
+    npy_intp dims[2] = {n, (npy_intp)spec.cols};
+    /* ndim 1 only ever has one column: the same n * cols doubles */
+    if ((out = (PyArrayObject *)PyArray_SimpleNew(spec.ndim, dims, NPY_FLOAT64)) == NULL)
+        goto error;
     double *o = (double *)PyArray_DATA(out);
-    size_t o_len = (size_t)n * (size_t)cols;
+    size_t o_len = (size_t)n * (size_t)spec.cols;
     Py_BEGIN_ALLOW_THREADS
     rc = sks_model_predict(self->model, what, &m, o, o_len, n_threads, &err);
     Py_END_ALLOW_THREADS
@@ -1242,7 +1241,7 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         goto error;
     }
 scored:
-    if (PyArray_NDIM(out) != ndim) { /* the table path's (n, 1): same memory, 1-D */
+    if (PyArray_NDIM(out) != spec.ndim) { /* the table path's (n, 1): same memory, 1-D */
         npy_intp d1[1] = {n};
         PyArray_Dims shape = {d1, 1};
         PyArrayObject *flat = (PyArrayObject *)PyArray_Newshape(out, &shape, NPY_CORDER);
@@ -1250,7 +1249,7 @@ scored:
             goto error;
         Py_SETREF(out, flat);
     }
-    if (what == SKS_OUT_PREDICT && self->info.task == SKS_TASK_CLASSIFICATION) {
+    if (spec.values == SKS_VALUES_LABEL) {
         /* The engine gives class indices; labels come from classes_, so
          * they have its dtype, as scikit-learn's classes_.take(...). */
         if ((idx = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_INTP)) == NULL)
@@ -1260,12 +1259,7 @@ scored:
         for (npy_intp i = 0; i < n; i++)
             ip[i] = (npy_intp)cls[i];
         result = PyArray_TakeFrom((PyArrayObject *)self->classes, (PyObject *)idx, 0, NULL, NPY_RAISE);
-    } else if ((self->info.coef_dtype == SKS_F32 && self->info.intercept_dtype == SKS_F32 && in != NULL &&
-                PyArray_TYPE(in) == NPY_FLOAT32) ||
-               self->info.output_dtype == SKS_F32) {
-        /* scikit-learn answers float32 X with float32 coefficients in
-         * float32, XGBoost always in float32; the engine's float64 result,
-         * rounded (exact for XGBoost), has that dtype. */
+    } else if (spec.values == SKS_VALUES_F32) {
         result = PyArray_Cast(out, NPY_FLOAT32);
     } else {
         result = (PyObject *)out;
@@ -1322,27 +1316,6 @@ static PyObject *Model_getattro(ModelObject *self, PyObject *name)
     return PyObject_GenericGetAttr((PyObject *)self, name);
 }
 
-static const char *task_name(sks_task t)
-{
-    return t == SKS_TASK_CLASSIFICATION ? "classification" : "regression";
-}
-
-static const char *kind_name(sks_estimator_kind k)
-{
-    return k == SKS_EST_TREES ? "trees" : "linear";
-}
-
-static const char *label_kind_name(sks_label_kind k)
-{
-    static const char *const names[] = {"none", "int", "float", "str"};
-    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
-}
-
-static const char *dtype_name(int dtype)
-{
-    return dtype == SKS_F32 ? "float32" : (dtype == SKS_F64 ? "float64" : "");
-}
-
 static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
 {
     const sks_info *in = &self->info;
@@ -1350,26 +1323,26 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
         "{s:(ii),s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:O,s:i,s:s,s:s,s:s,s:O,s:O,s:i,s:i,s:L,s:i,s:s,s:s,s:O,s:i,s:s}",
         "format_version", in->format_major, in->format_minor, "producer", in->producer, "producer_version",
         in->producer_version, "source", in->source, "source_version", in->source_version, "estimator",
-        in->estimator, "checksum", in->checksum, "task", task_name(in->task), "kind", kind_name(in->kind),
+        in->estimator, "checksum", in->checksum, "task", sks_task_name(in->task), "kind", sks_estimator_kind_name(in->kind),
         "n_features", (int)in->n_features, "n_outputs", (int)in->n_outputs, "output_2d",
         in->output_2d ? Py_True : Py_False, "n_classes", (int)in->n_classes, "label_kind",
-        label_kind_name(in->label_kind), "label_dtype", in->label_dtype, "link", sks_link_name(in->link),
+        sks_label_kind_name(in->label_kind), "label_dtype", in->label_dtype, "link", sks_link_name(in->link),
         "allow_nan", in->allow_nan ? Py_True : Py_False, "has_feature_names",
         in->has_feature_names ? Py_True : Py_False, "n_metadata", (int)in->n_metadata, "n_trees",
         (int)in->n_trees, "n_nodes", (long long)in->n_nodes, "max_depth", (int)in->max_depth, "coef_dtype",
-        dtype_name(in->coef_dtype), "intercept_dtype", dtype_name(in->intercept_dtype), "allow_inf",
-        in->allow_inf ? Py_True : Py_False, "n_steps", (int)in->n_steps, "output_dtype", dtype_name(in->output_dtype));
+        sks_dtype_name(in->coef_dtype), "intercept_dtype", sks_dtype_name(in->intercept_dtype), "allow_inf",
+        in->allow_inf ? Py_True : Py_False, "n_steps", (int)in->n_steps, "output_dtype", sks_dtype_name(in->output_dtype));
     if (info == NULL)
         return NULL;
     /* Format 1.1: the estimator's width after the steps, and the input
      * columns that take strings. */
     PyObject *strs = PyList_New(0), *ign = PyList_New(0), *w = PyLong_FromLong(in->n_estimator_features);
     for (int32_t c = 0; strs != NULL && ign != NULL && c < in->n_features; c++) {
-        int kind = sks_model_column_is_str(self->model, c);
-        if (kind != 1 && kind != 2)
+        sks_input_kind kind = sks_model_input_kind(self->model, c);
+        if (kind != SKS_INPUT_STRING && kind != SKS_INPUT_IGNORED)
             continue;
         PyObject *i = PyLong_FromLong(c);
-        if (i == NULL || PyList_Append(kind == 1 ? strs : ign, i) < 0)
+        if (i == NULL || PyList_Append(kind == SKS_INPUT_STRING ? strs : ign, i) < 0)
             Py_CLEAR(strs);
         Py_XDECREF(i);
     }

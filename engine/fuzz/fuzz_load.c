@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const size_t lens[3] = {1, 0, 0};
         sks_column *cols = calloc((size_t)in.n_features, sizeof(sks_column));
         for (int32_t c = 0; cols != NULL && c < in.n_features; c++)
-            cols[c] = sks_model_column_is_str(m, c) == 1
+            cols[c] = sks_model_input_kind(m, c) == SKS_INPUT_STRING
                           ? (sks_column){.kind = SKS_COL_STR, .str = strs, .len = lens}
                           : (sks_column){.kind = SKS_COL_F64, .data = x + c, .stride = (int64_t)in.n_features * 8};
         sks_table T = {3, in.n_features, cols};

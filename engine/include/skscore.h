@@ -457,6 +457,16 @@ typedef struct sks_info {
  * "unknown". */
 const char *sks_link_name(sks_link link);
 
+/* Names every caller shows for the engine's enums (the extension's info
+ * dict, the gateway's metadata), "unknown" for values outside them:
+ * "classification"/"regression"; "trees"/"linear"; "none"/"int"/"float"/
+ * "str". sks_dtype_name gives "float32"/"float64", and "" for 0 (no dtype,
+ * as sks_info.coef_dtype of a tree model). */
+const char *sks_task_name(sks_task task);
+const char *sks_estimator_kind_name(sks_estimator_kind kind);
+const char *sks_label_kind_name(sks_label_kind kind);
+const char *sks_dtype_name(int dtype);
+
 /* Fills *info; its strings live as long as m. */
 void sks_model_info(const sks_model *m, sks_info *info);
 
@@ -498,6 +508,49 @@ typedef enum sks_output {
  * words of scikit-learn) when the model has no such output. */
 int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols,
                           sks_error *err);
+
+/* What a caller hands back for an output, so that every caller (the Python
+ * extension, each gateway protocol) answers with the shape and dtype the
+ * model's own library returns -- the one copy of those rules.
+ *
+ * The engine always writes n_rows x cols doubles; `ndim` and `values` say
+ * what they stand for. */
+typedef enum sks_values {
+    SKS_VALUES_F64 = 1,   /* float64 numbers */
+    SKS_VALUES_F32 = 2,   /* float32 numbers: return each double rounded to
+                             float32 (exact already for XGBoost's outputs;
+                             scikit-learn's float32 linear models answer
+                             float32 X in float32) */
+    SKS_VALUES_LABEL = 3  /* class indices: return class label i
+                             (sks_model_label_*, of sks_info.label_kind) */
+} sks_values;
+
+typedef struct sks_output_spec {
+    size_t struct_size; /* set by the caller: sizeof(sks_output_spec); the
+                           engine fills only the fields that fit, so a
+                           caller built against an older header keeps
+                           working when fields are added at the end */
+    int64_t cols;       /* doubles per row the engine writes */
+    int ndim;           /* 1: one value per row, shape (n_rows,);
+                           2: shape (n_rows, cols) */
+    sks_values values;
+} sks_output_spec;
+
+#define SKS_OUTPUT_SPEC_INIT {sizeof(sks_output_spec), 0, 0, (sks_values)0}
+
+/* Fills *spec for output `what` of m scored from input of input_dtype (the
+ * sks_matrix's dtype; a table counts as SKS_F64). Errors as
+ * sks_model_output_cols, and SKS_EARG when spec is NULL or its struct_size
+ * is smaller than the first release's. */
+int sks_model_output_spec(const sks_model *m, sks_output what, sks_dtype input_dtype,
+                          sks_output_spec *spec, sks_error *err);
+
+/* The names of outputs as scikit-learn's methods: "predict",
+ * "predict_proba", "decision_function", "score_samples"; "unknown" for
+ * other values. sks_output_from_name parses s[0..n): 0 and *what set, or
+ * SKS_EARG. */
+const char *sks_output_name(sks_output what);
+int sks_output_from_name(const char *s, size_t n, sks_output *what);
 
 /* Scores every row of X into out (n_rows x cols doubles, row-major).
  * Checks first, before writing anything: X's shape (SKS_ESHAPE), and values
@@ -541,9 +594,18 @@ typedef struct sks_table {
     const sks_column *cols;
 } sks_table;
 
-/* 1 when input column c takes strings, 0 when numeric, 2 when the model
- * ignores it (any kind; tables may give it as either), -1 out of range. */
-int sks_model_column_is_str(const sks_model *m, int32_t c);
+/* What input column c takes. */
+typedef enum sks_input_kind {
+    SKS_INPUT_NONE = -1,    /* c is out of range */
+    SKS_INPUT_NUMBER = 0,   /* numbers (SKS_COL_F32 / SKS_COL_F64) */
+    SKS_INPUT_STRING = 1,   /* strings (SKS_COL_STR) */
+    SKS_INPUT_IGNORED = 2   /* no step reads it: a table may give either */
+} sks_input_kind;
+
+sks_input_kind sks_model_input_kind(const sks_model *m, int32_t c);
+
+/* "number", "string", "ignored"; "unknown" for SKS_INPUT_NONE. */
+const char *sks_input_kind_name(sks_input_kind kind);
 
 /* As sks_model_predict, from a table. A column of the wrong kind is
  * SKS_ESHAPE; a category the model's encoder refuses is SKS_EVALUE with
@@ -551,6 +613,23 @@ int sks_model_column_is_str(const sks_model *m, int32_t c);
  * string columns (a numeric matrix cannot hold strings). */
 int sks_model_predict_table(const sks_model *m, sks_output what, const sks_table *T, double *out,
                             size_t out_len, int n_threads, sks_error *err);
+
+/* ------------------------------------------------------------ utilities
+ *
+ * What the engine's callers need as the engine does it, so that no caller
+ * keeps its own copy. */
+
+/* Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF) that starts at s[0], within the n
+ * bytes available; 0 when none starts there (or n is 0). */
+size_t sks_utf8_seq(const char *s, size_t n);
+
+/* 1 when s[0..n) is well-formed UTF-8, else 0. */
+int sks_utf8_valid(const char *s, size_t n);
+
+/* The CPUs this process may use: its affinity mask, capped by a cgroup
+ * (v2 or v1) CPU quota, at least 1. What n_threads <= 0 means. */
+int sks_cpu_count(void);
 
 #ifdef __cplusplus
 }

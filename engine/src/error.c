@@ -48,39 +48,15 @@ void sks__error_clear(sks_error *err)
     err->message[0] = '\0';
 }
 
-/* Length of the well-formed UTF-8 sequence at p (no overlongs, no
- * surrogates), or 0. */
-static int utf8_seq(const unsigned char *p)
-{
-    unsigned c = p[0], n, min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xe0) == 0xc0)
-        n = 1, min = 0x80, c &= 0x1f;
-    else if ((c & 0xf0) == 0xe0)
-        n = 2, min = 0x800, c &= 0x0f;
-    else if ((c & 0xf8) == 0xf0)
-        n = 3, min = 0x10000, c &= 0x07;
-    else
-        return 0;
-    for (unsigned i = 1; i <= n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    return (int)n + 1;
-}
-
 /* Messages quote bytes from untrusted files: keep them valid UTF-8 text
  * (callers put them in Python strings and JSON) by turning control bytes
  * and broken sequences into '?'. */
 static void sanitize(char *msg)
 {
-    unsigned char *p = (unsigned char *)msg;
-    while (*p) {
-        int n = utf8_seq(p);
+    size_t len = strlen(msg);
+    unsigned char *p = (unsigned char *)msg, *e = p + len;
+    while (p < e) {
+        size_t n = sks_utf8_seq((const char *)p, (size_t)(e - p));
         if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
             *p++ = '?';
             continue;

@@ -79,11 +79,6 @@ static void pk_array(msgpack_packer *pk, const char *dtype, const void *p, size_
     msgpack_pack_bin_body(pk, p, bytes);
 }
 
-static const char *task_name(sks_task t)
-{
-    return t == SKS_TASK_CLASSIFICATION ? "classification" : "regression";
-}
-
 static const char *const LINK_NAMES[] = {"none",    "proba",          "logistic",       "logistic_ovr",
                                          "softmax", "softmax_binary", "modified_huber", "half_logistic",
                                          "exp",     "isolation",      "softmax_seq",    "logistic_f32",
@@ -267,7 +262,7 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
     pk_str(pk, "output");
     msgpack_pack_map(pk, 9);
     pk_str(pk, "task");
-    pk_str(pk, task_name(d->task));
+    pk_str(pk, sks_task_name(d->task));
     pk_str(pk, "n_outputs");
     msgpack_pack_int64(pk, d->n_outputs);
     pk_str(pk, "output_2d");

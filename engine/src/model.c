@@ -17,43 +17,11 @@
 
 enum { MAX_FEATURES = 1 << 24, MAX_CLASSES = 1 << 24, MAX_TREES = 1 << 24 };
 
-/* Well-formed UTF-8 without overlongs or surrogates (RFC 3629). */
-static bool utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        int n;
-        unsigned min;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1, min = 0x80, c &= 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, min = 0x800, c &= 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return false;
-        }
-        p++;
-        for (int i = 0; i < n; i++, p++) {
-            if ((*p & 0xc0) != 0x80)
-                return false;
-            c = (c << 6) | (*p & 0x3f);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            return false;
-    }
-    return true;
-}
-
 static int check_str(sks_error *err, const char *s, const char *what, int64_t i)
 {
     if (s == NULL)
         return sks__fail(err, SKS_EINVALID, "%s[%lld] is missing", what, (long long)i);
-    if (!utf8_ok(s))
+    if (!sks_utf8_valid(s, strlen(s)))
         return sks__fail(err, SKS_EINVALID, "%s[%lld] is not valid UTF-8", what, (long long)i);
     return 0;
 }
@@ -400,7 +368,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         return rc;
     const char *prov[4] = {d->source, d->source_version, d->estimator, d->label_dtype};
     for (int i = 0; i < 4; i++)
-        if (prov[i] != NULL && !utf8_ok(prov[i]))
+        if (prov[i] != NULL && !sks_utf8_valid(prov[i], strlen(prov[i])))
             return sks__fail(err, SKS_EINVALID, "a provenance string is not valid UTF-8");
     if (d->n_metadata < 0 || (d->n_metadata > 0 && (d->metadata_keys == NULL || d->metadata_values == NULL)))
         return sks__fail(err, SKS_EINVALID, "metadata arrays are missing");
@@ -759,15 +727,6 @@ static void free_vocab(sks_model *m)
         free(m->vocab[c].table);
     }
     free(m->vocab);
-}
-
-int sks_model_column_is_str(const sks_model *m, int32_t c)
-{
-    if (m == NULL || c < 0 || c >= m->info.n_features)
-        return -1;
-    if (m->ignored != NULL && m->ignored[c])
-        return 2;
-    return m->vocab != NULL && m->vocab[c].n > 0;
 }
 
 int sks__model_build(const sks_desc *d, const char *producer_version, int format_minor,

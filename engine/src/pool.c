@@ -208,11 +208,17 @@ static void count_cpus(void)
     int quota = cgroup_cpus();
     if (quota > 0 && quota < n)
         n = quota;
-    cpus = n > SKS__POOL_MAX ? SKS__POOL_MAX : n;
+    cpus = n;
+}
+
+int sks_cpu_count(void)
+{
+    pthread_once(&cpus_once, count_cpus);
+    return cpus;
 }
 
 int sks__pool_cpus(void)
 {
-    pthread_once(&cpus_once, count_cpus);
-    return cpus;
+    int n = sks_cpu_count();
+    return n > SKS__POOL_MAX ? SKS__POOL_MAX : n;
 }

@@ -134,35 +134,6 @@ static void softmax(double *p, int32_t c, bool sequential)
         p[k] /= s;
 }
 
-int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols, sks_error *err)
-{
-    const sks_info *in = &m->info;
-    bool clf = in->task == SKS_TASK_CLASSIFICATION;
-    const char *est = in->estimator[0] ? in->estimator : "this model";
-    switch (what) {
-    case SKS_OUT_PREDICT:
-        *cols = clf ? 1 : in->n_outputs;
-        return 0;
-    case SKS_OUT_PROBA:
-        if (!clf || in->link == SKS_LINK_NONE || in->link == SKS_LINK_ISOLATION)
-            return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'predict_proba'", est);
-        *cols = in->n_classes;
-        return 0;
-    case SKS_OUT_DECISION:
-        /* Classifiers that score with raw values (linear, boosted trees). */
-        if (!clf || in->link == SKS_LINK_PROBA)
-            return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'decision_function'", est);
-        *cols = m->n_raw;
-        return 0;
-    case SKS_OUT_SCORE_SAMPLES:
-        if (in->link != SKS_LINK_ISOLATION)
-            return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'score_samples'", est);
-        *cols = 1;
-        return 0;
-    }
-    return sks__fail(err, SKS_EARG, "unknown output kind %d", (int)what);
-}
-
 /* Raw scores -> the asked output, one row. */
 static void finish_row(const sks_model *m, sks_output what, double *raw, double *out)
 {
@@ -955,7 +926,7 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
             /* The value as the caller sent it: a table's string, else the number. */
             const char *name = jobs[t].bad_derived ? NULL : sks_model_feature_name(m, (int32_t)col);
             char value[96];
-            const sks_column *sc = T != NULL && !jobs[t].bad_derived && sks_model_column_is_str(m, (int32_t)col) == 1
+            const sks_column *sc = T != NULL && !jobs[t].bad_derived && sks_model_input_kind(m, (int32_t)col) == SKS_INPUT_STRING
                                        ? &T->cols[col] : NULL;
             if (sc != NULL && sc->str[row] == SKS_STR_NONE)
                 snprintf(value, sizeof value, "[None]");
@@ -1004,7 +975,7 @@ int sks_model_predict(const sks_model *m, sks_output what, const sks_matrix *X, 
         return wrong_width(m, X->n_cols, err);
     if (m->info.n_string_columns > 0) {
         for (int32_t c = 0; c < m->info.n_features; c++)
-            if (sks_model_column_is_str(m, c) == 1) {
+            if (sks_model_input_kind(m, c) == SKS_INPUT_STRING) {
                 const char *name = sks_model_feature_name(m, c);
                 if (err != NULL)
                     err->column = c;
@@ -1030,10 +1001,10 @@ int sks_model_predict_table(const sks_model *m, sks_output what, const sks_table
     bool all_f32 = true;
     for (int32_t c = 0; c < m->info.n_features; c++) {
         const sks_column *col = &T->cols[c];
-        int want = sks_model_column_is_str(m, c);
-        bool want_str = want == 1;
+        sks_input_kind want = sks_model_input_kind(m, c);
+        bool want_str = want == SKS_INPUT_STRING;
         bool is_str = col->kind == SKS_COL_STR;
-        if (want == 2)
+        if (want == SKS_INPUT_IGNORED)
             continue; /* ignored: never read */
         if (col->kind != SKS_COL_F32 && col->kind != SKS_COL_F64 && !is_str)
             return sks__fail(err, SKS_EARG, "input column %d has unknown kind %d", c, (int)col->kind);

@@ -33,10 +33,11 @@ TEST(table_with_strings)
     ASSERT_INT(info.n_string_columns, ==, 1);
     ASSERT_INT(info.n_ignored_columns, ==, 1);
     ASSERT_INT(info.n_estimator_features, ==, 4);
-    ASSERT_INT(sks_model_column_is_str(m, 0), ==, 1);
-    ASSERT_INT(sks_model_column_is_str(m, 1), ==, 0);
-    ASSERT_INT(sks_model_column_is_str(m, 2), ==, 2);
-    ASSERT_INT(sks_model_column_is_str(m, 3), ==, -1);
+    ASSERT_INT(sks_model_input_kind(m, 0), ==, SKS_INPUT_STRING);
+    ASSERT_INT(sks_model_input_kind(m, 1), ==, SKS_INPUT_NUMBER);
+    ASSERT_INT(sks_model_input_kind(m, 2), ==, SKS_INPUT_IGNORED);
+    ASSERT_INT(sks_model_input_kind(m, 3), ==, SKS_INPUT_NONE);
+    ASSERT_INT(sks_model_input_kind(m, -1), ==, SKS_INPUT_NONE);
 
     /* "rome"; missing -> "missing" -> not encoded; unknown "berlin"; a
      * prefix of a known string; the fill string given as such. */

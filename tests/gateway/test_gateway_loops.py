@@ -60,3 +60,23 @@ def test_one_loop(start_gateway, model_dir):
     assert c.post_json("/predict", ONE)[0] == 200
     assert loop_connections(c) == {0: 1}
     c.close()
+
+
+def test_default_loops_follow_the_cpus_the_process_may_use(start_gateway, model_dir):
+    """Without --threads, one loop per CPU the process may use (its affinity
+    mask and cgroup CPU quota: the engine's sks_cpu_count), not per online
+    core: a pod limited to one CPU on a 64-core node runs one loop."""
+    import os
+
+    mine = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(mine)})  # this thread only; the child inherits it
+    try:
+        gw: Gateway = start_gateway(["--model", f"iris={model_dir / 'iris.skm'}"])
+    finally:
+        os.sched_setaffinity(0, mine)
+    started = next(r for r in gw.logs if r.get("msg") == "listening")
+    assert started["threads"] == 1, started
+    c = Client(gw.url)
+    assert c.post_json("/predict", ONE)[0] == 200
+    assert loop_connections(c) == {0: 1}
+    c.close()

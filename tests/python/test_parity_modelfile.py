@@ -581,3 +581,22 @@ def test_nul_in_names_and_metadata_refused(model_path):
     est = DecisionTreeClassifier().fit(X, np.arange(40) % 2)
     with pytest.raises(ValueError):
         skscore.export(est, str(model_path()), metadata={"k": "v\x00w"})
+
+
+def test_several_targets_are_2d_whatever_the_file_says():
+    """A file may claim a 1-D predict for a regressor with two targets (a
+    crafted or damaged file: the exporter never writes it). The result is
+    (n, 2) anyway, the engine's rule (sks_model_output_spec) -- the
+    extension once sized a 1-D array from the flag and let the engine write
+    past it."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    est = LinearRegression().fit(X, np.c_[X[:, 0], X[:, 1] * 2])
+    desc = skscore._export.describe(est)
+    assert desc["output_2d"] and desc["n_outputs"] == 2
+    desc["output_2d"] = False
+    m = skscore.load(skscore._skscore._serialize(desc))
+    got = m.predict(X)
+    assert got.shape == (50, 2)
+    # summation order differs from BLAS (docs/EXACTNESS.md, "Linear models: within 1e-9 relative")
+    np.testing.assert_allclose(got, est.predict(X), rtol=1e-12, atol=1e-12)
