@@ -21,7 +21,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the C build reads (.dockerignore keeps the rest out).
-COPY CMakeLists.txt ./
+COPY CMakeLists.txt compile-flags.txt ./
 COPY engine/ engine/
 COPY gateway/ gateway/
 # libh2o is built from Debian's h2o 2.2.5 source package with our patches

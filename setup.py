@@ -54,6 +54,19 @@ def crypto_flags() -> tuple[list[str], list[str], list[str]]:
     return incs, lib_dirs, libs or ["crypto"]
 
 
+def compile_flags() -> list[str]:
+    """The flags CMake's build uses too, from compile-flags.txt (one per
+    line, '#' comments): -O3, -Wall -Wextra, and -ffp-contract=off, on
+    which the engine's exactness depends."""
+    path = os.path.join(ROOT, "compile-flags.txt")
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError as e:
+        raise SystemExit(f"setup.py: cannot read {path} ({e.strerror}); build from the repository root") from None
+    return [line.strip() for line in lines if line.strip().startswith("-")]
+
+
 engine_sources = sorted(glob.glob("engine/src/*.c", root_dir=ROOT))
 if not engine_sources:
     raise SystemExit("setup.py: engine/src/*.c not found; build from the repository root")
@@ -69,9 +82,8 @@ extension = Extension(
     library_dirs=[*mp_libdirs, *cr_libdirs],
     libraries=[*mp_libs, *cr_libs, "pthread", "m"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    # -ffp-contract=off: no fused multiply-adds, so the engine's sums round
-    # as scikit-learn's do (the engine's exactness depends on it).
-    extra_compile_args=["-O3", "-ffp-contract=off", "-std=c11"],
+    # After Python's own CFLAGS, so these win (-O3 over -O2).
+    extra_compile_args=compile_flags(),
 )
 
 
