@@ -287,24 +287,20 @@ void gw_v2_model_metadata(gw_writer *w, const gw_model *m);
 
 /* ----------------------------------------------------------- metrics */
 
+/* The metrics' route labels: one per kind of request (several paths of
+ * routes.c's table may share one), in this order. */
+#define GW_ROUTE_LABELS(X)                                                                              \
+    X(PREDICT, "predict") X(V1_PREDICT, "v1_predict") X(V1_MODEL, "v1_model") X(V2_INFER, "v2_infer")  \
+    X(V2_MODEL, "v2_model") X(V2_MODEL_READY, "v2_model_ready") X(V2_SERVER, "v2_server")              \
+    X(V2_LIVE, "v2_live") X(V2_READY, "v2_ready") X(HEALTHZ, "healthz") X(READYZ, "readyz")            \
+    X(METRICS, "metrics") X(OPENAPI, "openapi") X(MODELS, "models") X(OTHER, "other")
 enum gw_route {
-    GW_R_PREDICT = 0,
-    GW_R_V1_PREDICT,
-    GW_R_V1_MODEL,
-    GW_R_V2_INFER,
-    GW_R_V2_MODEL,
-    GW_R_V2_MODEL_READY,
-    GW_R_V2_SERVER,
-    GW_R_V2_LIVE,
-    GW_R_V2_READY,
-    GW_R_HEALTHZ,
-    GW_R_READYZ,
-    GW_R_METRICS,
-    GW_R_OPENAPI,
-    GW_R_MODELS,
-    GW_R_OTHER,
+#define GW_R_ENUM(id, label) GW_R_##id,
+    GW_ROUTE_LABELS(GW_R_ENUM)
+#undef GW_R_ENUM
     GW_R_COUNT
 };
+/* A label's name (routes.c); "other" out of range. */
 const char *gw_route_name(int r);
 int gw_metrics_init(int n_models);
 /* model: registry index or -1 when none applies. */

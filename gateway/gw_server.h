@@ -5,6 +5,7 @@
 #define GW_SERVER_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* What one HTTP/2 connection may cost (h2guard.c; docs/SECURITY.md). */
@@ -44,6 +45,9 @@ void gw_server_block_signals(void);
 /* Blocks until drained; returns the process exit code. */
 int gw_server_run(const gw_server_opts *o);
 void gw_routes_init(const gw_route_opts *o);
+/* Prints every route of the table, one JSON object per line:
+ * {"method":..,"path":..,"route":<metric label>} (--list-routes). */
+void gw_routes_list(FILE *out);
 /* Appends the server's own gauges (connections per event loop). */
 struct gw_buf;
 void gw_server_render_metrics(struct gw_buf *out);

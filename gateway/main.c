@@ -71,6 +71,7 @@ static const flag flags[] = {
     {"h2-max-conn-body-bytes", "SKS_H2_MAX_CONN_BODY_BYTES", "N",
      "request body bytes one HTTP/2 connection may hold; a stream going over is reset (default and minimum: "
      "2 x --max-body-bytes + 1 MiB, the most one request may send before its 413: 34603008)"},
+    {"list-routes", NULL, NULL, "print every route (method, path, metric label), one JSON object per line, and exit"},
     {"help", NULL, NULL, "print this help and exit"},
     {"version", NULL, NULL, "print the version and exit"},
 };
@@ -187,6 +188,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(flags[f].name, "help") == 0) {
             usage(stdout);
+            return 0;
+        }
+        if (strcmp(flags[f].name, "list-routes") == 0) {
+            gw_routes_list(stdout);
             return 0;
         }
         if (strcmp(flags[f].name, "version") == 0) {

@@ -14,9 +14,13 @@
 
 #include "gw.h"
 
-static const char *const route_names[GW_R_COUNT] = {
-    "predict",   "v1_predict", "v1_model", "v2_infer", "v2_model", "v2_model_ready", "v2_server", "v2_live",
-    "v2_ready",  "healthz",    "readyz",   "metrics",  "openapi",  "models",         "other"};
+static const char *const route_labels[GW_R_COUNT] = {
+#define GW_R_NAME(id, label) label,
+    GW_ROUTE_LABELS(GW_R_NAME)
+#undef GW_R_NAME
+};
+
+const char *gw_route_name(int r) { return r >= 0 && r < GW_R_COUNT ? route_labels[r] : "other"; }
 
 static const int codes[] = {200, 400, 404, 405, 406, 413, 415, 422, 500, 503, 0 /* other */};
 #define N_CODES (int)(sizeof codes / sizeof codes[0])
@@ -31,8 +35,6 @@ static _Atomic uint64_t *hist;     /* [route][model+1][N_BOUNDS+1] cumulative at
 static _Atomic uint64_t *hist_sum_ns; /* [route][model+1] */
 static _Atomic uint64_t *rows, *reloads, *reload_failures; /* [model] */
 static double started_at;
-
-const char *gw_route_name(int r) { return r >= 0 && r < GW_R_COUNT ? route_names[r] : "other"; }
 
 int gw_metrics_init(int nm)
 {
@@ -110,7 +112,7 @@ void gw_metrics_render(gw_buf *out)
                 uint64_t v = atomic_load_explicit(&requests[rm * N_CODES + (size_t)c], memory_order_relaxed);
                 if (v == 0)
                     continue;
-                gw_buf_printf(out, "skscore_http_requests_total{route=\"%s\",model=\"", route_names[r]);
+                gw_buf_printf(out, "skscore_http_requests_total{route=\"%s\",model=\"", gw_route_name(r));
                 label_str(out, model_label(m));
                 if (codes[c])
                     gw_buf_printf(out, "\",code=\"%d\"} %llu\n", codes[c], (unsigned long long)v);
@@ -132,18 +134,18 @@ void gw_metrics_render(gw_buf *out)
             cum = 0;
             for (int b = 0; b <= N_BOUNDS; b++) {
                 cum += counts[b];
-                gw_buf_printf(out, "skscore_http_request_duration_seconds_bucket{route=\"%s\",model=\"", route_names[r]);
+                gw_buf_printf(out, "skscore_http_request_duration_seconds_bucket{route=\"%s\",model=\"", gw_route_name(r));
                 label_str(out, model_label(m));
                 if (b < N_BOUNDS)
                     gw_buf_printf(out, "\",le=\"%g\"} %llu\n", bounds[b], (unsigned long long)cum);
                 else
                     gw_buf_printf(out, "\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
             }
-            gw_buf_printf(out, "skscore_http_request_duration_seconds_sum{route=\"%s\",model=\"", route_names[r]);
+            gw_buf_printf(out, "skscore_http_request_duration_seconds_sum{route=\"%s\",model=\"", gw_route_name(r));
             label_str(out, model_label(m));
             gw_buf_printf(out, "\"} %.9f\n",
                           (double)atomic_load_explicit(&hist_sum_ns[rm], memory_order_relaxed) / 1e9);
-            gw_buf_printf(out, "skscore_http_request_duration_seconds_count{route=\"%s\",model=\"", route_names[r]);
+            gw_buf_printf(out, "skscore_http_request_duration_seconds_count{route=\"%s\",model=\"", gw_route_name(r));
             label_str(out, model_label(m));
             gw_buf_printf(out, "\"} %llu\n", (unsigned long long)cum);
         }

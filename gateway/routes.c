@@ -126,12 +126,6 @@ static int path_is(h2o_iovec_t p, const char *s)
     return p.len == n && memcmp(p.base, s, n) == 0;
 }
 
-static int starts(h2o_iovec_t p, const char *s)
-{
-    size_t n = strlen(s);
-    return p.len >= n && memcmp(p.base, s, n) == 0;
-}
-
 /* Media type of a header value, lower-cased compare, parameters ignored. */
 static int media_format(const char *v, size_t n)
 {
@@ -295,8 +289,6 @@ static int predict(call *c, int model_idx, int v1)
 {
     h2o_req_t *req = c->req;
     int rc;
-    if (!is_method(req, "POST"))
-        return method_not_allowed(c, "POST");
     if ((rc = check_body(c)) != 0)
         return rc;
     h2o_iovec_t ctype = {NULL, 0};
@@ -343,8 +335,6 @@ static int v2_infer(call *c, int model_idx)
 {
     h2o_req_t *req = c->req;
     int rc;
-    if (!is_method(req, "POST"))
-        return method_not_allowed(c, "POST");
     if ((rc = check_body(c)) != 0)
         return rc;
     const char *body = req->entity.base ? req->entity.base : "";
@@ -412,8 +402,6 @@ static int v2_infer(call *c, int model_idx)
     gw_buf_dispose(&ans.bin);
     return rc ? rc : 200;
 }
-
-static int get_only(call *c) { return is_method(c->req, "GET") ? 0 : method_not_allowed(c, "GET"); }
 
 static int ready_json(call *c, const char *key)
 {
@@ -507,131 +495,165 @@ static int list_models(call *c)
     return rc;
 }
 
+/* ------------------------------------------------------------ handlers
+ *
+ * Each runs once its route matched, its model (c->model) was resolved and
+ * the method checked. */
+
+static int seed_predict(call *c) { return predict(c, c->model, 0); }
+static int v1_predict(call *c) { return predict(c, c->model, 1); }
+static int v1_model(call *c) { return model_status(c, c->model, 0); }
+static int v2_model(call *c) { return model_status(c, c->model, 1); }
+static int v2_infer_route(call *c) { return v2_infer(c, c->model); }
+static int healthz(call *c) { return send_const(c, 200, "{\"status\":\"ok\"}"); }
+static int readyz(call *c) { return ready_json(c, "ready"); }
+static int v2_live(call *c) { return send_const(c, 200, "{\"live\":true}"); }
+
+static int v2_server(call *c)
+{
+    return send_const(c, 200, "{\"name\":\"skscore\",\"version\":\"" SKS_VERSION
+                              "\",\"extensions\":[\"binary_tensor_data\"]}");
+}
+
+static int metrics(call *c)
+{
+    gw_buf b;
+    gw_buf_init(&b);
+    gw_metrics_render(&b);
+    gw_server_render_metrics(&b);
+    send_body(c, 200, "text/plain; version=0.0.4; charset=utf-8", b.p ? b.p : "", b.len);
+    gw_buf_dispose(&b);
+    return 200;
+}
+
+static int openapi(call *c)
+{
+    send_body(c, 200, "application/json", gw_openapi_json, gw_openapi_json_len);
+    return 200;
+}
+
+static int v2_model_ready(call *c)
+{
+    gw_buf b;
+    gw_buf_init(&b);
+    gw_buf_puts(&b, "{\"name\":");
+    gw_buf_json_str(&b, gw_registry_name(c->model), strlen(gw_registry_name(c->model)));
+    gw_buf_puts(&b, ",\"ready\":true}");
+    int rc = send_json(c, 200, &b);
+    gw_buf_dispose(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------- route table
+ *
+ * Every route the gateway answers, once: dispatch walks it, the metrics
+ * take their route label from it, --list-routes prints it and
+ * tests/gateway/test_gateway_routes.py checks openapi.json against that.
+ * A path holds at most one {name}, a model's name: a run of bytes up to the
+ * pattern's next character, never holding '/' (nor ':' with
+ * R_NAME_NO_COLON), and not empty unless R_NAME_MAY_BE_EMPTY. The model is
+ * resolved (404 for an unknown one) before the method is checked (405). */
+
+enum {
+    R_DEFAULT_MODEL = 1,     /* the default model: 404 when there is none */
+    R_NAME_NO_COLON = 2,     /* KServe V1's {name}:predict */
+    R_NAME_MAY_BE_EMPTY = 4, /* the seed's /models//predict: an unknown model, "" */
+};
+
+typedef struct route {
+    const char *method; /* the one method it answers; others get 405 */
+    const char *path;
+    int label;          /* GW_R_*: the metric's route label */
+    unsigned flags;
+    int (*fn)(call *c);
+} route;
+
+static const route ROUTES[] = {
+    {"POST", "/predict", GW_R_PREDICT, R_DEFAULT_MODEL, seed_predict},
+    {"POST", "/models/{name}/predict", GW_R_PREDICT, R_NAME_MAY_BE_EMPTY, seed_predict},
+    {"GET", "/models", GW_R_MODELS, 0, list_models},
+    {"GET", "/v1/models", GW_R_MODELS, 0, list_models},
+    {"GET", "/v1/models/{name}", GW_R_V1_MODEL, R_NAME_NO_COLON, v1_model},
+    {"POST", "/v1/models/{name}:predict", GW_R_V1_PREDICT, R_NAME_NO_COLON, v1_predict},
+    {"GET", "/v2", GW_R_V2_SERVER, 0, v2_server},
+    {"GET", "/v2/health/live", GW_R_V2_LIVE, 0, v2_live},
+    {"GET", "/v2/health/ready", GW_R_V2_READY, 0, readyz},
+    {"GET", "/v2/models/{name}", GW_R_V2_MODEL, 0, v2_model},
+    {"GET", "/v2/models/{name}/versions/1", GW_R_V2_MODEL, 0, v2_model},
+    {"GET", "/v2/models/{name}/ready", GW_R_V2_MODEL_READY, 0, v2_model_ready},
+    {"GET", "/v2/models/{name}/versions/1/ready", GW_R_V2_MODEL_READY, 0, v2_model_ready},
+    {"POST", "/v2/models/{name}/infer", GW_R_V2_INFER, 0, v2_infer_route},
+    {"POST", "/v2/models/{name}/versions/1/infer", GW_R_V2_INFER, 0, v2_infer_route},
+    {"GET", "/healthz", GW_R_HEALTHZ, 0, healthz},
+    {"GET", "/livez", GW_R_HEALTHZ, 0, healthz},
+    {"GET", "/readyz", GW_R_READYZ, 0, readyz},
+    {"GET", "/metrics", GW_R_METRICS, 0, metrics},
+    {"GET", "/openapi.json", GW_R_OPENAPI, 0, openapi},
+};
+#define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
+
+/* 1 when path p matches r's pattern; then *name and *len give its {name}, or
+ * NULL when the pattern has none. */
+static int match(const route *r, h2o_iovec_t p, const char **name, size_t *len)
+{
+    const char *pat = r->path, *brace = strstr(pat, "{name}");
+    *name = NULL;
+    *len = 0;
+    if (brace == NULL)
+        return path_is(p, pat);
+    size_t pre = (size_t)(brace - pat);
+    const char *post = brace + 6, *s = p.base + pre, *end = p.base + p.len;
+    if (p.len < pre || memcmp(p.base, pat, pre) != 0)
+        return 0;
+    const char *e = s;
+    while (e < end && *e != '/' && !(*e == ':' && (r->flags & R_NAME_NO_COLON)) && (*post == '\0' || *e != *post))
+        e++;
+    if (e == s && !(r->flags & R_NAME_MAY_BE_EMPTY))
+        return 0;
+    size_t rest = strlen(post);
+    if ((size_t)(end - e) != rest || memcmp(e, post, rest) != 0)
+        return 0;
+    *name = s;
+    *len = (size_t)(e - s);
+    return 1;
+}
+
 static int dispatch(call *c)
 {
     h2o_req_t *req = c->req;
     h2o_iovec_t p = req->path_normalized;
-    int rc;
-    if (path_is(p, "/predict")) {
-        c->route = GW_R_PREDICT;
-        if (gw_default_model < 0)
-            return send_error(c, 404, "no default model: use /models/{name}/predict or start with --model NAME=PATH "
-                                      "as the first model");
-        c->model = gw_default_model;
-        return predict(c, gw_default_model, 0);
-    }
-    if (path_is(p, "/healthz") || path_is(p, "/livez")) {
-        c->route = GW_R_HEALTHZ;
-        return (rc = get_only(c)) ? rc : send_const(c, 200, "{\"status\":\"ok\"}");
-    }
-    if (path_is(p, "/readyz")) {
-        c->route = GW_R_READYZ;
-        return (rc = get_only(c)) ? rc : ready_json(c, "ready");
-    }
-    if (path_is(p, "/metrics")) {
-        c->route = GW_R_METRICS;
-        if ((rc = get_only(c)) != 0)
-            return rc;
-        gw_buf b;
-        gw_buf_init(&b);
-        gw_metrics_render(&b);
-        gw_server_render_metrics(&b);
-        send_body(c, 200, "text/plain; version=0.0.4; charset=utf-8", b.p ? b.p : "", b.len);
-        gw_buf_dispose(&b);
-        return 200;
-    }
-    if (path_is(p, "/openapi.json")) {
-        c->route = GW_R_OPENAPI;
-        if ((rc = get_only(c)) != 0)
-            return rc;
-        send_body(c, 200, "application/json", gw_openapi_json, gw_openapi_json_len);
-        return 200;
-    }
-    if (path_is(p, "/v1/models") || path_is(p, "/models")) {
-        c->route = GW_R_MODELS;
-        return (rc = get_only(c)) ? rc : list_models(c);
-    }
-    if (starts(p, "/models/")) {
-        const char *name = p.base + 8, *end = p.base + p.len;
-        const char *slash = memchr(name, '/', (size_t)(end - name));
-        if (slash != NULL && (size_t)(end - slash) == 8 && memcmp(slash, "/predict", 8) == 0) {
-            c->route = GW_R_PREDICT;
-            int idx = gw_registry_find(name, (size_t)(slash - name));
-            if (idx < 0)
-                return unknown_model(c, name, (size_t)(slash - name));
-            c->model = idx;
-            return predict(c, idx, 0);
-        }
-    }
-    if (starts(p, "/v1/models/")) {
-        const char *name = p.base + 11, *end = p.base + p.len;
-        size_t n = (size_t)(end - name);
-        int is_predict = n > 8 && memcmp(end - 8, ":predict", 8) == 0;
-        if (is_predict)
-            n -= 8;
-        if (memchr(name, '/', n) == NULL && memchr(name, ':', n) == NULL && n > 0) {
-            c->route = is_predict ? GW_R_V1_PREDICT : GW_R_V1_MODEL;
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        const route *r = &ROUTES[i];
+        const char *name;
+        size_t n;
+        if (!match(r, p, &name, &n))
+            continue;
+        c->route = r->label;
+        if (r->flags & R_DEFAULT_MODEL) {
+            if (gw_default_model < 0)
+                return send_error(c, 404, "no default model: use /models/{name}/predict or start with --model "
+                                          "NAME=PATH as the first model");
+            c->model = gw_default_model;
+        } else if (name != NULL) {
             int idx = gw_registry_find(name, n);
             if (idx < 0)
                 return unknown_model(c, name, n);
             c->model = idx;
-            if (is_predict)
-                return predict(c, idx, 1);
-            return (rc = get_only(c)) ? rc : model_status(c, idx, 0);
         }
-    }
-    if (path_is(p, "/v2")) {
-        c->route = GW_R_V2_SERVER;
-        if ((rc = get_only(c)) != 0)
-            return rc;
-        return send_const(c, 200, "{\"name\":\"skscore\",\"version\":\"" SKS_VERSION
-                                  "\",\"extensions\":[\"binary_tensor_data\"]}");
-    }
-    if (path_is(p, "/v2/health/live")) {
-        c->route = GW_R_V2_LIVE;
-        return (rc = get_only(c)) ? rc : send_const(c, 200, "{\"live\":true}");
-    }
-    if (path_is(p, "/v2/health/ready")) {
-        c->route = GW_R_V2_READY;
-        return (rc = get_only(c)) ? rc : ready_json(c, "ready");
-    }
-    if (starts(p, "/v2/models/")) {
-        const char *name = p.base + 11, *end = p.base + p.len;
-        const char *slash = memchr(name, '/', (size_t)(end - name));
-        size_t n = (size_t)((slash ? slash : end) - name);
-        h2o_iovec_t rest = h2o_iovec_init(slash ? slash : end, (size_t)(end - (slash ? slash : end)));
-        /* Only version "1" exists: /v2/models/{name}/versions/1/... */
-        if (starts(rest, "/versions/1") && (rest.len == 11 || rest.base[11] == '/'))
-            rest = h2o_iovec_init(rest.base + 11, rest.len - 11);
-        int which = rest.len == 0 ? GW_R_V2_MODEL
-                    : path_is(rest, "/ready") ? GW_R_V2_MODEL_READY
-                    : path_is(rest, "/infer") ? GW_R_V2_INFER
-                                              : -1;
-        if (which >= 0 && n > 0) {
-            c->route = which;
-            int idx = gw_registry_find(name, n);
-            if (idx < 0)
-                return unknown_model(c, name, n);
-            c->model = idx;
-            if (which == GW_R_V2_INFER)
-                return v2_infer(c, idx);
-            if ((rc = get_only(c)) != 0)
-                return rc;
-            if (which == GW_R_V2_MODEL)
-                return model_status(c, idx, 1);
-            gw_buf b;
-            gw_buf_init(&b);
-            gw_buf_puts(&b, "{\"name\":");
-            gw_buf_json_str(&b, gw_registry_name(idx), strlen(gw_registry_name(idx)));
-            gw_buf_puts(&b, ",\"ready\":true}");
-            rc = send_json(c, 200, &b);
-            gw_buf_dispose(&b);
-            return rc;
-        }
+        if (!is_method(req, r->method))
+            return method_not_allowed(c, r->method);
+        return r->fn(c);
     }
     c->route = GW_R_OTHER;
     return send_error(c, 404, "no route for %.*s %.*s", (int)(req->method.len > 16 ? 16 : req->method.len),
                       req->method.base, (int)(p.len > 200 ? 200 : p.len), p.base);
+}
+
+void gw_routes_list(FILE *out)
+{
+    for (size_t i = 0; i < N_ROUTES; i++)
+        fprintf(out, "{\"method\":\"%s\",\"path\":\"%s\",\"route\":\"%s\"}\n", ROUTES[i].method, ROUTES[i].path,
+                gw_route_name(ROUTES[i].label));
 }
 
 int gw_on_req(h2o_handler_t *self, h2o_req_t *req)
