@@ -9,7 +9,8 @@
  * files: the engine does all of that, so the notebook and the gateway share
  * one code path. Inputs other than float32/float64 ndarrays are turned into
  * one by skscore/_input.py (pandas, lists, other dtypes), in Python, where
- * scikit-learn's wording of input errors is easy to follow.
+ * scikit-learn's wording of input errors is easy to follow; that module
+ * hands its converters in at import, so nothing here imports the package.
  *
  * Shape follows CPython's Modules/_bz2module.c: module state, a heap type,
  * one error-mapping function, goto-error cleanup.
@@ -31,8 +32,8 @@
 typedef struct {
     PyTypeObject *model_type;
     PyObject *model_file_error; /* skscore.ModelFileError(ValueError) */
-    PyObject *as_array;         /* skscore._input.as_array, on first use */
-    PyObject *as_table;         /* skscore._input.as_table, on first use */
+    PyObject *as_array;         /* the package's input converters, handed in */
+    PyObject *as_table;         /* by _set_input_converters (see there) */
 } module_state;
 
 static struct PyModuleDef skscore_module;
@@ -954,6 +955,22 @@ static PyObject *mod_load_bytes(PyObject *module, PyObject *obj)
     return model_wrap(st, m);
 }
 
+/* _set_input_converters(as_array, as_table): the package's converters for
+ * inputs the engine cannot read in place (DataFrames, lists, other dtypes,
+ * string columns), handed in by skscore/_input.py when it is imported --
+ * so that this module never imports the package it sits under. */
+static PyObject *mod_set_input_converters(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    module_state *st = get_state(module);
+    if (nargs != 2 || !PyCallable_Check(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "_set_input_converters(as_array, as_table) takes two callables");
+        return NULL;
+    }
+    Py_XSETREF(st->as_array, Py_NewRef(args[0]));
+    Py_XSETREF(st->as_table, Py_NewRef(args[1]));
+    Py_RETURN_NONE;
+}
+
 /* An input the engine can read in place: a 2-D, aligned, native-endian
  * float32/float64 array, any strides. */
 static int is_direct(PyObject *X)
@@ -966,23 +983,28 @@ static int is_direct(PyObject *X)
            PyArray_ISNOTSWAPPED(a);
 }
 
+/* The extension imports nothing from the package above it: inputs it
+ * cannot read in place go to the converters skscore/_input.py hands in at
+ * import (_set_input_converters). Without them -- this module imported on
+ * its own -- only 2-D float32/float64 arrays are taken. */
+static PyObject *converter(PyObject *fn)
+{
+    if (fn == NULL)
+        PyErr_SetString(PyExc_TypeError, "skscore._skscore alone takes 2-D float32/float64 arrays; import skscore "
+                                         "for DataFrames, lists and string columns");
+    return fn;
+}
+
 /* X as an array the engine reads in place (new reference). */
 static PyArrayObject *as_input(module_state *st, ModelObject *self, PyObject *X)
 {
     if (is_direct(X))
         return (PyArrayObject *)Py_NewRef(X);
-    if (st->as_array == NULL) {
-        PyObject *mod = PyImport_ImportModule("skscore._input");
-        if (mod == NULL)
-            return NULL;
-        st->as_array = PyObject_GetAttrString(mod, "as_array");
-        Py_DECREF(mod);
-        if (st->as_array == NULL)
-            return NULL;
-    }
+    if (converter(st->as_array) == NULL)
+        return NULL;
     PyObject *a = PyObject_CallFunctionObjArgs(st->as_array, (PyObject *)self, X, NULL);
     if (a != NULL && !is_direct(a)) {
-        PyErr_SetString(PyExc_SystemError, "skscore._input.as_array returned an unusable array");
+        PyErr_SetString(PyExc_SystemError, "the as_array converter returned an unusable array");
         Py_CLEAR(a);
     }
     return (PyArrayObject *)a;
@@ -996,7 +1018,7 @@ static void no_rows(ModelObject *self, npy_intp cols)
                  (Py_ssize_t)cols, self->info.estimator[0] ? self->info.estimator : "the model");
 }
 
-/* A string column from skscore._input.as_table: a list or a 1-D object
+/* A string column from the as_table converter: a list or a 1-D object
  * array of Python values. */
 static int is_string_column(PyObject *col)
 {
@@ -1012,7 +1034,7 @@ static int string_cells(ModelObject *self, int32_t c, PyObject *col, Py_ssize_t 
     int list = PyList_Check(col);
     Py_ssize_t len = list ? PyList_GET_SIZE(col) : PyArray_DIM((PyArrayObject *)col, 0);
     if (len != n) {
-        PyErr_SetString(PyExc_SystemError, "skscore._input.as_table: columns of unequal length");
+        PyErr_SetString(PyExc_SystemError, "the as_table converter gave columns of unequal length");
         return -1;
     }
     for (Py_ssize_t r = 0; r < n; r++) {
@@ -1050,7 +1072,7 @@ static int string_cells(ModelObject *self, int32_t c, PyObject *col, Py_ssize_t 
     return 0;
 }
 
-/* Scores a model with string columns from a table: skscore._input.as_table
+/* Scores a model with string columns from a table: the as_table converter
  * gives one entry per input column, a 1-D float32/float64 array or a list
  * of str, None and float NaN (Python's two missing values, which
  * scikit-learn's encoders tell apart). Fills *out with (n, cols) doubles. */
@@ -1063,15 +1085,8 @@ static int score_table(module_state *st, ModelObject *self, sks_output what, PyO
     sks_column *tc = NULL;
     const char **strs = NULL;
     size_t *lens = NULL;
-    if (st->as_table == NULL) {
-        PyObject *mod = PyImport_ImportModule("skscore._input");
-        if (mod == NULL)
-            return -1;
-        st->as_table = PyObject_GetAttrString(mod, "as_table");
-        Py_DECREF(mod);
-        if (st->as_table == NULL)
-            return -1;
-    }
+    if (converter(st->as_table) == NULL)
+        return -1;
     PyObject *t = PyObject_CallFunctionObjArgs(st->as_table, (PyObject *)self, X, NULL);
     if (t == NULL)
         return -1;
@@ -1114,7 +1129,7 @@ static int score_table(module_state *st, ModelObject *self, sks_output what, PyO
             tc[c] = (sks_column){.kind = PyArray_TYPE(a) == NPY_FLOAT32 ? SKS_COL_F32 : SKS_COL_F64,
                                  .data = PyArray_DATA(a), .stride = PyArray_STRIDE(a, 0)};
         } else {
-            PyErr_SetString(PyExc_SystemError, "skscore._input.as_table returned an unusable column");
+            PyErr_SetString(PyExc_SystemError, "the as_table converter returned an unusable column");
             goto done;
         }
     }
@@ -1513,6 +1528,9 @@ static PyMethodDef module_methods[] = {
      "_load_file(path, /)\n--\n\nRead, check and compile a model file."},
     {"_load_bytes", (PyCFunction)mod_load_bytes, METH_O,
      "_load_bytes(data, /)\n--\n\nRead, check and compile a model file's bytes."},
+    {"_set_input_converters", (PyCFunction)(void (*)(void))mod_set_input_converters, METH_FASTCALL,
+     "_set_input_converters(as_array, as_table, /)\n--\n\nThe package's converters for inputs other than 2-D "
+     "float arrays (skscore._input registers them on import)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _skscore as _c
+
 
 def _is_sparse(X: Any) -> bool:
     return hasattr(X, "tocsr") and hasattr(X, "nnz")
@@ -282,3 +284,9 @@ def as_table(model: Any, X: Any) -> tuple[int, list[Any]]:
         else:
             out.append(_numeric_column(model, c, col))
     return n, out
+
+
+# The extension calls these for inputs it cannot read in place. Handing them
+# in here, rather than the extension importing this module by name, keeps
+# every arrow pointing from the package down to the extension.
+_c._set_input_converters(as_array, as_table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Union
 
+from . import _input  # noqa: F401  (registers the extension's input converters)
 from . import _skscore as _c
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
