@@ -266,6 +266,7 @@ static gw_model *load(int idx, sks_error *err)
     atomic_init(&m->refs, 1);
     m->idx = idx;
     m->name = e->name;
+    m->info = (sks_info)SKS_INFO_INIT;
     sks_model_info(m->m, &m->info);
     m->is_bool = m->info.label_kind == SKS_LABEL_INT && m->info.label_dtype != NULL &&
                  strcmp(m->info.label_dtype, "bool") == 0;

@@ -497,6 +497,7 @@ static int desc_from_dict(PyObject *dict, desc_buf *b)
     Py_ssize_t n;
 
     memset(b, 0, sizeof *b);
+    sks_desc_init(d);
     if (!PyDict_Check(dict)) {
         PyErr_SetString(PyExc_TypeError, "model description must be a dict");
         return -1;
@@ -895,6 +896,7 @@ static PyObject *model_wrap(module_state *st, sks_model *m)
     self->model = m;
     self->classes = NULL;
     self->feature_names = NULL;
+    self->info = (sks_info)SKS_INFO_INIT;
     sks_model_info(m, &self->info);
     self->has_proba = sks_model_output_cols(m, SKS_OUT_PROBA, &cols, &err) == 0;
     self->has_decision = sks_model_output_cols(m, SKS_OUT_DECISION, &cols, &err) == 0;

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         return 0;
     }
-    sks_info in;
+    sks_info in = SKS_INFO_INIT;
     sks_model_info(m, &in);
     double *x = calloc((size_t)in.n_features * 3, sizeof(double));
     if (x != NULL) {

@@ -1,10 +1,23 @@
 /*
  * skscore.h -- the skscore engine's public API (the only header users include).
  *
- * The engine scores trained models (scikit-learn trees, forests and linear
- * models) exactly as their training library does, from one versioned model
- * file (.skm, specified in docs/FORMAT.md). It reads and writes that file;
- * nothing else does.
+ * The engine scores trained models exactly as their training library does,
+ * from one versioned model file (.skm, specified in docs/FORMAT.md):
+ * scikit-learn's decision trees, random and extra-trees forests, gradient
+ * boosting and histogram gradient boosting, isolation forests and linear
+ * models, XGBoost and LightGBM boosted trees, each behind the preprocessing
+ * steps of a fitted Pipeline or ColumnTransformer (scalers, imputers,
+ * encoders of numbers and strings, normalisers, polynomial terms). It reads
+ * and writes that file; nothing else does.
+ *
+ * Binary compatibility: structs a caller fills or receives (sks_desc,
+ * sks_info, sks_output_spec) start with struct_size, set by the caller
+ * (sks_desc_init, SKS_INFO_INIT, SKS_OUTPUT_SPEC_INIT); fields are only
+ * ever added at their end, so a program built against an older header
+ * keeps working with a newer library: the engine reads missing fields as
+ * zero and writes only the fields the caller's struct has. The element
+ * structs sks_tree_desc and sks_step_desc are frozen (they come in arrays);
+ * new per-tree or per-step data is added to sks_desc as parallel arrays.
  *
  * Conventions
  *   - Functions that can fail return 0 (SKS_OK) or a negative SKS_E* code,
@@ -27,6 +40,11 @@ extern "C" {
 #endif
 
 #define SKS_VERSION "0.1.0"
+/* The library's own version at run time (SKS_VERSION of the engine that
+ * was built, which a program linked against a shared library may not have
+ * been compiled with), and the format version it writes. */
+const char *sks_version(void);
+void sks_format_version(int *major, int *minor);
 /* The model file format version this engine writes. It reads every
  * version with the same major number and a minor number <= this one. */
 #define SKS_FORMAT_MAJOR 1
@@ -80,6 +98,9 @@ typedef struct sks_error {
  * The engine copies what it keeps: the description may be freed after the
  * call returns.
  */
+
+/* Element types of numbers the engine reads or describes. */
+typedef enum sks_dtype { SKS_DTYPE_NONE = 0, SKS_F32 = 1, SKS_F64 = 2 } sks_dtype;
 
 typedef enum sks_task {
     SKS_TASK_REGRESSION = 1,
@@ -269,6 +290,7 @@ typedef struct sks_step_desc {
 } sks_step_desc;
 
 typedef struct sks_desc {
+    size_t struct_size;          /* sizeof(sks_desc), by sks_desc_init */
     /* Provenance. */
     const char *source;          /* e.g. "scikit-learn" */
     const char *source_version;  /* e.g. "1.9.1" */
@@ -376,9 +398,14 @@ typedef struct sks_desc {
      * computes X @ coef in float32 for float32 X, with the result type of
      * X, coef and intercept. The engine always scores in float64 from the
      * exact values; callers may round results to the estimator's dtype. */
-    int coef_dtype;
-    int intercept_dtype;
+    sks_dtype coef_dtype;
+    sks_dtype intercept_dtype;
 } sks_desc;
+
+/* Zeroes *d and sets its struct_size: the start of every description.
+ * The functions below refuse a description whose struct_size is not set
+ * (SKS_EARG). */
+void sks_desc_init(sks_desc *d);
 
 /* ------------------------------------------------------------- the model */
 
@@ -419,6 +446,7 @@ void sks_free(void *p);
 /* ------------------------------------------------------------ inspection */
 
 typedef struct sks_info {
+    size_t struct_size;           /* set by the caller: SKS_INFO_INIT */
     int format_major, format_minor;
     const char *producer;         /* "skscore" */
     const char *producer_version; /* engine version that wrote the file */
@@ -445,9 +473,9 @@ typedef struct sks_info {
                                      the steps) */
     int32_t n_string_columns;     /* input columns that take strings */
     int32_t n_ignored_columns;    /* input columns no step reads */
-    int coef_dtype;               /* linear: SKS_F32 or SKS_F64; else 0 */
-    int intercept_dtype;          /* linear: SKS_F32 or SKS_F64; else 0 */
-    int output_dtype;             /* SKS_F32: every score output is a
+    sks_dtype coef_dtype;         /* linear: SKS_F32 or SKS_F64; else NONE */
+    sks_dtype intercept_dtype;    /* linear: SKS_F32 or SKS_F64; else NONE */
+    sks_dtype output_dtype;       /* SKS_F32: every score output is a
                                      float32 number (XGBoost: float32 sums
                                      and links), which callers may return
                                      as float32; else SKS_F64 */
@@ -465,10 +493,13 @@ const char *sks_link_name(sks_link link);
 const char *sks_task_name(sks_task task);
 const char *sks_estimator_kind_name(sks_estimator_kind kind);
 const char *sks_label_kind_name(sks_label_kind kind);
-const char *sks_dtype_name(int dtype);
+const char *sks_dtype_name(sks_dtype dtype);
 
-/* Fills *info; its strings live as long as m. */
-void sks_model_info(const sks_model *m, sks_info *info);
+#define SKS_INFO_INIT {.struct_size = sizeof(sks_info)}
+
+/* Fills *info (as far as its struct_size reaches); its strings live as
+ * long as m. SKS_EARG when info is NULL or its struct_size is unset. */
+int sks_model_info(const sks_model *m, sks_info *info);
 
 /* NULL when i is out of range (or the model has no feature names). */
 const char *sks_model_feature_name(const sks_model *m, int32_t i);
@@ -483,7 +514,6 @@ const char *sks_model_metadata_value(const sks_model *m, int32_t i);
 
 /* --------------------------------------------------------------- scoring */
 
-typedef enum sks_dtype { SKS_F32 = 1, SKS_F64 = 2 } sks_dtype;
 
 /* A dense input matrix in any layout: element (r, c) is at
  * (const char *)data + r * row_stride + c * col_stride. */
@@ -536,7 +566,7 @@ typedef struct sks_output_spec {
     sks_values values;
 } sks_output_spec;
 
-#define SKS_OUTPUT_SPEC_INIT {sizeof(sks_output_spec), 0, 0, (sks_values)0}
+#define SKS_OUTPUT_SPEC_INIT {.struct_size = sizeof(sks_output_spec)}
 
 /* Fills *spec for output `what` of m scored from input of input_dtype (the
  * sks_matrix's dtype; a table counts as SKS_F64). Errors as

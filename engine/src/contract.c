@@ -6,11 +6,14 @@
  * The Python extension and each of the gateway's protocols return the same
  * outputs; the rules for the shape (1-D or 2-D) and dtype (float64,
  * float32, class labels) of each are the model's library's, and live here
- * once, so a new output or a new library is added in one place. Scores
- * nothing and reads no file: predict.c writes the doubles this describes.
+ * once, so a new output or a new library is added in one place. Also the
+ * API's versions and its growable structs (a caller's struct_size read
+ * here, once). Scores nothing and reads no file: predict.c writes the
+ * doubles this describes.
  */
 #include "internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* --------------------------------------------------------------- inputs */
@@ -59,7 +62,7 @@ int sks_model_output_spec(const sks_model *m, sks_output what, sks_dtype input_d
                           sks_error *err)
 {
     /* The first release's struct ends after `values`. */
-    size_t first = offsetof(sks_output_spec, values) + sizeof spec->values;
+    size_t first = offsetof(sks_output_spec, values) + sizeof(sks_values);
     if (spec == NULL || spec->struct_size < first)
         return sks__fail(err, SKS_EARG, "sks_output_spec: set struct_size (SKS_OUTPUT_SPEC_INIT)");
     if (input_dtype != SKS_F32 && input_dtype != SKS_F64)
@@ -157,14 +160,62 @@ const char *sks_label_kind_name(sks_label_kind kind)
     return "unknown";
 }
 
-const char *sks_dtype_name(int dtype)
+const char *sks_dtype_name(sks_dtype dtype)
 {
     switch (dtype) {
-    case 0: return "";
+    case SKS_DTYPE_NONE: return "";
     case SKS_F32: return "float32";
     case SKS_F64: return "float64";
     }
     return "unknown";
+}
+
+/* ------------------------------------------------------------- versions */
+
+const char *sks_version(void) { return SKS_VERSION; }
+
+void sks_format_version(int *major, int *minor)
+{
+    if (major != NULL)
+        *major = SKS_FORMAT_MAJOR;
+    if (minor != NULL)
+        *minor = SKS_FORMAT_MINOR;
+}
+
+/* ------------------------------------------------- growable structures */
+
+void sks_desc_init(sks_desc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->struct_size = sizeof *d;
+}
+
+/* The first release's sks_desc ends after intercept_dtype. */
+#define DESC_V1_SIZE (offsetof(sks_desc, intercept_dtype) + sizeof(sks_dtype))
+
+int sks__desc_accept(const sks_desc *in, sks_desc *out, sks_error *err)
+{
+    if (in == NULL)
+        return sks__fail(err, SKS_EARG, "no model description");
+    if (in->struct_size < DESC_V1_SIZE)
+        return sks__fail(err, SKS_EARG, "sks_desc.struct_size is %zu: start the description with sks_desc_init",
+                         in->struct_size);
+    memset(out, 0, sizeof *out);
+    memcpy(out, in, in->struct_size < sizeof *out ? in->struct_size : sizeof *out);
+    out->struct_size = sizeof *out;
+    return 0;
+}
+
+#define INFO_V1_SIZE (offsetof(sks_info, output_dtype) + sizeof(sks_dtype))
+
+int sks_model_info(const sks_model *m, sks_info *info)
+{
+    if (info == NULL || info->struct_size < INFO_V1_SIZE)
+        return SKS_EARG;
+    size_t size = info->struct_size;
+    memcpy(info, &m->info, size < sizeof m->info ? size : sizeof m->info);
+    info->struct_size = size; /* the caller's, whatever the engine's is */
+    return 0;
 }
 
 const char *sks_input_kind_name(sks_input_kind kind)

@@ -388,12 +388,17 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
     }
 }
 
-int sks_desc_serialize(const sks_desc *d, void **out, size_t *out_len, sks_error *err)
+int sks_desc_serialize(const sks_desc *caller, void **out, size_t *out_len, sks_error *err)
 {
     sks__error_clear(err);
-    if (d == NULL || out == NULL || out_len == NULL)
+    if (out == NULL || out_len == NULL)
         return sks__fail(err, SKS_EARG, "sks_desc_serialize: NULL argument");
-    int rc = sks__desc_validate(d, err);
+    sks_desc desc;
+    int rc = sks__desc_accept(caller, &desc, err);
+    if (rc != 0)
+        return rc;
+    const sks_desc *d = &desc;
+    rc = sks__desc_validate(d, err);
     if (rc != 0)
         return rc;
     int32_t est_width, *spans = malloc(((size_t)d->n_steps + 1) * 2 * sizeof(int32_t));
@@ -1011,7 +1016,7 @@ static int rd_step(reader *r, sks_desc *d, int32_t est_width)
             static const char *const dtypes[] = {NULL, "f32", "f64"};
             bool is_coef = key_is(k, kn, "coef_dtype");
             rc = rd_enum(r, dtypes, 3, &v, is_coef ? "coefficient dtype" : "intercept dtype");
-            *(is_coef ? &d->coef_dtype : &d->intercept_dtype) = v;
+            *(is_coef ? &d->coef_dtype : &d->intercept_dtype) = (sks_dtype)v;
         } else if (key_is(k, kn, "n_targets")) {
             rc = rd_int(r, 1, 1 << 20, &d->n_targets, "n_targets");
             have_nt = true;
@@ -1364,7 +1369,7 @@ int sks_model_load_buffer(const void *data, size_t len, sks_model **out, sks_err
                 .err = err,
                 .body_offset = PREAMBLE};
     sks_desc d;
-    memset(&d, 0, sizeof(d));
+    sks_desc_init(&d);
     const char *producer_version = NULL;
     int rc = rd_body(&r, &d, &producer_version);
     if (rc == 0)

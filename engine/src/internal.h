@@ -178,6 +178,9 @@ int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int
 
 /* model.c */
 int sks__desc_validate(const sks_desc *d, sks_error *err);
+/* contract.c: a caller's description as this engine's struct (fields past
+ * its struct_size zero); SKS_EARG when struct_size is unset. */
+int sks__desc_accept(const sks_desc *in, sks_desc *out, sks_error *err);
 int sks__model_build(const sks_desc *d, const char *producer_version,
                      int format_minor, const char *checksum_hex,
                      sks_model **out, sks_error *err);

@@ -350,12 +350,14 @@ int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int
     return rc;
 }
 
-int sks_desc_estimator_features(const sks_desc *d, int32_t *out, sks_error *err)
+int sks_desc_estimator_features(const sks_desc *caller, int32_t *out, sks_error *err)
 {
     sks__error_clear(err);
-    if (d == NULL || out == NULL)
+    if (out == NULL)
         return sks__fail(err, SKS_EARG, "sks_desc_estimator_features: NULL argument");
-    return sks__steps_check(d, out, NULL, NULL, err);
+    sks_desc d;
+    int rc = sks__desc_accept(caller, &d, err);
+    return rc != 0 ? rc : sks__steps_check(&d, out, NULL, NULL, err);
 }
 
 int sks__desc_validate(const sks_desc *d, sks_error *err)
@@ -482,7 +484,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         if ((d->coef_dtype != 0 && d->coef_dtype != SKS_F32 && d->coef_dtype != SKS_F64) ||
             (d->intercept_dtype != 0 && d->intercept_dtype != SKS_F32 && d->intercept_dtype != SKS_F64))
             return sks__fail(err, SKS_EINVALID, "linear model: unknown coefficient or intercept dtype (%d, %d)",
-                             d->coef_dtype, d->intercept_dtype);
+                             (int)d->coef_dtype, (int)d->intercept_dtype);
         if (d->coef == NULL || d->intercept == NULL)
             return sks__fail(err, SKS_EINVALID, "linear model: coef or intercept is missing");
         if ((int64_t)d->n_targets * nf > (int64_t)1 << 31)
@@ -866,7 +868,6 @@ void sks_model_free(sks_model *m)
     free(m);
 }
 
-void sks_model_info(const sks_model *m, sks_info *info) { *info = m->info; }
 
 const char *sks_model_feature_name(const sks_model *m, int32_t i)
 {

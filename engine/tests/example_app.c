@@ -11,11 +11,14 @@
 int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "example.skm";
+    /* The library linked at run time may be newer than this header. */
+    if (strcmp(sks_version(), SKS_VERSION) != 0)
+        fprintf(stderr, "note: built against skscore %s, running with %s\n", SKS_VERSION, sks_version());
     int32_t left[3] = {1, -1, -1}, right[3] = {2, -1, -1}, feature[3] = {0, 0, 0};
     double threshold[3] = {0.5, 0, 0}, value[3] = {0, -1.5, 2.5};
     sks_tree_desc tree = {3, left, right, feature, threshold, NULL, value, NULL};
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.n_features = 1;
     d.task = SKS_TASK_REGRESSION;
     d.n_outputs = 1;

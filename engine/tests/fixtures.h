@@ -41,7 +41,7 @@ static inline void fx_tree_init(fx_tree *t, double scale)
 static inline sks_desc fx_classifier(const sks_tree_desc *trees, int32_t n_trees)
 {
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.source = "scikit-learn";
     d.source_version = "1.9.1";
     d.estimator = n_trees == 1 ? "DecisionTreeClassifier" : "RandomForestClassifier";
@@ -76,7 +76,7 @@ static const double fx_intercept[3] = {0.1, -0.2, 0.3};
 static inline sks_desc fx_linear(sks_link link)
 {
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.source = "scikit-learn";
     d.source_version = "1.9.1";
     d.estimator = "LogisticRegression";
@@ -100,7 +100,7 @@ static inline sks_desc fx_linear(sks_link link)
 static inline sks_desc fx_summed_trees(const int64_t *labels, int32_t n_classes, sks_compare compare)
 {
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.n_features = 1;
     d.task = SKS_TASK_CLASSIFICATION;
     d.n_outputs = 1;
@@ -179,6 +179,7 @@ static inline void fx_strings_init(fx_strings *f)
     f->names[1] = "x";
     f->names[2] = "id";
     sks_desc *d = &f->d;
+    sks_desc_init(d);
     d->source = "scikit-learn";
     d->estimator = "Pipeline";
     d->n_features = 3;

@@ -107,7 +107,7 @@ TEST(regressor_shapes)
 {
     double coef[4] = {1, 2, 3, 4}, icpt[2] = {0.5, -0.5};
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.n_features = 2;
     d.task = SKS_TASK_REGRESSION;
     d.kind = SKS_EST_LINEAR;
@@ -146,7 +146,7 @@ TEST(float32_models)
     d.aggregation = SKS_AGG_SUM;
     d.sum_f32 = 1;
     sks_model *m = build(&d);
-    sks_info info;
+    sks_info info = SKS_INFO_INIT;
     sks_model_info(m, &info);
     ASSERT_INT(info.output_dtype, ==, SKS_F32);
     ASSERT_SPEC(spec_of(m, SKS_OUT_PROBA, SKS_F64), 2, 2, SKS_VALUES_F32);
@@ -262,9 +262,63 @@ TEST(cpu_count)
         ASSERT(n <= CPU_COUNT(&set));
 }
 
+TEST(versions)
+{
+    ASSERT_STR(sks_version(), SKS_VERSION);
+    int major = -1, minor = -1;
+    sks_format_version(&major, &minor);
+    ASSERT_INT(major, ==, SKS_FORMAT_MAJOR);
+    ASSERT_INT(minor, ==, SKS_FORMAT_MINOR);
+    sks_format_version(NULL, NULL);
+}
+
+/* struct_size: unset is refused; a larger struct (a caller built against a
+ * newer header) gets what fits, the rest untouched. (A smaller one, from an
+ * older header, is read with the rest as zero; this is the first release,
+ * so no older header exists yet.) */
+TEST(growable_structs)
+{
+    sks_desc d = fx_linear(SKS_LINK_SOFTMAX);
+    sks_model *m = NULL;
+    sks_error err;
+    void *buf;
+    size_t len;
+    d.struct_size = 0;
+    ASSERT_RC(sks_model_from_desc(&d, &m, &err), SKS_EARG, &err);
+    ASSERT(strstr(err.message, "sks_desc_init") != NULL);
+    ASSERT_RC(sks_desc_serialize(&d, &buf, &len, &err), SKS_EARG, &err);
+    int32_t w;
+    ASSERT_RC(sks_desc_estimator_features(&d, &w, &err), SKS_EARG, &err);
+    ASSERT_RC(sks_desc_estimator_features(NULL, &w, &err), SKS_EARG, &err);
+    d.struct_size = sizeof d;
+    ASSERT_RC(sks_model_from_desc(&d, &m, &err), 0, &err);
+
+    sks_info info;
+    memset(&info, 0, sizeof info);
+    ASSERT_INT(sks_model_info(m, &info), ==, SKS_EARG);
+    ASSERT_INT(sks_model_info(m, NULL), ==, SKS_EARG);
+    struct {
+        sks_info info;
+        int later_field;
+    } bigger;
+    memset(&bigger, 0x5a, sizeof bigger);
+    bigger.info.struct_size = sizeof bigger;
+    ASSERT_INT(sks_model_info(m, &bigger.info), ==, 0);
+    ASSERT_INT(bigger.info.n_features, ==, 2);
+    ASSERT_INT(bigger.info.coef_dtype, ==, SKS_F64);
+    ASSERT_INT(bigger.info.struct_size, ==, sizeof bigger);
+    ASSERT_INT(bigger.later_field, ==, 0x5a5a5a5a);
+    sks_info twice = SKS_INFO_INIT;
+    ASSERT_INT(sks_model_info(m, &twice), ==, 0);
+    ASSERT_INT(sks_model_info(m, &twice), ==, 0); /* struct_size survives the copy */
+    ASSERT_INT(twice.struct_size, ==, sizeof twice);
+    sks_model_free(m);
+}
+
 static const task_entry TESTS[] = {TASK(tree_classifier_outputs), TASK(linear_float32_rule),
                                    TASK(binary_decision_is_1d),   TASK(regressor_shapes),
                                    TASK(float32_models),          TASK(spec_arguments),
                                    TASK(names),                   TASK(utf8),
-                                   TASK(cpu_count)};
+                                   TASK(cpu_count),               TASK(versions),
+                                   TASK(growable_structs)};
 TASK_MAIN(TESTS)

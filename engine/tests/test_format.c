@@ -39,7 +39,7 @@ TEST(roundtrip_tree_classifier)
     sks_model *m = NULL;
     ASSERT_RC(sks_model_load(path, &m, &err), 0, &err);
     unlink(path);
-    sks_info in;
+    sks_info in = SKS_INFO_INIT;
     sks_model_info(m, &in);
     ASSERT_INT(in.format_major, ==, SKS_FORMAT_MAJOR);
     ASSERT_STR(in.producer, "skscore");
@@ -71,7 +71,7 @@ TEST(roundtrip_tree_classifier)
     sks_model *m2 = NULL, *m3 = NULL;
     ASSERT_RC(sks_model_load_buffer(buf, len, &m2, &err), 0, &err);
     ASSERT_RC(sks_model_from_desc(&d, &m3, &err), 0, &err);
-    sks_info in2, in3;
+    sks_info in2 = SKS_INFO_INIT, in3 = SKS_INFO_INIT;
     sks_model_info(m2, &in2);
     sks_model_info(m3, &in3);
     ASSERT_STR(in2.checksum, in.checksum);
@@ -89,7 +89,7 @@ TEST(roundtrip_linear_int_labels)
     sks_error err;
     sks_model *m = NULL;
     ASSERT_RC(sks_model_from_desc(&d, &m, &err), 0, &err);
-    sks_info in;
+    sks_info in = SKS_INFO_INIT;
     sks_model_info(m, &in);
     ASSERT_INT(in.coef_dtype, ==, SKS_F64);
     sks_model_free(m);
@@ -311,7 +311,7 @@ TEST(xgboost_format_1_2)
     sks_error err;
     ASSERT_RC(sks_model_load_buffer(buf, len, &m, &err), 0, &err);
     sks_free(buf);
-    sks_info in;
+    sks_info in = SKS_INFO_INIT;
     sks_model_info(m, &in);
     ASSERT_INT(in.format_minor, ==, 2);
     ASSERT_INT(in.output_dtype, ==, SKS_F32);

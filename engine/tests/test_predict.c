@@ -295,7 +295,7 @@ TEST(linear_regression_many_rows)
     for (int j = 0; j < 2 * F; j++)
         coef[j] = (j % 7) * 0.37 - 1.1;
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.n_features = F;
     d.task = SKS_TASK_REGRESSION;
     d.n_outputs = 2;
@@ -517,7 +517,7 @@ TEST(xgboost_float32_arithmetic)
     ASSERT_BITS(out[2], 1.5);
     ASSERT_BITS(out[3], 1.0);
     ASSERT_BITS(out[4], 1.5);
-    sks_info info;
+    sks_info info = SKS_INFO_INIT;
     sks_model_info(m, &info);
     ASSERT_INT(info.output_dtype, ==, SKS_F32);
     sks_model_free(m);

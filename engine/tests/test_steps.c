@@ -27,7 +27,7 @@ TEST(table_with_strings)
     sks_error err;
     sks_model *m = built(&f.d, &err);
     ASSERT(m != NULL);
-    sks_info info;
+    sks_info info = SKS_INFO_INIT;
     sks_model_info(m, &info);
     ASSERT_INT(info.format_minor, ==, 1);
     ASSERT_INT(info.n_string_columns, ==, 1);
@@ -197,7 +197,7 @@ TEST(numeric_categories_indicator_normalize_poly)
         {.kind = SKS_STEP_POLY, .offset = 1, .width = 2, .n_terms = 6, .term_a = ta, .term_b = tb},
     };
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.n_features = 3;
     d.n_steps = 5;
     d.steps = steps;
@@ -229,7 +229,7 @@ TEST(float32_rounding_per_step)
     static const double three[1] = {3.0};
     sks_step_desc steps[1] = {{.op = SKS_OP_DIV, .values = three, .width = 1}};
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.n_features = 1;
     d.n_steps = 1;
     d.steps = steps;
@@ -269,7 +269,7 @@ TEST(format_version_is_the_lowest_that_holds_the_model)
     /* And it loads back to the same model. */
     sks_model *m;
     ASSERT_RC(sks_model_load_buffer(buf, len, &m, &err), 0, &err);
-    sks_info info;
+    sks_info info = SKS_INFO_INIT;
     sks_model_info(m, &info);
     ASSERT_INT(info.n_steps, ==, 3);
     ASSERT_INT(info.n_estimator_features, ==, 4);
@@ -374,7 +374,7 @@ TEST(each_step_checks_its_own_input)
         {.kind = SKS_STEP_NORMALIZE, .offset = 1, .width = 1, .norm = SKS_NORM_L2, .check = SKS_CHECK_FINITE},
     };
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.n_features = 2;
     d.n_steps = 3;
     d.steps = steps;

@@ -58,7 +58,7 @@ static int save_big(const char *dir, int n_trees)
     for (int t = 0; t < n_trees; t++)
         trees[t] = (sks_tree_desc){N, left, right, feat, thr, NULL, val, NULL};
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.source = "scikit-learn";
     d.source_version = "1.5.0";
     d.estimator = "RandomForestRegressor";
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     sks_tree_desc tree = {5, left, right, feat, thr, NULL, val3, NULL};
     static const char *const iris_labels[] = {"setosa", "versicolor", "virginica"};
     sks_desc d;
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.source = "scikit-learn";
     d.source_version = "1.5.0";
     d.estimator = "DecisionTreeClassifier";
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 
     /* Linear regression. */
     static const double coef[] = {0.5, -0.25, 1.0, 2.0}, icpt[] = {0.1};
-    memset(&d, 0, sizeof d);
+    sks_desc_init(&d);
     d.source = "scikit-learn";
     d.source_version = "1.5.0";
     d.estimator = "LinearRegression";
