@@ -7,9 +7,9 @@
  * the request's arena. Numbers are parsed to the correctly rounded float64
  * (decimal.c: Clinger's exact path, Eisel-Lemire, strtod for the rest) --
  * never straight to float32. Strings are checked to be UTF-8 (the engine's
- * sks_utf8_seq); nesting deeper
- * than GW_MAX_DEPTH, over-long numbers, numbers out of float64 range and
- * trailing bytes are errors naming the byte offset.
+ * sks_utf8_seq); nesting deeper than GW_MAX_DEPTH, over-long numbers,
+ * numbers out of float64 range and trailing bytes are errors naming the
+ * byte offset.
  *
  * The writer half (gw_w_*) emits JSON or, through codec_msgpack.c, msgpack.
  * No h2o here: the fuzz target links this file alone.

@@ -9,7 +9,7 @@
  * registry.c (models, hot reload), metrics.c (Prometheus), log.c (JSON log
  * lines).
  *
- * Only server.c and routes.c include h2o.h: the codecs, the request and
+ * Only server.c, routes.c and h2guard.c include h2o.h: the codecs, the request and
  * answer logic and the registry build and run without it (the fuzz targets
  * link them alone). Nothing here scores or reads model files: that is the
  * engine's job, reached through skscore.h.

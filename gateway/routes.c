@@ -9,12 +9,8 @@
  * loop thread: a request holds a counted reference to its model generation
  * until its answer is built, so a hot reload never pulls a model from
  * under it. Per-request memory is one arena freed before returning.
- * Routes (docs/PROTOCOL.md, gateway/openapi.json):
- *   POST /predict, POST /models/{name}/predict   seed shapes
- *   GET /v1/models, GET /v1/models/{name}, POST /v1/models/{name}:predict
- *   GET /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/ready],
- *   POST /v2/models/{name}/infer
- *   GET /healthz, /readyz, /metrics, /openapi.json
+ * The routes are the table ROUTES below (docs/PROTOCOL.md describes them,
+ * gateway/openapi.json documents them, a test keeps the two equal).
  */
 #include <stdatomic.h>
 #include <stdio.h>
