@@ -176,7 +176,7 @@ extern const char *const sks__check_names[3];
 int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int32_t *spans,
                      sks_error *err);
 
-/* model.c */
+/* model.c (the builder is called by load.c, never by the format files) */
 int sks__desc_validate(const sks_desc *d, sks_error *err);
 /* contract.c: a caller's description as this engine's struct (fields past
  * its struct_size zero); SKS_EARG when struct_size is unset. */

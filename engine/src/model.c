@@ -828,24 +828,6 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
     return 0;
 }
 
-int sks_model_from_desc(const sks_desc *d, sks_model **out, sks_error *err)
-{
-    sks__error_clear(err);
-    if (d == NULL || out == NULL)
-        return sks__fail(err, SKS_EARG, "sks_model_from_desc: NULL argument");
-    *out = NULL;
-    /* Going through the bytes keeps one path: the checksum and everything
-     * else are exactly what loading the saved file would give. */
-    void *buf = NULL;
-    size_t len = 0;
-    int rc = sks_desc_serialize(d, &buf, &len, err);
-    if (rc != 0)
-        return rc;
-    rc = sks_model_load_buffer(buf, len, out, err);
-    free(buf);
-    return rc;
-}
-
 void sks_model_free(sks_model *m)
 {
     if (m == NULL)

@@ -6,7 +6,7 @@
  * demand gigabytes. Model files are untrusted; this reader walks the bytes
  * in place, checks every length against what is left, and fails with the
  * byte offset of the first thing that is wrong. It only reads: the writer
- * (format.c) uses msgpack-c's packer.
+ * (format_write.c) uses msgpack-c's packer.
  */
 #include "internal.h"
 
