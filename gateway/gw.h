@@ -187,6 +187,9 @@ int gw_registry_load_all(void); /* startup: every model must load */
 int gw_registry_count(void);
 const char *gw_registry_name(int idx);
 const char *gw_registry_path(int idx);
+/* Hot reloads of model idx so far: succeeded and failed (the previous
+ * model kept serving). */
+void gw_registry_reload_counts(int idx, uint64_t *ok, uint64_t *failed);
 int gw_registry_find(const char *name, size_t len); /* -1 if unknown */
 extern int gw_default_model;                      /* index, or -1 */
 /* A counted reference to the current generation; never NULL for a valid
@@ -306,11 +309,12 @@ int gw_metrics_init(int n_models);
 /* model: registry index or -1 when none applies. */
 void gw_metrics_request(int route, int model, int status, double seconds);
 void gw_metrics_rows(int model, int64_t rows);
-void gw_metrics_reload(int model, int ok);
 void gw_metrics_render(gw_buf *out);
 
 /* ---------------------------------------------------------- server state */
 
-extern _Atomic int gw_draining; /* readiness is !gw_draining */
+/* registry.c: set by server.c when the drain begins; then no reloads
+ * start, and readiness (/readyz, skscore_ready) is false. */
+extern _Atomic int gw_draining;
 
 #endif

@@ -33,7 +33,7 @@ static int n_models;
 static _Atomic uint64_t *requests; /* [route][model+1][code] */
 static _Atomic uint64_t *hist;     /* [route][model+1][N_BOUNDS+1] cumulative at render */
 static _Atomic uint64_t *hist_sum_ns; /* [route][model+1] */
-static _Atomic uint64_t *rows, *reloads, *reload_failures; /* [model] */
+static _Atomic uint64_t *rows; /* [model] */
 static double started_at;
 
 int gw_metrics_init(int nm)
@@ -44,12 +44,10 @@ int gw_metrics_init(int nm)
     hist = calloc(rm * (N_BOUNDS + 1), sizeof *hist);
     hist_sum_ns = calloc(rm, sizeof *hist_sum_ns);
     rows = calloc((size_t)nm + 1, sizeof *rows);
-    reloads = calloc((size_t)nm + 1, sizeof *rows);
-    reload_failures = calloc((size_t)nm + 1, sizeof *rows);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-    return requests && hist && hist_sum_ns && rows && reloads && reload_failures ? 0 : -1;
+    return requests && hist && hist_sum_ns && rows ? 0 : -1;
 }
 
 void gw_metrics_request(int route, int model, int status, double seconds)
@@ -77,12 +75,6 @@ void gw_metrics_rows(int model, int64_t n)
 {
     if (model >= 0 && model < n_models && n > 0)
         atomic_fetch_add_explicit(&rows[model], (uint64_t)n, memory_order_relaxed);
-}
-
-void gw_metrics_reload(int model, int ok)
-{
-    if (model >= 0 && model < n_models)
-        atomic_fetch_add_explicit(ok ? &reloads[model] : &reload_failures[model], 1, memory_order_relaxed);
 }
 
 static void label_str(gw_buf *out, const char *s)
@@ -149,26 +141,25 @@ void gw_metrics_render(gw_buf *out)
             label_str(out, model_label(m));
             gw_buf_printf(out, "\"} %llu\n", (unsigned long long)cum);
         }
-    gw_buf_puts(out, "# HELP skscore_rows_scored_total Input rows scored, by model.\n"
-                     "# TYPE skscore_rows_scored_total counter\n");
-    for (int m = 0; m < n_models; m++) {
-        gw_buf_puts(out, "skscore_rows_scored_total{model=\"");
-        label_str(out, model_label(m));
-        gw_buf_printf(out, "\"} %llu\n", (unsigned long long)atomic_load(&rows[m]));
-    }
-    gw_buf_puts(out, "# HELP skscore_model_reloads_total Successful hot reloads, by model.\n"
-                     "# TYPE skscore_model_reloads_total counter\n");
-    for (int m = 0; m < n_models; m++) {
-        gw_buf_puts(out, "skscore_model_reloads_total{model=\"");
-        label_str(out, model_label(m));
-        gw_buf_printf(out, "\"} %llu\n", (unsigned long long)atomic_load(&reloads[m]));
-    }
-    gw_buf_puts(out, "# HELP skscore_model_reload_failures_total Model files that failed to load on reload (the "
-                     "previous model kept serving), by model.\n# TYPE skscore_model_reload_failures_total counter\n");
-    for (int m = 0; m < n_models; m++) {
-        gw_buf_puts(out, "skscore_model_reload_failures_total{model=\"");
-        label_str(out, model_label(m));
-        gw_buf_printf(out, "\"} %llu\n", (unsigned long long)atomic_load(&reload_failures[m]));
+    /* The per-model counters: one family each, samples contiguous. */
+    static const struct {
+        const char *name, *help;
+    } counters[] = {
+        {"skscore_rows_scored_total", "Input rows scored, by model."},
+        {"skscore_model_reloads_total", "Successful hot reloads, by model."},
+        {"skscore_model_reload_failures_total",
+         "Model files that failed to load on reload (the previous model kept serving), by model."},
+    };
+    for (int k = 0; k < 3; k++) {
+        gw_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n", counters[k].name, counters[k].help, counters[k].name);
+        for (int m = 0; m < n_models; m++) {
+            uint64_t ok, failed;
+            gw_registry_reload_counts(m, &ok, &failed);
+            uint64_t v = k == 0 ? atomic_load(&rows[m]) : k == 1 ? ok : failed;
+            gw_buf_printf(out, "%s{model=\"", counters[k].name);
+            label_str(out, model_label(m));
+            gw_buf_printf(out, "\"} %llu\n", (unsigned long long)v);
+        }
     }
     gw_buf_puts(out, "# HELP skscore_model_info The model serving under each name (value 1).\n"
                      "# TYPE skscore_model_info gauge\n");

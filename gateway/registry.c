@@ -36,6 +36,7 @@ typedef struct entry {
     ino_t ino;
     dev_t dev;
     uint64_t generation;
+    _Atomic uint64_t reloads, reload_failures; /* read by metrics.c */
 } entry;
 
 static entry *entries;
@@ -78,6 +79,14 @@ static uint32_t hash(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ (uint8_t)s[i]) * 16777619u;
     return h;
+}
+
+_Atomic int gw_draining;
+
+void gw_registry_reload_counts(int idx, uint64_t *ok, uint64_t *failed)
+{
+    *ok = idx >= 0 && idx < n_entries ? atomic_load(&entries[idx].reloads) : 0;
+    *failed = idx >= 0 && idx < n_entries ? atomic_load(&entries[idx].reload_failures) : 0;
 }
 
 int32_t gw_model_feature(const gw_model *m, const char *name, size_t len)
@@ -373,7 +382,7 @@ int gw_registry_reload(int force, const char *why)
                 char qn[256], qp[1024];
                 gw_log(GW_LOG_ERROR, "model reload failed", "\"model\":%s,\"path\":%s,\"reason\":%s,\"error\":\"%s\"",
                        gw_jq(qn, sizeof qn, e->name), gw_jq(qp, sizeof qp, e->path), why, strerror(errno));
-                gw_metrics_reload(i, 0);
+                atomic_fetch_add(&e->reload_failures, 1);
                 failures++;
             }
             continue; /* a file being replaced may be briefly absent */
@@ -388,7 +397,7 @@ int gw_registry_reload(int force, const char *why)
             gw_log(GW_LOG_ERROR, "model reload failed; the previous model keeps serving",
                    "\"model\":%s,\"path\":%s,\"reason\":%s,\"code\":\"%s\",\"error\":%s", gw_jq(qn, sizeof qn, e->name),
                    gw_jq(qp, sizeof qp, e->path), why, sks_errname(err.code), gw_jq(qm, sizeof qm, err.message));
-            gw_metrics_reload(i, 0);
+            atomic_fetch_add(&e->reload_failures, 1);
             failures++;
             continue;
         }
@@ -399,7 +408,7 @@ int gw_registry_reload(int force, const char *why)
         e->generation++;
         pthread_mutex_unlock(&e->mu);
         log_loaded("model reloaded", i, m);
-        gw_metrics_reload(i, 1);
+        atomic_fetch_add(&e->reloads, 1);
         gw_model_release(old);
     }
     pthread_mutex_unlock(&reload_mu);

@@ -51,7 +51,6 @@
 #include "gw.h"
 #include "gw_server.h"
 
-_Atomic int gw_draining;
 static _Atomic int closing;
 
 typedef struct loop_thread {

@@ -18,7 +18,6 @@
 
 #include "bench_util.h"
 
-_Atomic int gw_draining; /* server.c's, which is not linked here */
 
 static void run(const char *name, const gw_buf *b, int iters)
 {

@@ -19,7 +19,6 @@
 #include "../../engine/tests/fixtures.h"
 #include "gw.h"
 
-_Atomic int gw_draining; /* server.c's, which is not linked here */
 
 static gw_model *models[2];
 

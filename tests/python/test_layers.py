@@ -57,3 +57,38 @@ def test_converters_are_handed_in(monkeypatch):
         _c._set_input_converters(_input.as_array, _input.as_table)
     with pytest.raises(TypeError, match="two callables"):
         _c._set_input_converters(None, _input.as_table)
+
+
+def defined_functions(path: Path) -> set[str]:
+    """Non-static functions a C file defines (a definition starts a line)."""
+    names = set()
+    for m in re.finditer(r"^(?!static)[A-Za-z_][\w \*]*?\b((?:gw|sks)_\w+)\([^;{]*\)\s*\{", path.read_text(), re.M):
+        names.add(m.group(1))
+    return names
+
+
+def calls(path: Path, names: set[str]) -> set[str]:
+    text = path.read_text()
+    return {n for n in names if re.search(r"\b%s\(" % re.escape(n), text)}
+
+
+@pytest.mark.parametrize("lower,upper", [
+    # the registry (and the label encoding it uses) sits under requests, metrics and the server
+    ("gateway/registry.c", ["gateway/request.c", "gateway/v2.c", "gateway/metrics.c", "gateway/routes.c",
+                            "gateway/server.c"]),
+    ("gateway/labels.c", ["gateway/request.c", "gateway/v2.c", "gateway/metrics.c", "gateway/routes.c",
+                          "gateway/registry.c"]),
+    # checking and building a model knows no file format (the reader and the writer use model.c's
+    # checks; load.c joins reading and building)
+    ("engine/src/model.c", ["engine/src/format_read.c", "engine/src/format_write.c", "engine/src/load.c"]),
+    ("engine/src/format_read.c", ["engine/src/load.c", "engine/src/format_write.c"]),
+])
+def test_no_calls_upward(lower, upper):
+    above = set().union(*(defined_functions(ROOT / u) for u in upper))
+    assert above, upper
+    bad = calls(ROOT / lower, above)
+    assert not bad, f"{lower} calls {sorted(bad)}, defined above it"
+
+
+def test_reading_a_file_builds_no_model():
+    assert "sks__model_build(" not in (ROOT / "engine/src/format_read.c").read_text()
