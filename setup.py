@@ -107,7 +107,7 @@ class BuildExt(build_ext):
 setup(
     cmdclass={"build_ext": BuildExt},
     package_dir={"": "pybind"},
-    packages=["skscore"],
+    packages=["skscore", "skscore.exporters"],
     package_data={"skscore": ["py.typed", "*.pyi"]},
     include_package_data=False,
     ext_modules=[extension],

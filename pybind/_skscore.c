@@ -3,7 +3,7 @@
  *
  * Owns the Python face of the engine: the Model type (a loaded sks_model),
  * the conversion of an exporter's description (a dict of plain values and
- * NumPy arrays, built by skscore/_export.py) into an sks_desc, the
+ * NumPy arrays, built by skscore/exporters/) into an sks_desc, the
  * conversion of NumPy inputs into an sks_matrix, and the mapping of engine
  * error codes to Python exceptions. It must not score, parse or write model
  * files: the engine does all of that, so the notebook and the gateway share

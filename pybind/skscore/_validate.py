@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _lightgbm, _xgboost
-from ._export import BOOSTING, HIST_BOOSTING, LINEAR_CLASSIFIERS, LINEAR_REGRESSORS, OUTLIERS, foreign
 from ._input import as_array
 from ._load import load
+from .exporters import foreign, lightgbm, xgboost
+from .exporters.base import BOOSTING, HIST_BOOSTING, LINEAR_CLASSIFIERS, LINEAR_REGRESSORS, OUTLIERS
 
 OUTPUTS = ("predict", "predict_proba", "decision_function", "score_samples")
 
@@ -323,11 +323,11 @@ def validate(
     exp_outputs: tuple[str, ...] = ()
     exp_tol = (EXP_RTOL, EXP_ATOL)
     other = foreign(final)  # LightGBM, XGBoost
-    if final_name in BOOSTING or final_name in HIST_BOOSTING or other is _lightgbm:
+    if final_name in BOOSTING or final_name in HIST_BOOSTING or other is lightgbm:
         exp_outputs = {"softmax": ("predict_proba",), "softmax_seq": ("predict_proba",), "exp": ("predict",)}.get(model.info()["link"], ())
     elif final_name in OUTLIERS:  # 2 ** x: NumPy's SIMD power vs libm's pow
         exp_outputs = ("score_samples", "decision_function")
-    elif other is _xgboost and _xgboost.objective_of(final) == "multi:softmax":
+    elif other is xgboost and xgboost.objective_of(final) == "multi:softmax":
         # XGBoost's predict_proba is scipy's float32 softmax here, not its own
         exp_outputs, exp_tol = ("predict_proba",), (XGB_SOFTMAX_RTOL, XGB_SOFTMAX_ATOL)
 

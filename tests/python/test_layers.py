@@ -4,6 +4,7 @@ nothing from the package above it (the package hands it its input
 converters instead); and those converters are really the ones used."""
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -92,3 +93,30 @@ def test_no_calls_upward(lower, upper):
 
 def test_reading_a_file_builds_no_model():
     assert "sks__model_build(" not in (ROOT / "engine/src/format_read.c").read_text()
+
+
+def relative_imports(path: Path) -> set[str]:
+    """The relative modules a Python file imports, as written: '.base',
+    '..' + '_skscore' -> '.._skscore', '.' + 'lightgbm' -> '.lightgbm'."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            dots = "." * node.level
+            if node.module:
+                found.add(dots + node.module)
+            else:
+                found |= {dots + a.name for a in node.names}
+    return found
+
+
+def test_exporters_point_one_way():
+    """registry (exporters/__init__.py) -> exporters -> base; an exporter never
+    imports the registry or a sibling, base imports no exporter."""
+    pkg = ROOT / "pybind" / "skscore" / "exporters"
+    for f in sorted(pkg.glob("*.py")):
+        if f.name == "__init__.py":
+            continue
+        bad = {m for m in relative_imports(f) if not (m.startswith(".base") or m.startswith(".._"))}
+        if f.name == "base.py":
+            bad |= {m for m in relative_imports(f) if m.startswith(".") and not m.startswith("..")}
+        assert not bad, f"{f.name} imports {bad}"

@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import skscore
-from skscore._export import FINAL_ESTIMATORS, SKLEARN_ESTIMATORS
+from skscore.exporters import FINAL_ESTIMATORS, SKLEARN_ESTIMATORS
 
 NAMES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 RNG = np.random.default_rng(0)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import skscore
-from skscore._export import SUPPORTED
+from skscore.exporters import SUPPORTED
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 """Pipelines with a ColumnTransformer and string columns, against scikit-learn.
 
-What skscore promises here (docs/EXACTNESS.md, pybind/skscore/_prep.py):
+What skscore promises here (docs/EXACTNESS.md, pybind/skscore/exporters/pipeline.py):
 the preprocessing (ColumnTransformer, OneHotEncoder, OrdinalEncoder,
 SimpleImputer, the scalers, PolynomialFeatures) turns a row out exactly as
 scikit-learn's transform does, so the estimator after it keeps its own

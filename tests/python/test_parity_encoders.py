@@ -1,7 +1,7 @@
 """OneHotEncoder, OrdinalEncoder and SimpleImputer options, against scikit-learn.
 
 An encoder is exported as scikit-learn's own answers for each category and
-for an unseen value (pybind/skscore/_prep.py), so every option must come
+for an unseen value (pybind/skscore/exporters/pipeline.py), so every option must come
 out exactly: handle_unknown in every mode, infrequent categories
 (min_frequency, max_categories), drop, user-given categories,
 unknown_value and encoded_missing_value, on string and numeric columns,

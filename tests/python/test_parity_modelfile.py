@@ -592,7 +592,7 @@ def test_several_targets_are_2d_whatever_the_file_says():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 3))
     est = LinearRegression().fit(X, np.c_[X[:, 0], X[:, 1] * 2])
-    desc = skscore._export.describe(est)
+    desc = skscore.exporters.describe(est)
     assert desc["output_2d"] and desc["n_outputs"] == 2
     desc["output_2d"] = False
     m = skscore.load(skscore._skscore._serialize(desc))

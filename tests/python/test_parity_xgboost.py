@@ -1,7 +1,7 @@
 """XGBoost parity: models exported from XGBoost's own JSON model score as
 XGBoost's predict does.
 
-XGBoost scores in float32 (pybind/skscore/_xgboost.py): the input is read
+XGBoost scores in float32 (pybind/skscore/exporters/xgboost.py): the input is read
 as float32, a node goes left on ``x < split_condition`` (float32), NaN goes
 the node's default side, sums start at the base margin and add each tree's
 leaf in tree order in float32, and the links are XGBoost's float32 sigmoid,

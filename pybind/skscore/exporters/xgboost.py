@@ -45,7 +45,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _skscore as _c
+from .. import _skscore as _c
+from .base import XGBOOST_SKLEARN_CLASSES as SKLEARN_CLASSES
+from .base import fitted_booster, owned_by
 
 # Objectives by their transform (src/objective/*): identity, float32
 # sigmoid, float32 exp.
@@ -56,33 +58,22 @@ LOGISTIC_OBJECTIVES = ("binary:logistic", "reg:logistic")
 EXP_OBJECTIVES = ("count:poisson", "reg:gamma", "reg:tweedie", "survival:cox", "survival:aft")
 EXP_F64_OBJECTIVES = ("survival:aft",)  # exp in float64, rounded to float32 (aft_obj.cu: exp(float) is ::exp)
 CLASSIFIER_OBJECTIVES = ("binary:logistic", "multi:softprob", "multi:softmax")
-#: How the exporter codes pandas categorical columns (see _prep.Steps.codes).
+#: How the exporter codes pandas categorical columns (see pipeline.Steps.codes).
 CATEGORIES = "XGBoost's training categories"
 UNKNOWN_CATEGORY_IS_ERROR = True  # "Found a category not in the training set"
-SKLEARN_CLASSES = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor")
 MAX_CATEGORY = 255  # the engine's category sets hold 0..255
 
 
 def owns(obj: Any) -> bool:
     """Whether obj is an XGBoost model."""
-    return type(obj).__module__.split(".")[0] == "xgboost"
+    return owned_by(obj, "xgboost")
 
 
 def _booster(obj: Any) -> tuple[Any, str]:
     import xgboost
 
-    if isinstance(obj, xgboost.Booster):
-        return obj, "Booster"
-    name = type(obj).__name__
-    if name not in SKLEARN_CLASSES:
-        raise TypeError(
-            f"skscore exports xgboost.{', '.join(SKLEARN_CLASSES)} and Booster; not {name} "
-            "(XGBRanker scores are not predictions skscore serves)."
-        )
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(obj)
-    return obj.get_booster(), name
+    return fitted_booster(obj, xgboost.Booster, [getattr(xgboost, n) for n in SKLEARN_CLASSES], "xgboost",
+                          "XGBRanker", lambda m: m.get_booster())
 
 
 def _version() -> str:

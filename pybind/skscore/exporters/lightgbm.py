@@ -41,9 +41,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _skscore as _c
+from .. import _skscore as _c
+from .base import fitted_booster, labels, owned_by
 
-#: How the exporter codes pandas categorical columns (see _prep.Steps.codes).
+#: How the exporter codes pandas categorical columns (see pipeline.Steps.codes).
 CATEGORIES = "LightGBM's pandas categories"
 UNKNOWN_CATEGORY_IS_ERROR = False  # LightGBM reads an unknown category as NaN
 
@@ -55,24 +56,14 @@ EXP_OBJECTIVES = ("poisson", "gamma", "tweedie")
 
 def owns(obj: Any) -> bool:
     """Whether obj is a LightGBM model."""
-    return type(obj).__module__.split(".")[0] == "lightgbm"
+    return owned_by(obj, "lightgbm")
 
 
 def _booster(obj: Any) -> tuple[Any, str]:
     import lightgbm
 
-    if isinstance(obj, lightgbm.Booster):
-        return obj, "Booster"
-    name = type(obj).__name__
-    if type(obj) not in (lightgbm.LGBMClassifier, lightgbm.LGBMRegressor):
-        raise TypeError(
-            f"skscore exports lightgbm.LGBMClassifier, LGBMRegressor and Booster; not {name} "
-            "(LGBMRanker scores are not predictions skscore serves)."
-        )
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(obj)
-    return obj.booster_, name
+    return fitted_booster(obj, lightgbm.Booster, [lightgbm.LGBMClassifier, lightgbm.LGBMRegressor], "lightgbm",
+                          "LGBMRanker", lambda m: m.booster_)
 
 
 def _text_thresholds(booster: Any) -> list[list[float]]:
@@ -276,9 +267,7 @@ def describe(obj: Any) -> dict[str, Any]:
         else:
             link = _c.LINK_SOFTMAX_SEQ  # LightGBM sums the exps left to right
         if name == "LGBMClassifier":
-            from ._export import _labels
-
-            desc.update(_labels(obj))
+            desc.update(labels(obj))
         else:  # a Booster knows no labels: classes 0 .. n-1
             n_classes = 2 if objective == "binary" else k
             desc.update(label_kind=_c.LABEL_INT, labels=np.arange(n_classes, dtype=np.int64), label_dtype="int64")

@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _skscore as _c
-from ._input import _is_missing
+from .. import _skscore as _c
+from .._input import _is_missing
+from .base import FINAL_ESTIMATORS
 
 SUPPORTED_TRANSFORMERS = (
     "StandardScaler",
@@ -65,8 +66,6 @@ def _kind_of(transformer: Any) -> str:
         expected = getattr(__import__(module, fromlist=[name]), name, None)
         if cls is expected:
             return name
-    from ._export import FINAL_ESTIMATORS
-
     raise TypeError(
         f"skscore cannot export a Pipeline step {cls.__module__}.{cls.__qualname__}: "
         f"supported preprocessing is {', '.join(SUPPORTED_TRANSFORMERS)}, followed by one of "
