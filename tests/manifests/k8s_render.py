@@ -149,4 +149,6 @@ def gateway_get_paths() -> frozenset[str]:
 def gateway_counters() -> frozenset[str]:
     """Prometheus counters the gateway exports (gateway/metrics.c)."""
     src = (GATEWAY_SRC / "metrics.c").read_text()
-    return frozenset(re.findall(r"# TYPE (skscore_[a-z_]+_total) counter", src))
+    # families written literally, and those of the per-model counter table
+    return frozenset(re.findall(r"# TYPE (skscore_[a-z_]+_total) counter", src)
+                     + re.findall(r'\{"(skscore_[a-z_]+_total)",', src))
