@@ -185,6 +185,13 @@ int sks__model_build(const sks_desc *d, const char *producer_version,
                      int format_minor, const char *checksum_hex,
                      sks_model **out, sks_error *err);
 
+/* links.c: NumPy's pairwise sum (np.sum along a contiguous axis), in
+ * float64 and float32; and one row's raw scores (m->n_raw) into the asked
+ * output (out may be raw). */
+double sks__np_sum(const double *a, int64_t n);
+float sks__np_sum_f32(const float *a, int64_t n);
+void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *out);
+
 /* tree.c */
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err);
 void sks__forest_dispose(sks__forest *f);

@@ -1,13 +1,12 @@
 /*
- * predict.c -- scoring entry point: input checks, threads, output links.
+ * predict.c -- scoring entry point: input checks, threads, preprocessing.
  *
  * Owns sks_model_predict: it checks the input's shape, splits rows over
- * threads, converts each chunk of rows into the layout its kernel wants
- * (checking every value on the way: NaN, infinities, float32 overflow, as
- * scikit-learn's check_array does), runs the kernel (tree.c, linear.c) and
- * turns raw scores into the asked output with scikit-learn's own sequence
- * of operations (expit, softmax, OvR normalization, argmax with the first
- * maximum winning). Nothing here knows the file format.
+ * threads (pool.c), converts each chunk of rows into the layout its kernel
+ * wants (checking every value on the way: NaN, infinities, float32
+ * overflow, as scikit-learn's check_array does), runs the preprocessing
+ * steps, the kernel (tree.c, linear.c), and has links.c turn each row's raw
+ * scores into the asked output. Nothing here knows the file format.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
@@ -30,210 +29,6 @@
  * 72 ms, 8192 rows 48 ms, 16384 rows 39 ms). Bounded by CHUNK_BYTES of
  * converted input. */
 enum { CHUNK_MIN = 256, CHUNK_MAX = 16384, CHUNK_BYTES = 4 << 20 };
-
-/* NumPy's pairwise summation (numpy/_core/src/umath/loops_utils.h), which
- * np.sum uses along a contiguous axis: summing in its order gives the same
- * bits as scikit-learn's prob.sum(axis=1). T is the array's dtype (float32
- * arrays sum in float32). */
-#define DEFINE_NP_SUM(name, T)                                                          \
-    static T name(const T *a, int64_t n)                                                \
-    {                                                                                   \
-        if (n < 8) {                                                                    \
-            T res = 0.;                                                                 \
-            for (int64_t i = 0; i < n; i++)                                             \
-                res += a[i];                                                            \
-            return res;                                                                 \
-        }                                                                               \
-        if (n <= 128) {                                                                 \
-            T r[8];                                                                     \
-            int64_t i;                                                                  \
-            for (int j = 0; j < 8; j++)                                                 \
-                r[j] = a[j];                                                            \
-            for (i = 8; i < n - (n % 8); i += 8)                                        \
-                for (int j = 0; j < 8; j++)                                             \
-                    r[j] += a[i + j];                                                   \
-            T res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));  \
-            for (; i < n; i++)                                                          \
-                res += a[i];                                                            \
-            return res;                                                                 \
-        }                                                                               \
-        int64_t n2 = n / 2;                                                             \
-        n2 -= n2 % 8;                                                                   \
-        return name(a, n2) + name(a + n2, n - n2);                                      \
-    }
-DEFINE_NP_SUM(np_sum, double)
-DEFINE_NP_SUM(np_sum_f32, float)
-
-/* scipy.special.expit for doubles: 1 / (1 + exp(-x)), with libm's exp. */
-static double expit(double x) { return 1.0 / (1.0 + exp(-x)); }
-
-/* XGBoost's common::Sigmoid(float) (src/common/math.h), in float32. */
-static float sigmoid_f32(float x)
-{
-    const float eps = 1e-16f;
-    float e = expf(88.7f < -x ? 88.7f : -x); /* std::min(-x, 88.7f): NaN stays NaN */
-    return 1.0f / (e + 1.0f + eps);
-}
-
-/* XGBoost's common::Softmax over float32 scores: the max by fmaxf, the
- * exps summed in float64, each divided by the sum as float32. */
-static void softmax_f32(const double *d, double *p, int32_t c) /* p may be d */
-{
-    float m = (float)d[0];
-    for (int32_t k = 1; k < c; k++)
-        m = fmaxf((float)d[k], m);
-    double s = 0;
-    for (int32_t k = 0; k < c; k++) {
-        float e = expf((float)d[k] - m);
-        p[k] = e;
-        s += e;
-    }
-    for (int32_t k = 0; k < c; k++)
-        p[k] = (float)p[k] / (float)s;
-}
-
-static int64_t argmax(const double *v, int32_t n)
-{
-    int32_t best = 0;
-    for (int32_t k = 1; k < n; k++)
-        if (v[k] > v[best])
-            best = k;
-    return best;
-}
-
-/* Divides p by its (NumPy-ordered) sum; an all-zero row becomes uniform,
- * as in scikit-learn's _predict_proba_lr. */
-static void ovr_normalize(double *p, int32_t c)
-{
-    double s = np_sum(p, c);
-    if (s == 0) {
-        for (int32_t k = 0; k < c; k++)
-            p[k] = 1;
-        s = c;
-    }
-    for (int32_t k = 0; k < c; k++)
-        p[k] /= s;
-}
-
-/* utils.extmath.softmax: subtract the max, exp, divide by the sum. */
-static void softmax(double *p, int32_t c, bool sequential)
-{
-    double m = p[0];
-    for (int32_t k = 1; k < c; k++)
-        if (p[k] > m)
-            m = p[k];
-    for (int32_t k = 0; k < c; k++)
-        p[k] = exp(p[k] - m);
-    double s = 0;
-    if (sequential)
-        for (int32_t k = 0; k < c; k++)
-            s += p[k];
-    else
-        s = np_sum(p, c);
-    for (int32_t k = 0; k < c; k++)
-        p[k] /= s;
-}
-
-/* Raw scores -> the asked output, one row. */
-static void finish_row(const sks_model *m, sks_output what, double *raw, double *out)
-{
-    const sks_info *in = &m->info;
-    int32_t nr = m->n_raw;
-    if (in->link == SKS_LINK_ISOLATION) {
-        /* sklearn: score_samples = -(2 ** -(depths / denominator)), with
-         * 1 for the exponent's fraction when the denominator is 0. */
-        double den = m->link_params[0];
-        double score = -pow(2.0, -(den != 0 ? raw[0] / den : 1.0));
-        double decision = score - m->link_params[1];
-        out[0] = what == SKS_OUT_SCORE_SAMPLES ? score
-               : what == SKS_OUT_DECISION      ? decision
-                                               : (decision < 0 ? 0.0 : 1.0);
-        return;
-    }
-    if (in->task == SKS_TASK_REGRESSION && in->link == SKS_LINK_EXP) {
-        for (int32_t k = 0; k < nr; k++)
-            out[k] = exp(raw[k]);
-        return;
-    }
-    if (in->task == SKS_TASK_REGRESSION && (in->link == SKS_LINK_EXP_F32 || in->link == SKS_LINK_LOGISTIC_F32)) {
-        for (int32_t k = 0; k < nr; k++)
-            out[k] = in->link == SKS_LINK_EXP_F32 ? expf((float)raw[k]) : sigmoid_f32((float)raw[k]);
-        return;
-    }
-    if (in->task == SKS_TASK_REGRESSION || what == SKS_OUT_DECISION) {
-        memcpy(out, raw, (size_t)nr * sizeof(double));
-        return;
-    }
-    if (what == SKS_OUT_PREDICT && in->link == SKS_LINK_LOGISTIC_F32) {
-        out[0] = sigmoid_f32((float)raw[0]) > 0.5f ? 1.0 : 0.0; /* XGBClassifier: class_probs > 0.5 */
-        return;
-    }
-    if (what == SKS_OUT_PREDICT && in->link == SKS_LINK_SOFTMAX_F32 && m->link_params[0] != 1) {
-        softmax_f32(raw, raw, nr); /* XGBClassifier: argmax of the probabilities */
-        out[0] = (double)argmax(raw, nr);
-        return;
-    }
-    if (what == SKS_OUT_PREDICT) {
-        if (nr > 1 || in->link == SKS_LINK_PROBA)
-            out[0] = (double)argmax(raw, nr);
-        else
-            out[0] = (raw[0] > 0 || (raw[0] == 0 && m->positive_at_zero)) ? 1.0 : 0.0;
-        return;
-    }
-    int32_t c = in->n_classes;
-    switch (in->link) {
-    case SKS_LINK_PROBA:
-        memcpy(out, raw, (size_t)c * sizeof(double));
-        break;
-    case SKS_LINK_LOGISTIC:
-    case SKS_LINK_HALF_LOGISTIC: {
-        double p = expit(in->link == SKS_LINK_HALF_LOGISTIC ? 2 * raw[0] : raw[0]);
-        out[0] = 1 - p;
-        out[1] = p;
-        break;
-    }
-    case SKS_LINK_LOGISTIC_OVR:
-        for (int32_t k = 0; k < c; k++)
-            out[k] = expit(raw[k]);
-        ovr_normalize(out, c);
-        break;
-    case SKS_LINK_SOFTMAX:
-    case SKS_LINK_SOFTMAX_SEQ:
-        memcpy(out, raw, (size_t)c * sizeof(double));
-        softmax(out, c, in->link == SKS_LINK_SOFTMAX_SEQ);
-        break;
-    case SKS_LINK_LOGISTIC_F32: {
-        float p = sigmoid_f32((float)raw[0]);
-        out[0] = 1.0f - p;
-        out[1] = p;
-        break;
-    }
-    case SKS_LINK_SOFTMAX_F32:
-        softmax_f32(raw, out, c);
-        break;
-    case SKS_LINK_SOFTMAX_BINARY:
-        out[0] = -raw[0];
-        out[1] = raw[0];
-        softmax(out, 2, false);
-        break;
-    case SKS_LINK_MODIFIED_HUBER:
-        if (c == 2) {
-            double p = (fmin(fmax(raw[0], -1.0), 1.0) + 1.0) / 2.0;
-            out[0] = 1 - p;
-            out[1] = p;
-        } else {
-            for (int32_t k = 0; k < c; k++)
-                out[k] = (fmin(fmax(raw[k], -1.0), 1.0) + 1.0) / 2.0;
-            ovr_normalize(out, c);
-        }
-        break;
-    case SKS_LINK_NONE:
-    case SKS_LINK_EXP:
-    case SKS_LINK_EXP_F32:
-    case SKS_LINK_ISOLATION:
-        break; /* refused by sks_model_output_cols; regressors end above */
-    }
-}
 
 typedef struct job {
     const sks_model *m;
@@ -440,12 +235,12 @@ static double row_norm(const double *x, int32_t n, sks_norm norm, bool f32, void
         float *a = scratch;
         for (int32_t i = 0; i < n; i++)
             a[i] = fabsf((float)x[i]);
-        v = np_sum_f32(a, n);
+        v = sks__np_sum_f32(a, n);
     } else if (norm == SKS_NORM_L1) {
         double *a = scratch;
         for (int32_t i = 0; i < n; i++)
             a[i] = fabs(x[i]);
-        v = np_sum(a, n);
+        v = sks__np_sum(a, n);
     } else if (norm == SKS_NORM_L2) {
         v = f32 ? (double)sqrtf(einsum_sq_f32(x, n)) : sqrt(einsum_sq(x, n));
     } else {
@@ -806,7 +601,7 @@ static void score_rows(share *s, job *j)
             }
             for (int32_t i = 0; i < n; i++) {
                 double *o = &j->out[(size_t)(r0 + i) * (size_t)j->cols];
-                finish_row(m, j->what, &raw[(size_t)i * (size_t)nr], o);
+                sks__finish_row(m, j->what, &raw[(size_t)i * (size_t)nr], o);
                 if (m->info.output_dtype == SKS_F32) /* XGBoost's outputs are float32 (survival:aft: exp in double) */
                     for (int64_t c = 0; c < j->cols; c++)
                         o[c] = (float)o[c];
