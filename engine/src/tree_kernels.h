@@ -1,0 +1,193 @@
+/*
+ * tree_kernels.h -- the tree walks, written once for each node layout:
+ * tree.c includes this file twice, with float32 nodes and thresholds
+ * (scikit-learn, XGBoost) and with float64 ones (LightGBM, float64
+ * comparisons). See tree.c, "Three ways to walk", for what each does.
+ *
+ * Before including, define KERNEL_SUFFIX (f32 or f64: the functions are
+ * named step_f32, block_trees_f32, ...), KERNEL_NODE (the node type),
+ * KERNEL_T (the input's element type) and KERNEL_NODES (the forest's node
+ * array of that type); go_right_<suffix>, nan_<suffix> and slot_<suffix>
+ * must exist. Every copy does the same operations in the same order.
+ * No include guard: it is a template, included once per layout.
+ */
+#define K_CAT2(a, b) a##_##b
+#define K_CAT(a, b) K_CAT2(a, b)
+#define K(name) K_CAT(name, KERNEL_SUFFIX)
+
+static inline int32_t K(step)(const KERNEL_NODE *nd, KERNEL_T x, bool has_nan)
+{
+    int32_t right = K(go_right)(x, nd->thr);
+    if (has_nan)
+        right &= ~(K(nan)(x) & ((int32_t)nd->feature >> 31));
+    return 1 + (nd->skip & right);
+}
+
+static inline __attribute__((always_inline)) void K(block_trees)(
+    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, int32_t *scratch,
+    double *acc)
+{
+    const KERNEL_NODE *nodes = f->KERNEL_NODES;
+    const int32_t nv = f->n_values, rows = block_rows(f, nf), cap = rows + GROUP;
+    int32_t *leaf = scratch + 4 * (size_t)cap;
+    for (int32_t r0 = 0; r0 < n; r0 += rows) {
+        const int32_t nb = n - r0 < rows ? n - r0 : rows;
+        const KERNEL_T *xb = x + (size_t)r0 * (size_t)nf;
+        for (int32_t t = 0; t < f->n_trees; t++) {
+            int32_t *a_node = scratch, *a_row = a_node + cap;
+            int32_t *b_node = a_row + cap, *b_row = b_node + cap;
+            const int32_t root = f->roots[t], depth = f->depth[t];
+            for (int32_t r = 0; r < nb; r++) {
+                a_node[r] = root;
+                a_row[r] = r;
+            }
+            int32_t na = nb, steps = f->shallow[t] > ROUND ? f->shallow[t] : ROUND;
+            while (na > 0) {
+                for (int32_t g = 0; g < GROUP; g++) {
+                    a_node[na + g] = a_node[na - 1];
+                    a_row[na + g] = a_row[na - 1];
+                }
+                const bool last = steps >= depth; /* every lane at a leaf after */
+                int32_t nq = 0;
+                for (int32_t c = 0; c < na; c += GROUP) {
+                    int32_t idx[GROUP];
+                    const KERNEL_T *xr[GROUP];
+                    for (int32_t g = 0; g < GROUP; g++) {
+                        idx[g] = a_node[c + g];
+                        xr[g] = xb + (size_t)a_row[c + g] * (size_t)nf;
+                    }
+                    for (int32_t s = 0; s < steps; s++) {
+                        for (int32_t g = 0; g < GROUP; g++) {
+                            const KERNEL_NODE *nd = &nodes[idx[g]];
+                            KERNEL_T v = xr[g][nd->feature & SKS__FEATURE_MASK];
+                            idx[g] += K(step)(nd, v, has_nan);
+                        }
+                    }
+                    if (last) {
+                        for (int32_t g = 0; g < GROUP; g++)
+                            leaf[a_row[c + g]] = idx[g];
+                        continue;
+                    }
+                    for (int32_t g = 0; g < GROUP; g++) {
+                        int32_t r = a_row[c + g];
+                        leaf[r] = idx[g];
+                        b_node[nq] = idx[g];
+                        b_row[nq] = r;
+                        nq += (c + g < na) & (nodes[idx[g]].skip >= 0);
+                    }
+                }
+                int32_t *swap = a_node;
+                a_node = b_node;
+                b_node = swap;
+                swap = a_row;
+                a_row = b_row;
+                b_row = swap;
+                na = nq;
+                steps = ROUND;
+            }
+            for (int32_t r = 0; r < nb; r++)
+                add_leaf(f, K(slot)(&nodes[leaf[r]]),
+                         tree_acc(f, t, &acc[(size_t)(r0 + r) * (size_t)nv]));
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void K(tree_rows)(
+    const sks__forest *f, int32_t t, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan,
+    double *acc)
+{
+    const KERNEL_NODE *nodes = f->KERNEL_NODES;
+    const int32_t nv = f->n_values, root = f->roots[t];
+    int32_t idx[LANES], row[LANES];
+    int32_t active = n < LANES ? n : LANES, next = active;
+    for (int32_t l = 0; l < active; l++) {
+        idx[l] = root;
+        row[l] = l;
+    }
+    while (active > 0) {
+        for (int32_t l = 0; l < active;) {
+            const KERNEL_NODE *nd = &nodes[idx[l]];
+            const KERNEL_T *r = x + (size_t)row[l] * (size_t)nf;
+            int32_t step = K(step)(nd, r[nd->feature & SKS__FEATURE_MASK], has_nan);
+            if (step != 0) {
+                idx[l++] += step;
+                continue;
+            }
+            add_leaf(f, K(slot)(nd), tree_acc(f, t, &acc[(size_t)row[l] * (size_t)nv]));
+            if (next < n) {
+                row[l] = next++;
+                idx[l++] = root;
+            } else {
+                active--;
+                row[l] = row[active];
+                idx[l] = idx[active];
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void K(row_groups)(
+    const sks__forest *f, const KERNEL_T *row, bool has_nan, double *acc)
+{
+    const KERNEL_NODE *nodes = f->KERNEL_NODES;
+    const int32_t nt = f->n_trees;
+    for (int32_t t0 = 0; t0 < nt; t0 += GROUP) {
+        /* Lanes past the last tree walk it again (not added). Every */
+        /* lane is at a leaf after max_depth steps. */
+        int32_t idx[GROUP], moved, steps = f->max_depth;
+        for (int32_t g = 0; g < GROUP; g++)
+            idx[g] = f->roots[t0 + g < nt ? t0 + g : nt - 1];
+        do {
+            moved = 0;
+            for (int32_t g = 0; g < GROUP; g++) {
+                const KERNEL_NODE *nd = &nodes[idx[g]];
+                KERNEL_T v = row[nd->feature & SKS__FEATURE_MASK];
+                int32_t step = K(step)(nd, v, has_nan);
+                moved |= step;
+                idx[g] += step;
+            }
+        } while (moved && --steps > 0);
+        for (int32_t g = 0; g < GROUP && t0 + g < nt; g++)
+            add_leaf(f, K(slot)(&nodes[idx[g]]), tree_acc(f, t0 + g, acc));
+    }
+}
+
+static inline __attribute__((always_inline)) void K(row_trees)(
+    const sks__forest *f, const KERNEL_T *row, bool has_nan, int32_t *leaf)
+{
+    const KERNEL_NODE *nodes = f->KERNEL_NODES;
+    const int32_t nt = f->n_trees;
+    int32_t idx[LANES], tree[LANES];
+    int32_t active = nt < LANES ? nt : LANES, next = active;
+    for (int32_t l = 0; l < active; l++) {
+        idx[l] = f->roots[l];
+        tree[l] = l;
+    }
+    while (active > 0) {
+        for (int32_t l = 0; l < active;) {
+            const KERNEL_NODE *nd = &nodes[idx[l]];
+            int32_t step = K(step)(nd, row[nd->feature & SKS__FEATURE_MASK], has_nan);
+            if (step != 0) {
+                idx[l++] += step;
+                continue;
+            }
+            leaf[tree[l]] = K(slot)(nd);
+            if (next < nt) {
+                tree[l] = next;
+                idx[l++] = f->roots[next++];
+            } else {
+                active--;
+                tree[l] = tree[active];
+                idx[l] = idx[active];
+            }
+        }
+    }
+}
+
+#undef K
+#undef K_CAT
+#undef K_CAT2
+#undef KERNEL_SUFFIX
+#undef KERNEL_NODE
+#undef KERNEL_T
+#undef KERNEL_NODES
