@@ -31,9 +31,9 @@ COPY gateway/ gateway/
 # statically.
 COPY scripts/h2o-source.sh scripts/
 COPY third_party/h2o-patches/ third_party/h2o-patches/
-# tests/gateway/mkmodel.c: sks_mkmodel, which writes demo model files (the
-# image tests use it from this stage; it is not shipped).
-COPY tests/gateway/ tests/gateway/
+# tests/c/mkmodel.c: sks_mkmodel, which writes demo model files (the image
+# tests use it from this stage; it is not shipped).
+COPY tests/c/ tests/c/
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DSKS_SANITIZE=OFF -DSKS_FUZZ=OFF \
  && cmake --build /build -j"$(nproc)" --target skscore-gateway sks_mkmodel \

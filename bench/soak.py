@@ -63,7 +63,7 @@ from gw_util import parse_h2load  # noqa: E402
 
 ROW = {"features": [5.1, 3.5, 1.4, 0.2]}
 BODY = json.dumps(ROW).encode()
-# What each model answers for ROW (tests/gateway/mkmodel.c).
+# What each model answers for ROW (tests/c/mkmodel.c).
 GOOD_ANSWERS = ({"prediction": "setosa"}, {"prediction": 1.0})
 
 

@@ -1,5 +1,5 @@
 /* make_seeds.c -- writes valid model files into a directory: the fuzzer's seed corpus. */
-#include "../tests/fixtures.h"
+#include "fixtures.h"
 
 #include <stdio.h>
 

@@ -8,7 +8,7 @@
  * again (the writer and the decoder agree). The tree is then a /predict
  * body (and the JSON input a V2 infer header) for two models: a tree over
  * two numeric features, and a pipeline with a string, a numeric and an
- * ignored column (engine/tests/fixtures.h); what parses is scored and
+ * ignored column (tests/c/fixtures.h); what parses is scored and
  * answered. Every refusal must say why. Links only the h2o-free core.
  */
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../engine/tests/fixtures.h"
+#include "fixtures.h"
 #include "gw.h"
 
 

@@ -2,7 +2,8 @@
  * json_dump.c -- decodes stdin with the gateway's JSON (or, with -m,
  * msgpack) decoder and prints every number, in document order, as the hex
  * of its float64 bits, one per line; "error: ..." and exit 1 if the body is
- * rejected. test_json_diff.py compares this with Python's json module.
+ * rejected. tests/gateway/test_tls_and_json.py compares this with Python's
+ * json module.
  */
 #include <inttypes.h>
 #include <stdio.h>
