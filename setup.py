@@ -1,5 +1,5 @@
 """Builds the skscore package: the pure-Python package in pybind/skscore and
-the extension skscore._skscore, compiled from pybind/_skscore.c and the
+the extension skscore._skscore, compiled from pybind/ext/*.c and the
 engine's sources (engine/src/*.c), linked with msgpack-c, libcrypto,
 pthread and libm. The engine's sources are compiled in, not shipped."""
 
@@ -76,9 +76,9 @@ cr_inc, cr_libdirs, cr_libs = crypto_flags()
 
 extension = Extension(
     "skscore._skscore",
-    sources=["pybind/_skscore.c", *engine_sources],
-    depends=["engine/include/skscore.h", *sorted(glob.glob("engine/src/*.h", root_dir=ROOT))],
-    include_dirs=["engine/include", np.get_include(), *mp_inc, *cr_inc],
+    sources=[*sorted(glob.glob("pybind/ext/*.c", root_dir=ROOT)), *engine_sources],
+    depends=["engine/include/skscore.h", "pybind/ext/ext.h", *sorted(glob.glob("engine/src/*.h", root_dir=ROOT))],
+    include_dirs=["engine/include", "pybind/ext", np.get_include(), *mp_inc, *cr_inc],
     library_dirs=[*mp_libdirs, *cr_libdirs],
     libraries=[*mp_libs, *cr_libs, "pthread", "m"],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
