@@ -20,7 +20,8 @@
 #include <string.h>
 
 #include "decimal.h"
-#include "gw.h"
+#include "gw/codec.h"
+#include "skscore.h"
 
 typedef struct jp {
     const char *p, *end, *start;

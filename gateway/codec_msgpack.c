@@ -20,7 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gw.h"
+#include "gw/codec.h"
+#include "skscore.h"
 
 typedef struct mr {
     const uint8_t *p, *end, *start;

@@ -20,8 +20,8 @@
 
 #include <h2o.h>
 
-#include "gw.h"
-#include "gw_server.h"
+#include "gw/log.h"
+#include "gw/server.h"
 
 #define GW_TRIM_DELAY_MS 500
 

@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 
-#include "gw.h"
+#include "gw/labels.h"
 
 /* Class i's label with the JSON/msgpack type predict gives it in Python. */
 static void write_class(gw_writer *w, const gw_model *m, int32_t i)

@@ -6,12 +6,14 @@
  * write(2), so lines from different threads never interleave. Callers pass
  * extra members as a printf-style JSON fragment and quote strings with gw_jq.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "gw.h"
+#include "gw/log.h"
+#include "gw/value.h"
 
 int gw_log_level = GW_LOG_INFO;
 

@@ -15,8 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gw.h"
-#include "gw_server.h"
+#include "gw/log.h"
+#include "gw/metrics.h"
+#include "gw/registry.h"
+#include "gw/request.h"
+#include "gw/server.h"
 
 /* Sized for the manifests' pods (512Mi limit in base, 1Gi in production): see
  * docs/SECURITY.md, "Process limits". */

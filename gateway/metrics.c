@@ -12,7 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "gw.h"
+#include "gw/metrics.h"
+#include "gw/registry.h"
 
 static const char *const route_labels[GW_R_COUNT] = {
 #define GW_R_NAME(id, label) label,

@@ -24,7 +24,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "gw.h"
+#include "gw/labels.h"
+#include "gw/log.h"
+#include "gw/registry.h"
 
 typedef struct entry {
     char *name, *path;

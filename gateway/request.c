@@ -17,13 +17,16 @@
  * Labels keep the JSON type Python's json gives the estimator's predict().
  * No h2o here.
  */
+#include <stdarg.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "gw.h"
+#include "gw/request.h"
+#include "gw/metrics.h"
+#include "gw/log.h"
 
 int gw_errf(gw_err *e, int status, const char *fmt, ...)
 {

@@ -12,6 +12,7 @@
  * The routes are the table ROUTES below (docs/PROTOCOL.md describes them,
  * gateway/openapi.json documents them, a test keeps the two equal).
  */
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,12 @@
 
 #include <h2o.h>
 
-#include "gw.h"
-#include "gw_server.h"
+#include "gw/codec.h"
+#include "gw/log.h"
+#include "gw/metrics.h"
+#include "gw/registry.h"
+#include "gw/request.h"
+#include "gw/server.h"
 
 extern const char gw_openapi_json[];
 extern const size_t gw_openapi_json_len;

@@ -48,8 +48,11 @@
 
 #include <h2o.h>
 
-#include "gw.h"
-#include "gw_server.h"
+#include "gw/log.h"
+#include "gw/metrics.h"
+#include "gw/registry.h"
+#include "gw/request.h"
+#include "gw/server.h"
 
 static _Atomic int closing;
 

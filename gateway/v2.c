@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gw.h"
+#include "gw/request.h"
+#include "gw/metrics.h"
+#include "gw/log.h"
 
 
 typedef struct dtype_info {

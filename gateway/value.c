@@ -9,12 +9,13 @@
  * so answers match what the seed's Flask app (json.dumps) returned.
  * No h2o here.
  */
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gw.h"
+#include "gw/value.h"
 
 /* ---------------------------------------------------------------- arena */
 

@@ -122,3 +122,13 @@ def test_exporters_point_one_way():
         if f.name == "base.py":
             bad |= {m for m in relative_imports(f) if m.startswith(".") and not m.startswith("..")}
         assert not bad, f"{f.name} imports {bad}"
+
+
+def test_gateway_files_include_their_subsystems_headers():
+    """One header per subsystem (gateway/gw/*.h); the umbrella gw.h is for
+    tools and fuzz targets, and the registry's header includes nothing above
+    it."""
+    for f in sorted((ROOT / "gateway").glob("*.c")):
+        assert "gw.h" not in includes(f), f"{f.name} includes gw.h, not the headers it uses"
+    reg = includes(ROOT / "gateway" / "gw" / "registry.h")
+    assert not reg & {"gw/request.h", "gw/metrics.h", "gw/labels.h", "gw/server.h"}, reg

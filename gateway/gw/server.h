@@ -1,5 +1,6 @@
 /*
- * gw_server.h -- the seam between the h2o-free parts and server.c/routes.c.
+ * gw/server.h -- the seam between the h2o-free parts and the h2o side
+ * (main.c, server.c, routes.c, h2guard.c).
  */
 #ifndef GW_SERVER_H
 #define GW_SERVER_H
