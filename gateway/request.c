@@ -19,6 +19,7 @@
  */
 #include <stdarg.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -45,6 +46,23 @@ unsigned gw_output_bit(const char *s, size_t n)
     return sks_output_from_name(s, n, &what) == 0 ? 1u << what : 0;
 }
 
+static char output_names[160];
+
+static void fill_output_names(void)
+{
+    size_t at = 0;
+    for (int i = 0; i < 4; i++)
+        at += (size_t)snprintf(output_names + at, sizeof output_names - at, "%s%s",
+                               i == 0 ? "" : (i == 3 ? " or " : ", "), sks_output_name((sks_output)i));
+}
+
+const char *gw_output_names(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fill_output_names);
+    return output_names;
+}
+
 const char *gw_output_name(unsigned bit)
 {
     return bit != 0 && (bit & (bit - 1)) == 0 ? sks_output_name((sks_output)__builtin_ctz(bit)) : "?";
@@ -65,8 +83,8 @@ static int parse_outputs(const gw_val *v, const char *q, size_t qn, unsigned *ou
         if (v->type == GW_STR) {
             bits = gw_output_bit(v->u.s, v->n);
             if (bits == 0)
-                return gw_errf(e, 400, "unknown output \"%.*s\"; expected " GW_OUTPUT_NAMES,
-                               (int)(v->n > 64 ? 64 : v->n), v->u.s);
+                return gw_errf(e, 400, "unknown output \"%.*s\"; expected %s",
+                               (int)(v->n > 64 ? 64 : v->n), v->u.s, gw_output_names());
         } else if (v->type == GW_ARR) {
             for (uint32_t i = 0; i < v->n; i++) {
                 const gw_val *s = &v->u.items[i];
@@ -75,8 +93,8 @@ static int parse_outputs(const gw_val *v, const char *q, size_t qn, unsigned *ou
                 unsigned b = gw_output_bit(s->u.s, s->n);
                 if (b == 0)
                     return gw_errf(e, 400,
-                                   "unknown output \"%.*s\"; expected " GW_OUTPUT_NAMES,
-                                   (int)(s->n > 64 ? 64 : s->n), s->u.s);
+                                   "unknown output \"%.*s\"; expected %s",
+                                   (int)(s->n > 64 ? 64 : s->n), s->u.s, gw_output_names());
                 bits |= b;
             }
         } else {
@@ -92,8 +110,8 @@ static int parse_outputs(const gw_val *v, const char *q, size_t qn, unsigned *ou
                 unsigned b = gw_output_bit(q + i, j - i);
                 if (b == 0)
                     return gw_errf(e, 400,
-                                   "unknown output \"%.*s\" in ?outputs=; expected " GW_OUTPUT_NAMES,
-                                   (int)(j - i > 64 ? 64 : j - i), q + i);
+                                   "unknown output \"%.*s\" in ?outputs=; expected %s",
+                                   (int)(j - i > 64 ? 64 : j - i), q + i, gw_output_names());
                 bits |= b;
             }
             i = j + 1;

@@ -526,8 +526,8 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
                 return gw_errf(e, 400, "outputs[%u] needs a \"name\"", i);
             unsigned bit = gw_output_bit(on->u.s, on->n);
             if (bit == 0)
-                return gw_errf(e, 400, "unknown output \"%.*s\"; expected " GW_OUTPUT_NAMES,
-                               (int)(on->n > 64 ? 64 : on->n), on->u.s);
+                return gw_errf(e, 400, "unknown output \"%.*s\"; expected %s",
+                               (int)(on->n > 64 ? 64 : on->n), on->u.s, gw_output_names());
             if (b.outputs & bit)
                 continue;
             const gw_val *op = gw_obj_get(o, "parameters");

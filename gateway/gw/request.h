@@ -13,7 +13,9 @@
 /* ------------------------------------------------ requests and answers */
 
 enum { GW_OUT_PREDICT = 1, GW_OUT_PROBA = 2, GW_OUT_DECISION = 4, GW_OUT_SCORES = 8 };
-#define GW_OUTPUT_NAMES "predict, predict_proba, decision_function or score_samples"
+/* "predict, predict_proba, decision_function or score_samples": the
+ * engine's output names, for messages. */
+const char *gw_output_names(void);
 /* An output's bit from its name (sks_output_from_name), 0 if unknown;
  * and back. */
 unsigned gw_output_bit(const char *s, size_t n);
