@@ -169,12 +169,25 @@ extern const char *const sks__op_names[6];
 extern const char *const sks__norm_names[4];
 extern const char *const sks__check_names[3];
 
-/* model.c: checks the input's vocabularies and the steps over the row they
+/* steps.c: checks the input's vocabularies and the steps over the row they
  * work on; gives the estimator's width, and (when not NULL) the row's width
  * before each step (widths, n_steps) and each step's resolved span width
  * (spans, n_steps). */
 int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int32_t *spans,
                      sks_error *err);
+
+/* The most columns a row may have, anywhere. */
+#define SKS__MAX_FEATURES (1 << 24)
+
+/* steps.c: the preprocessing steps built into m (and freed with it). */
+int sks__steps_build(const sks_desc *d, sks_model *m, sks_error *err);
+void sks__steps_free(sks_model *m);
+
+/* model.c: copies the engine keeps, and the strings check. */
+int sks__check_strs(sks_error *err, const char *const *v, int32_t n, const char *what, bool unique);
+char **sks__dup_strs(const char *const *v, int32_t n, bool *fail);
+void sks__free_strs(char **v, int32_t n);
+void *sks__dup_mem(const void *p, size_t n, bool *fail);
 
 /* model.c (the builder is called by load.c, never by the format files) */
 int sks__desc_validate(const sks_desc *d, sks_error *err);

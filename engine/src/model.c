@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FEATURES = 1 << 24, MAX_CLASSES = 1 << 24, MAX_TREES = 1 << 24 };
+enum { MAX_FEATURES = SKS__MAX_FEATURES, MAX_CLASSES = 1 << 24, MAX_TREES = 1 << 24 };
 
 static int check_str(sks_error *err, const char *s, const char *what, int64_t i)
 {
@@ -32,7 +32,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Strings must be valid and, where they name things, unique. */
-static int check_strs(sks_error *err, const char *const *v, int32_t n, const char *what, bool unique)
+int sks__check_strs(sks_error *err, const char *const *v, int32_t n, const char *what, bool unique)
 {
     for (int32_t i = 0; i < n; i++) {
         int rc = check_str(err, v[i], what, i);
@@ -130,226 +130,6 @@ done:
     return rc;
 }
 
-/* ------------------------------------------------ preprocessing steps */
-
-enum { MAX_STEPS = 1024, MAX_VOCAB = 1 << 24 };
-
-
-/* One-past-the-end checks of a span against the row before the step. */
-static int span_of(const sks_step_desc *st, int32_t s, int32_t w, int32_t *width, sks_error *err)
-{
-    if (st->offset < 0 || st->offset > w)
-        return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): offset %d is outside the row's %d columns", s,
-                         sks__step_names[st->kind], st->offset, w);
-    int32_t wd = st->width == 0 ? w - st->offset : st->width;
-    if (wd < 1 || wd > w - st->offset)
-        return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): %d columns from column %d do not fit the row's %d", s,
-                         sks__step_names[st->kind], wd, st->offset, w);
-    *width = wd;
-    return 0;
-}
-
-static int no_codes(const uint8_t *code, int32_t off, int32_t wd, int32_t s, sks_step_kind kind, sks_error *err)
-{
-    for (int32_t j = off; j < off + wd; j++)
-        if (code[j])
-            return sks__fail(err, SKS_EINVALID,
-                             "steps[%d] (%s) reads column %d, which holds string codes: only encode steps may", s,
-                             sks__step_names[kind], j);
-    return 0;
-}
-
-static int check_encoding(const sks_encoding *e, int32_t s, int32_t j, sks_error *err)
-{
-    if (e->n_cats < 0 || e->n_cats > MAX_VOCAB || (e->n_cats > 0 && e->cats == NULL) || e->map == NULL ||
-        (e->onehot && (e->width < 0 || e->width > MAX_FEATURES)))
-        return sks__fail(err, SKS_EINVALID, "steps[%d] (encode) column %d: categories, width or map are missing or out of range", s, j);
-    for (int32_t i = 0; i < e->n_cats; i++) {
-        double c = e->cats[i];
-        if (isnan(c) ? i != e->n_cats - 1 : (isinf(c) || (i > 0 && !(e->cats[i - 1] < c))))
-            return sks__fail(err, SKS_EINVALID,
-                             "steps[%d] (encode) column %d: categories must be finite, strictly ascending, NaN only last (category %d)",
-                             s, j, i);
-    }
-    for (int32_t i = 0; i <= e->n_cats; i++) {
-        double v = e->map[i];
-        bool ok = e->onehot ? (v == floor(v) && v >= -1 && v < e->width) : !isinf(v);
-        if (!ok && !(i == e->n_cats && e->unknown_error))
-            return sks__fail(err, SKS_EINVALID, "steps[%d] (encode) column %d: map[%d] is %g, %s", s, j, i, v,
-                             e->onehot ? "not a slot in -1..width-1" : "infinite");
-    }
-    return 0;
-}
-
-/* Where column j of the row after step st comes from: a column of the row
- * before it (w_in wide, the step's span `span` columns from st->offset), or
- * -1 when the step computed it (an encoding, a missing flag, a product).
- * The row after it is w_out wide. The scorer moves columns the same way
- * (predict.c, prep_row); here it carries what is known about them. */
-static int32_t source_column(const sks_step_desc *st, int32_t span, int32_t w_in, int32_t w_out, int32_t j)
-{
-    int32_t end = st->offset + span, added = w_out - w_in;
-    switch (st->kind) {
-    case SKS_STEP_SELECT:
-        return st->index[j];
-    case SKS_STEP_ELEMENTWISE:
-    case SKS_STEP_NORMALIZE:
-        return j; /* in place */
-    case SKS_STEP_INDICATOR: /* flags inserted after the span */
-        return j < end ? j : (j < end + added ? -1 : j - added);
-    default: /* encode, poly: the span is replaced by the step's output */
-        return j < st->offset ? j : (j < end + added ? -1 : j - added);
-    }
-}
-
-int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int32_t *spans, sks_error *err)
-{
-    int rc = 0;
-    if (d->n_steps < 0 || d->n_steps > MAX_STEPS || (d->n_steps > 0 && d->steps == NULL))
-        return sks__fail(err, SKS_EINVALID, "n_steps is %d, outside 0..%d", d->n_steps, MAX_STEPS);
-    if (d->vocab != NULL) {
-        if (d->vocab_size == NULL)
-            return sks__fail(err, SKS_EINVALID, "vocabulary sizes are missing");
-        for (int32_t c = 0; c < d->n_features; c++) {
-            if (d->vocab[c] == NULL)
-                continue;
-            if (d->vocab_size[c] < 1 || d->vocab_size[c] > MAX_VOCAB)
-                return sks__fail(err, SKS_EINVALID, "input column %d: vocabulary of %d strings, outside 1..%d", c,
-                                 d->vocab_size[c], MAX_VOCAB);
-            char what[48];
-            snprintf(what, sizeof what, "input column %d's vocabulary", c);
-            if ((rc = check_strs(err, d->vocab[c], d->vocab_size[c], what, true)) != 0)
-                return rc;
-        }
-    }
-    if (d->ignored != NULL) {
-        if (d->n_steps == 0)
-            return sks__fail(err, SKS_EINVALID, "only models with preprocessing steps may ignore input columns");
-        for (int32_t c = 0; c < d->n_features; c++)
-            if (d->ignored[c] > 1 || (d->ignored[c] && d->vocab != NULL && d->vocab[c] != NULL))
-                return sks__fail(err, SKS_EINVALID, "input column %d: ignored is %d (0 or 1, and not for string columns)", c,
-                                 d->ignored[c]);
-    }
-    /* code[j]: column j of the current row holds string codes. */
-    int32_t w = d->n_features;
-    if (w < 1 || w > MAX_FEATURES)
-        return sks__fail(err, SKS_EINVALID, "n_features is %d, outside 1..%d", w, MAX_FEATURES);
-    uint8_t *code = calloc((size_t)w, 1);
-    if (code == NULL)
-        return sks__fail(err, SKS_ENOMEM, "out of memory");
-    for (int32_t c = 0; c < w; c++)
-        code[c] = d->vocab != NULL && d->vocab[c] != NULL;
-    for (int32_t s = 0; s < d->n_steps && rc == 0; s++) {
-        const sks_step_desc *st = &d->steps[s];
-        int32_t wd = 0;
-        int64_t w2 = w;
-        if (widths != NULL)
-            widths[s] = w;
-        if (st->missing_set && !isfinite(st->missing)) {
-            rc = sks__fail(err, SKS_EINVALID, "steps[%d]: the missing-value marker must be finite (NaN is the default)", s);
-            break;
-        }
-        if ((unsigned)st->check > SKS_CHECK_FINITE) {
-            rc = sks__fail(err, SKS_EINVALID, "steps[%d]: unknown check %d", s, (int)st->check);
-            break;
-        }
-        if ((unsigned)st->kind > SKS_STEP_POLY) {
-            rc = sks__fail(err, SKS_EINVALID, "steps[%d]: unknown kind %d", s, (int)st->kind);
-            break;
-        }
-        if (st->kind != SKS_STEP_SELECT && (rc = span_of(st, s, w, &wd, err)) != 0)
-            break;
-        switch (st->kind) {
-        case SKS_STEP_ELEMENTWISE:
-            if (st->op < SKS_OP_SUB || st->op > SKS_OP_FILL_NAN || st->values == NULL)
-                rc = sks__fail(err, SKS_EINVALID, "steps[%d]: unknown operation %d or no values", s, (int)st->op);
-            else if (st->op != SKS_OP_FILL_NAN)
-                rc = no_codes(code, st->offset, wd, s, st->kind, err);
-            break;
-        case SKS_STEP_SELECT:
-            if (st->n_index < 1 || st->n_index > MAX_FEATURES || st->index == NULL) {
-                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (select): %d columns, outside 1..%d", s, st->n_index, MAX_FEATURES);
-                break;
-            }
-            for (int32_t k = 0; k < st->n_index && rc == 0; k++)
-                if (st->index[k] < 0 || st->index[k] >= w)
-                    rc = sks__fail(err, SKS_EINVALID, "steps[%d] (select): column %d is outside 0..%d", s, st->index[k], w - 1);
-            w2 = st->n_index;
-            break;
-        case SKS_STEP_ENCODE:
-            if (st->enc == NULL) {
-                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (encode): no encodings", s);
-                break;
-            }
-            w2 = w - wd;
-            for (int32_t j = 0; j < wd && rc == 0; j++) {
-                rc = check_encoding(&st->enc[j], s, j, err);
-                w2 += st->enc[j].onehot ? st->enc[j].width : 1;
-            }
-            break;
-        case SKS_STEP_INDICATOR:
-            if (st->n_index < 1 || st->n_index > wd || st->index == NULL) {
-                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (indicator): %d flags for a span of %d", s, st->n_index, wd);
-                break;
-            }
-            for (int32_t k = 0; k < st->n_index && rc == 0; k++)
-                if (st->index[k] < 0 || st->index[k] >= wd)
-                    rc = sks__fail(err, SKS_EINVALID, "steps[%d] (indicator): column %d is outside 0..%d", s, st->index[k], wd - 1);
-            w2 = (int64_t)w + st->n_index;
-            break;
-        case SKS_STEP_NORMALIZE:
-            if (st->norm < SKS_NORM_L1 || st->norm > SKS_NORM_MAX)
-                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (normalize): unknown norm %d", s, (int)st->norm);
-            else
-                rc = no_codes(code, st->offset, wd, s, st->kind, err);
-            break;
-        case SKS_STEP_POLY:
-            if (st->n_terms < 1 || st->n_terms > MAX_FEATURES || st->term_a == NULL || st->term_b == NULL) {
-                rc = sks__fail(err, SKS_EINVALID, "steps[%d] (poly): %d terms, outside 1..%d", s, st->n_terms, MAX_FEATURES);
-                break;
-            }
-            for (int32_t t = 0; t < st->n_terms && rc == 0; t++) {
-                int32_t a = st->term_a[t], b = st->term_b[t];
-                if (!(a == -1 && b == -1) && !(a >= -1 && a < t && b >= 0 && b < wd))
-                    rc = sks__fail(err, SKS_EINVALID, "steps[%d] (poly) term %d: (%d, %d) is not -1/an earlier term and a span column", s, t, a, b);
-            }
-            if (rc == 0)
-                rc = no_codes(code, st->offset, wd, s, st->kind, err);
-            w2 = (int64_t)w - wd + st->n_terms;
-            break;
-        }
-        if (rc != 0)
-            break;
-        if (w2 < 1 || w2 > MAX_FEATURES) {
-            rc = sks__fail(err, SKS_EINVALID, "steps[%d] (%s) makes the row %lld columns wide, outside 1..%d", s,
-                           sks__step_names[st->kind], (long long)w2, MAX_FEATURES);
-            break;
-        }
-        if (spans != NULL)
-            spans[s] = wd;
-        /* The new row's code flags. */
-        uint8_t *next = calloc((size_t)w2, 1);
-        if (next == NULL) {
-            rc = sks__fail(err, SKS_ENOMEM, "out of memory");
-            break;
-        }
-        for (int32_t j = 0; j < (int32_t)w2; j++) {
-            int32_t src = source_column(st, wd, w, (int32_t)w2, j);
-            next[j] = src >= 0 && code[src];
-        }
-        free(code);
-        code = next;
-        w = (int32_t)w2;
-    }
-    for (int32_t j = 0; j < w && rc == 0; j++)
-        if (code[j])
-            rc = sks__fail(err, SKS_EINVALID, "column %d reaches the estimator holding string codes: encode it first", j);
-    free(code);
-    if (rc == 0)
-        *est_width = w;
-    return rc;
-}
-
 int sks_desc_estimator_features(const sks_desc *caller, int32_t *out, sks_error *err)
 {
     sks__error_clear(err);
@@ -366,7 +146,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
     if (d->n_features < 1 || d->n_features > MAX_FEATURES)
         return sks__fail(err, SKS_EINVALID, "n_features is %d, outside 1..%d", d->n_features, MAX_FEATURES);
     if (d->feature_names != NULL &&
-        (rc = check_strs(err, d->feature_names, d->n_features, "feature_names", true)) != 0)
+        (rc = sks__check_strs(err, d->feature_names, d->n_features, "feature_names", true)) != 0)
         return rc;
     const char *prov[4] = {d->source, d->source_version, d->estimator, d->label_dtype};
     for (int i = 0; i < 4; i++)
@@ -374,8 +154,8 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
             return sks__fail(err, SKS_EINVALID, "a provenance string is not valid UTF-8");
     if (d->n_metadata < 0 || (d->n_metadata > 0 && (d->metadata_keys == NULL || d->metadata_values == NULL)))
         return sks__fail(err, SKS_EINVALID, "metadata arrays are missing");
-    if ((rc = check_strs(err, d->metadata_keys, d->n_metadata, "metadata keys", true)) != 0 ||
-        (rc = check_strs(err, d->metadata_values, d->n_metadata, "metadata values", false)) != 0)
+    if ((rc = sks__check_strs(err, d->metadata_keys, d->n_metadata, "metadata keys", true)) != 0 ||
+        (rc = sks__check_strs(err, d->metadata_values, d->n_metadata, "metadata values", false)) != 0)
         return rc;
     if (d->n_outputs < 1 || d->n_outputs > (1 << 20))
         return sks__fail(err, SKS_EINVALID, "n_outputs is %d, outside 1..%d", d->n_outputs, 1 << 20);
@@ -399,7 +179,7 @@ int sks__desc_validate(const sks_desc *d, sks_error *err)
         case SKS_LABEL_STR:
             if (d->str_labels == NULL)
                 return sks__fail(err, SKS_EINVALID, "string class labels are missing");
-            if ((rc = check_strs(err, d->str_labels, d->n_classes, "class labels", false)) != 0)
+            if ((rc = sks__check_strs(err, d->str_labels, d->n_classes, "class labels", false)) != 0)
                 return rc;
             break;
         default:
@@ -527,7 +307,7 @@ static char *dup_str(const char *s)
     return c;
 }
 
-static char **dup_strs(const char *const *v, int32_t n, bool *fail)
+char **sks__dup_strs(const char *const *v, int32_t n, bool *fail)
 {
     if (v == NULL || n == 0)
         return NULL;
@@ -542,7 +322,7 @@ static char **dup_strs(const char *const *v, int32_t n, bool *fail)
     return out;
 }
 
-static void free_strs(char **v, int32_t n)
+void sks__free_strs(char **v, int32_t n)
 {
     if (v == NULL)
         return;
@@ -551,7 +331,7 @@ static void free_strs(char **v, int32_t n)
     free(v);
 }
 
-static void *dup_mem(const void *p, size_t n, bool *fail)
+void *sks__dup_mem(const void *p, size_t n, bool *fail)
 {
     void *c = malloc(n ? n : 1);
     if (c == NULL)
@@ -561,175 +341,6 @@ static void *dup_mem(const void *p, size_t n, bool *fail)
     return c;
 }
 
-static int build_vocab(const sks_desc *d, sks_model *m, sks_error *err)
-{
-    if (d->vocab == NULL)
-        return 0;
-    bool fail = false;
-    m->vocab = calloc((size_t)d->n_features, sizeof(sks__vocab));
-    if (m->vocab == NULL)
-        return sks__fail(err, SKS_ENOMEM, "out of memory");
-    for (int32_t c = 0; c < d->n_features && !fail; c++) {
-        if (d->vocab[c] == NULL)
-            continue;
-        sks__vocab *v = &m->vocab[c];
-        int32_t n = d->vocab_size[c];
-        v->s = dup_strs(d->vocab[c], n, &fail);
-        v->n = v->s != NULL ? n : 0;
-        v->len = malloc((size_t)n * sizeof(size_t));
-        uint64_t size = 2;
-        while (size < 2 * (uint64_t)n)
-            size *= 2;
-        v->table = calloc(size, sizeof(int32_t));
-        v->mask = size - 1;
-        if (fail || v->len == NULL || v->table == NULL)
-            return sks__fail(err, SKS_ENOMEM, "out of memory");
-        for (int32_t i = 0; i < n; i++) {
-            v->len[i] = strlen(v->s[i]);
-            uint64_t h = sks__hash(v->s[i], v->len[i]) & v->mask;
-            while (v->table[h] != 0) /* strings are unique: no duplicates to find */
-                h = (h + 1) & v->mask;
-            v->table[h] = i + 1;
-        }
-        m->info.n_string_columns++;
-    }
-    return fail ? sks__fail(err, SKS_ENOMEM, "out of memory") : 0;
-}
-
-static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
-{
-    int32_t ns = d->n_steps, *widths = NULL, *spans = NULL, *origin = NULL;
-    int rc = 0;
-    bool fail = false;
-    m->est_width = m->prep_width = d->n_features;
-    if (ns == 0)
-        return 0;
-    widths = malloc((size_t)ns * sizeof(int32_t));
-    spans = malloc((size_t)ns * sizeof(int32_t));
-    m->steps = calloc((size_t)ns, sizeof(sks__step));
-    if (widths == NULL || spans == NULL || m->steps == NULL) {
-        rc = sks__fail(err, SKS_ENOMEM, "out of memory");
-        goto done;
-    }
-    if ((rc = sks__steps_check(d, &m->est_width, widths, spans, err)) != 0)
-        goto done;
-    m->info.n_steps = ns;
-    /* origin[j]: the input column that column j of the row still is. */
-    int32_t w = d->n_features;
-    origin = malloc((size_t)w * sizeof(int32_t));
-    if (origin == NULL) {
-        rc = sks__fail(err, SKS_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (int32_t c = 0; c < w; c++)
-        origin[c] = c;
-    for (int32_t s = 0; s < ns; s++) {
-        const sks_step_desc *sd = &d->steps[s];
-        sks__step *st = &m->steps[s];
-        int32_t w2 = s + 1 < ns ? widths[s + 1] : m->est_width;
-        st->kind = sd->kind;
-        st->op = sd->op;
-        st->cast = sd->cast_values != 0;
-        st->round = sd->no_round == 0;
-        st->offset = sd->kind == SKS_STEP_SELECT ? 0 : sd->offset;
-        st->width = sd->kind == SKS_STEP_SELECT ? w : spans[s];
-        st->w_in = w;
-        st->w_out = w2;
-        st->norm = sd->norm;
-        st->missing_set = sd->missing_set != 0;
-        st->check = sd->check;
-        st->origin = dup_mem(origin, (size_t)w * sizeof(int32_t), &fail);
-        st->missing = sd->missing;
-        size_t wd = (size_t)st->width;
-        if (sd->kind == SKS_STEP_ELEMENTWISE)
-            st->values = dup_mem(sd->values, wd * sizeof(double), &fail);
-        if (sd->kind == SKS_STEP_SELECT || sd->kind == SKS_STEP_INDICATOR) {
-            st->n_index = sd->n_index;
-            st->index = dup_mem(sd->index, (size_t)sd->n_index * sizeof(int32_t), &fail);
-        }
-        if (sd->kind == SKS_STEP_POLY) {
-            st->n_terms = sd->n_terms;
-            st->term_a = dup_mem(sd->term_a, (size_t)sd->n_terms * sizeof(int32_t), &fail);
-            st->term_b = dup_mem(sd->term_b, (size_t)sd->n_terms * sizeof(int32_t), &fail);
-        }
-        if (sd->kind == SKS_STEP_ENCODE && (st->enc = calloc(wd, sizeof(sks__enc))) != NULL) {
-            for (size_t j = 0; j < wd; j++) {
-                const sks_encoding *e = &sd->enc[j];
-                sks__enc *c = &st->enc[j];
-                c->n_cats = e->n_cats;
-                c->cats = dup_mem(e->cats, (size_t)e->n_cats * sizeof(double), &fail);
-                c->map = dup_mem(e->map, (size_t)(e->n_cats + 1) * sizeof(double), &fail);
-                c->onehot = e->onehot != 0;
-                c->width = e->onehot ? e->width : 1;
-                c->unknown_error = e->unknown_error != 0;
-                c->origin = origin[st->offset + (int32_t)j];
-                while (c->dense < c->n_cats && c->cats[c->dense] == (double)c->dense)
-                    c->dense++;
-            }
-        } else if (sd->kind == SKS_STEP_ENCODE) {
-            fail = true;
-        }
-        if (fail) {
-            rc = sks__fail(err, SKS_ENOMEM, "out of memory");
-            goto done;
-        }
-        if (w2 > m->prep_width)
-            m->prep_width = w2;
-        /* The next row's origins. */
-        int32_t *next = malloc((size_t)w2 * sizeof(int32_t));
-        if (next == NULL) {
-            rc = sks__fail(err, SKS_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (int32_t j = 0; j < w2; j++) {
-            int32_t src = source_column(sd, spans[s], w, w2, j);
-            next[j] = src >= 0 ? origin[src] : -1;
-        }
-        free(origin);
-        origin = next;
-        w = w2;
-    }
-    m->est_origin = origin; /* the row the estimator reads */
-    origin = NULL;
-done:
-    free(widths);
-    free(spans);
-    free(origin);
-    return rc;
-}
-
-static void free_steps(sks_model *m)
-{
-    if (m->steps == NULL)
-        return;
-    for (int32_t s = 0; s < m->info.n_steps; s++) {
-        sks__step *st = &m->steps[s];
-        free(st->values);
-        free(st->index);
-        free(st->term_a);
-        free(st->term_b);
-        free(st->origin);
-        if (st->enc != NULL)
-            for (int32_t j = 0; j < st->width; j++) {
-                free(st->enc[j].cats);
-                free(st->enc[j].map);
-            }
-        free(st->enc);
-    }
-    free(m->steps);
-}
-
-static void free_vocab(sks_model *m)
-{
-    if (m->vocab == NULL)
-        return;
-    for (int32_t c = 0; c < m->info.n_features; c++) {
-        free_strs(m->vocab[c].s, m->vocab[c].n);
-        free(m->vocab[c].len);
-        free(m->vocab[c].table);
-    }
-    free(m->vocab);
-}
 
 int sks__model_build(const sks_desc *d, const char *producer_version, int format_minor,
                      const char *checksum_hex, sks_model **out, sks_error *err)
@@ -767,32 +378,32 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
     in->allow_nan = d->allow_nan != 0;
     in->allow_inf = d->allow_inf != 0;
     in->has_feature_names = d->feature_names != NULL;
-    m->feature_names = dup_strs(d->feature_names, d->n_features, &fail);
+    m->feature_names = sks__dup_strs(d->feature_names, d->n_features, &fail);
     in->n_metadata = d->n_metadata;
-    m->meta_keys = dup_strs(d->metadata_keys, d->n_metadata, &fail);
-    m->meta_values = dup_strs(d->metadata_values, d->n_metadata, &fail);
+    m->meta_keys = sks__dup_strs(d->metadata_keys, d->n_metadata, &fail);
+    m->meta_values = sks__dup_strs(d->metadata_values, d->n_metadata, &fail);
     if (d->task == SKS_TASK_CLASSIFICATION) {
         in->n_classes = d->n_classes;
         in->label_kind = d->label_kind;
         size_t n = (size_t)d->n_classes;
         if (d->label_kind == SKS_LABEL_INT)
-            m->int_labels = dup_mem(d->int_labels, n * 8, &fail);
+            m->int_labels = sks__dup_mem(d->int_labels, n * 8, &fail);
         else if (d->label_kind == SKS_LABEL_FLOAT)
-            m->float_labels = dup_mem(d->float_labels, n * 8, &fail);
+            m->float_labels = sks__dup_mem(d->float_labels, n * 8, &fail);
         else
-            m->str_labels = dup_strs(d->str_labels, d->n_classes, &fail);
+            m->str_labels = sks__dup_strs(d->str_labels, d->n_classes, &fail);
     }
     if (fail) {
         sks_model_free(m);
         return sks__fail(err, SKS_ENOMEM, "out of memory");
     }
-    if ((rc = build_steps(d, m, err)) != 0 || (rc = build_vocab(d, m, err)) != 0) {
+    if ((rc = sks__steps_build(d, m, err)) != 0) {
         sks_model_free(m);
         return rc;
     }
     in->n_estimator_features = m->est_width;
     if (d->ignored != NULL) {
-        if ((m->ignored = dup_mem(d->ignored, (size_t)d->n_features, &fail)) == NULL) {
+        if ((m->ignored = sks__dup_mem(d->ignored, (size_t)d->n_features, &fail)) == NULL) {
             sks_model_free(m);
             return sks__fail(err, SKS_ENOMEM, "out of memory");
         }
@@ -816,8 +427,8 @@ int sks__model_build(const sks_desc *d, const char *producer_version, int format
         in->coef_dtype = d->coef_dtype == SKS_F32 ? SKS_F32 : SKS_F64;
         in->output_dtype = SKS_F64;
         in->intercept_dtype = d->intercept_dtype == SKS_F32 ? SKS_F32 : SKS_F64;
-        m->linear.coef = dup_mem(d->coef, nc * 8, &fail);
-        m->linear.intercept = dup_mem(d->intercept, (size_t)d->n_targets * 8, &fail);
+        m->linear.coef = sks__dup_mem(d->coef, nc * 8, &fail);
+        m->linear.intercept = sks__dup_mem(d->intercept, (size_t)d->n_targets * 8, &fail);
         m->n_raw = d->n_targets;
         if (fail) {
             sks_model_free(m);
@@ -832,20 +443,18 @@ void sks_model_free(sks_model *m)
 {
     if (m == NULL)
         return;
-    free_strs(m->feature_names, m->info.n_features);
+    sks__free_strs(m->feature_names, m->info.n_features);
     free(m->int_labels);
     free(m->float_labels);
-    free_strs(m->str_labels, m->info.n_classes);
-    free_strs(m->meta_keys, m->info.n_metadata);
-    free_strs(m->meta_values, m->info.n_metadata);
+    sks__free_strs(m->str_labels, m->info.n_classes);
+    sks__free_strs(m->meta_keys, m->info.n_metadata);
+    sks__free_strs(m->meta_values, m->info.n_metadata);
     for (size_t i = 0; i < sizeof(m->strings) / sizeof(m->strings[0]); i++)
         free(m->strings[i]);
     sks__forest_dispose(&m->forest);
     free(m->linear.coef);
     free(m->linear.intercept);
-    free_steps(m);
-    free(m->est_origin);
-    free_vocab(m);
+    sks__steps_free(m);
     free(m->ignored);
     free(m);
 }

@@ -1,15 +1,16 @@
 /*
- * predict.c -- scoring entry point: input checks, threads, preprocessing.
+ * predict.c -- scoring entry point: input checks, threads, the kernels.
  *
  * Owns sks_model_predict: it checks the input's shape, splits rows over
  * threads (pool.c), converts each chunk of rows into the layout its kernel
  * wants (checking every value on the way: NaN, infinities, float32
- * overflow, as scikit-learn's check_array does), runs the preprocessing
- * steps, the kernel (tree.c, linear.c), and has links.c turn each row's raw
- * scores into the asked output. Nothing here knows the file format.
+ * overflow, as scikit-learn's check_array does), has steps.c run the
+ * preprocessing steps, runs the kernel (tree.c, linear.c), and has links.c
+ * turn each row's raw scores into the asked output. Nothing here knows the
+ * file format.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "internal.h"
+#include "job.h"
 
 #include <float.h>
 #include <math.h>
@@ -30,45 +31,7 @@
  * converted input. */
 enum { CHUNK_MIN = 256, CHUNK_MAX = 16384, CHUNK_BYTES = 4 << 20 };
 
-typedef struct job {
-    const sks_model *m;
-    sks_output what;
-    const sks_matrix *X; /* the input: a matrix, */
-    const sks_table *T;  /* or a table (then X is NULL) */
-    bool f32;            /* the input is float32 (a table: every numeric column) */
-    double *out;
-    int64_t cols;
-    int64_t r0, r1;
-    /* first bad value in this job's rows */
-    int bad; /* 0, 'n' NaN, 'i' infinity/too large, 'I' infinity before
-                a step, 'N' NaN before a step, 'u' a category the encoder
-                refuses */
-    bool bad_derived; /* bad_col is a column the steps made, not an input's */
-    int64_t bad_row, bad_col;
-    double bad_value;
-    bool nomem;
-    /* Models with preprocessing steps, and table input: two rows of
-     * prep_width scratch, and the one holding the steps' result. */
-    double *prep, *prep2, *row;
-} job;
 
-/* A float32 or float64 at p (any alignment), as a double. */
-static inline double read_num(const char *p, bool f32)
-{
-    if (f32) {
-        float f;
-        memcpy(&f, p, sizeof f);
-        return f;
-    }
-    double d;
-    memcpy(&d, p, sizeof d);
-    return d;
-}
-
-static inline double read_x(const sks_matrix *X, int64_t r, int64_t c)
-{
-    return read_num((const char *)X->data + r * X->row_stride + c * X->col_stride, X->dtype == SKS_F32);
-}
 
 /* Copies row r into dst as T (float or double); contiguous rows of either
  * dtype take a loop the compiler vectorizes. Returns the sum of x * 0
@@ -124,282 +87,6 @@ static bool find_bad(job *j, int64_t r, bool as_f32, bool allow_nan, bool allow_
     return false;
 }
 
-static bool set_bad(job *j, int kind, int64_t r, int64_t c)
-{
-    j->bad = kind;
-    j->bad_row = r;
-    j->bad_col = c;
-    return false;
-}
-
-/* A bad value in column c of a row the steps made: named by the input
- * column it still is (origin), or, when the steps made it, by c itself,
- * marked as a preprocessed column. */
-static bool set_bad_in_row(job *j, int kind, int64_t r, int32_t origin, int64_t c)
-{
-    j->bad_derived = origin < 0;
-    return set_bad(j, kind, r, origin < 0 ? c : origin);
-}
-
-/* Code of string s (n bytes) in a vocabulary: its index, -1 when not in
- * it, NaN when missing (s == NULL). */
-const char sks_str_none[1] = "";
-
-static double str_code(const sks__vocab *v, const char *s, size_t n)
-{
-    if (s == NULL)
-        return NAN;
-    if (s == SKS_STR_NONE)
-        return SKS_CODE_NONE;
-    for (uint64_t h = sks__hash(s, n) & v->mask;; h = (h + 1) & v->mask) {
-        int32_t code = v->table[h] - 1;
-        if (code < 0)
-            return -1.0;
-        if (v->len[code] == n && memcmp(v->s[code], s, n) == 0)
-            return code;
-    }
-}
-
-/* Input column c of row r as the steps see it: numbers as float64,
- * strings as vocabulary codes. */
-static double cell(const job *j, int64_t r, int64_t c)
-{
-    if (j->m->ignored != NULL && j->m->ignored[c])
-        return NAN;
-    if (j->T == NULL)
-        return read_x(j->X, r, c);
-    const sks_column *col = &j->T->cols[c];
-    if (col->kind == SKS_COL_STR)
-        return str_code(&j->m->vocab[c], col->str[r], col->len[r]);
-    return read_num((const char *)col->data + r * col->stride, col->kind == SKS_COL_F32);
-}
-
-/* Index of x among an encoding's categories, or -1. */
-static int32_t find_cat(const sks__enc *e, double x)
-{
-    if (x >= 0 && x < e->dense && x == (double)(int32_t)x)
-        return (int32_t)x; /* string codes: categories 0, 1, 2, ... */
-    if (isnan(x))
-        return e->n_cats > 0 && isnan(e->cats[e->n_cats - 1]) ? e->n_cats - 1 : -1;
-    int32_t lo = 0, hi = e->n_cats;
-    while (lo < hi) {
-        int32_t mid = lo + (hi - lo) / 2;
-        double c = e->cats[mid];
-        if (c == x)
-            return mid;
-        if (c < x)
-            lo = mid + 1; /* NaN (last) compares false: stays on the low side */
-        else
-            hi = mid;
-    }
-    return -1;
-}
-
-/* np.einsum("ij,ij->i", X, X) for one row, in NumPy's order: its
- * sum-of-products loop (numpy/_core/src/multiarray/einsum_sumprod.c.src,
- * contig_contig_outstride0_two) runs on the baseline SIMD width, 128 bits
- * on x86-64 (2 float64 or 4 float32 lanes), four vectors per step
- * accumulated last to first, a zero-padded tail, then the lanes summed
- * pairwise; multiply and add are separate (no FMA in the baseline). */
-#define DEFINE_EINSUM_SQ(name, T, LANES)                                                \
-    static T name(const double *x, int32_t n)                                          \
-    {                                                                                   \
-        T acc[LANES] = {0};                                                             \
-        int32_t i = 0;                                                                  \
-        for (; n - i >= 4 * LANES; i += 4 * LANES)                                      \
-            for (int l = 0; l < LANES; l++) {                                           \
-                T a0 = (T)x[i + l], a1 = (T)x[i + LANES + l];                           \
-                T a2 = (T)x[i + 2 * LANES + l], a3 = (T)x[i + 3 * LANES + l];           \
-                T ab3 = a3 * a3 + acc[l];                                               \
-                T ab2 = a2 * a2 + ab3;                                                  \
-                T ab1 = a1 * a1 + ab2;                                                  \
-                acc[l] = a0 * a0 + ab1;                                                 \
-            }                                                                           \
-        for (; i < n; i += LANES)                                                       \
-            for (int l = 0; l < LANES; l++) {                                           \
-                T a = i + l < n ? (T)x[i + l] : (T)0;                                   \
-                acc[l] = a * a + acc[l];                                                \
-            }                                                                           \
-        return LANES == 2 ? acc[0] + acc[1] : (acc[0] + acc[1]) + (acc[2] + acc[LANES - 1]); \
-    }
-DEFINE_EINSUM_SQ(einsum_sq, double, 2)
-DEFINE_EINSUM_SQ(einsum_sq_f32, float, 4)
-
-/* Normalizer's norm of a row, as sklearn.preprocessing.normalize computes
- * it in X's dtype: l1 is np.abs(X).sum(axis=1) (pairwise; scratch holds n
- * values), l2 is np.sqrt of the einsum above, max is np.max(abs(X)). */
-static double row_norm(const double *x, int32_t n, sks_norm norm, bool f32, void *scratch)
-{
-    double v = 0.0;
-    if (norm == SKS_NORM_L1 && f32) {
-        float *a = scratch;
-        for (int32_t i = 0; i < n; i++)
-            a[i] = fabsf((float)x[i]);
-        v = sks__np_sum_f32(a, n);
-    } else if (norm == SKS_NORM_L1) {
-        double *a = scratch;
-        for (int32_t i = 0; i < n; i++)
-            a[i] = fabs(x[i]);
-        v = sks__np_sum(a, n);
-    } else if (norm == SKS_NORM_L2) {
-        v = f32 ? (double)sqrtf(einsum_sq_f32(x, n)) : sqrt(einsum_sq(x, n));
-    } else {
-        for (int32_t i = 0; i < n; i++)
-            if (fabs(x[i]) > v || isnan(x[i]))
-                v = fabs(x[i]);
-    }
-    /* _handle_zeros_in_scale: norms below 10 eps of X's dtype divide by 1,
-     * so all-zero and tiny rows stay as they are. */
-    return v < (f32 ? 10.0 * FLT_EPSILON : 10.0 * DBL_EPSILON) ? 1.0 : v;
-}
-
-/* One encode step: span columns of x into their encodings in y. */
-static bool encode_span(job *j, int64_t r, const sks__step *st, const double *x, double *y)
-{
-    int32_t o = st->offset;
-    for (int32_t k = 0; k < st->width; k++) {
-        const sks__enc *e = &st->enc[k];
-        double v = x[st->offset + k];
-        int32_t i = find_cat(e, v);
-        if (i < 0 && e->unknown_error) {
-            j->bad_value = v;
-            return set_bad_in_row(j, 'u', r, e->origin, st->offset + k);
-        }
-        double out = e->map[i < 0 ? e->n_cats : i];
-        if (!e->onehot) {
-            y[o++] = out;
-            continue;
-        }
-        for (int32_t w = 0; w < e->width; w++)
-            y[o + w] = 0.0;
-        if (out >= 0)
-            y[o + (int32_t)out] = 1.0;
-        o += e->width;
-    }
-    return true;
-}
-
-/* Models with preprocessing steps (and table input): row r through the
- * steps into j->row, as scikit-learn's transformers compute (float64, and
- * rounded back to float32 after each step that keeps float32 X float32).
- * Each step first checks its span as its transformer's check_array does
- * (sks__step.check); NaN flows on where allowed (imputers fill it; the
- * estimator's check comes after). */
-static bool prep_row(job *j, int64_t r)
-{
-    const sks_model *m = j->m;
-    const int64_t nc = m->info.n_features;
-    const bool f32 = j->f32;
-    double *x = j->prep, *y = j->prep2;
-    for (int64_t c = 0; c < nc; c++)
-        x[c] = cell(j, r, c);
-    for (int32_t s = 0; s < m->info.n_steps; s++) {
-        const sks__step *st = &m->steps[s];
-        if (st->check != SKS_CHECK_NONE) {
-            /* The transformer's own check_array on what it is given. */
-            bool sel = st->kind == SKS_STEP_SELECT;
-            for (int32_t c = sel ? 0 : st->offset; c < (sel ? st->w_in : st->offset + st->width); c++) {
-                bool nan = isnan(x[c]);
-                if (isinf(x[c]) || (nan && st->check == SKS_CHECK_FINITE))
-                    return set_bad_in_row(j, nan ? 'N' : 'I', r, st->origin[c], c);
-            }
-        }
-        const double *v = st->values;
-        /* A step kept in float64 (no_round) uses its values as they are. */
-        const bool cast = f32 && st->round && st->cast;
-        /* NumPy compares a float32 X with the marker in float32. */
-        const double missing = f32 && st->round ? (double)(float)st->missing : st->missing;
-        double *span = x + st->offset;
-        const int32_t wd = st->width, tail = st->offset + wd;
-        int32_t round_from = st->offset, round_to = st->offset + wd;
-        bool swap = true;
-        /* (double)(float)v: the value in X's dtype. With float32 operands,
-         * one float64 operation rounded to float32 equals the float32
-         * operation (53 >= 2 * 24 + 2 bits), so x OP v below matches
-         * NumPy's float32 loop as well as its float64-then-cast one. */
-#define V(c) (cast ? (double)(float)v[c] : v[c])
-        switch (st->kind) {
-        case SKS_STEP_ELEMENTWISE:
-            swap = false;
-            switch (st->op) {
-            case SKS_OP_SUB:
-                for (int32_t c = 0; c < wd; c++)
-                    span[c] = span[c] - V(c);
-                break;
-            case SKS_OP_DIV:
-                for (int32_t c = 0; c < wd; c++)
-                    span[c] = span[c] / V(c);
-                break;
-            case SKS_OP_MUL:
-                for (int32_t c = 0; c < wd; c++)
-                    span[c] = span[c] * V(c);
-                break;
-            case SKS_OP_ADD:
-                for (int32_t c = 0; c < wd; c++)
-                    span[c] = span[c] + V(c);
-                break;
-            case SKS_OP_FILL_NAN:
-                for (int32_t c = 0; c < wd; c++)
-                    if (st->missing_set ? span[c] == missing : isnan(span[c]))
-                        span[c] = V(c);
-                break;
-            }
-            break;
-        case SKS_STEP_SELECT:
-            for (int32_t k = 0; k < st->n_index; k++)
-                y[k] = x[st->index[k]];
-            round_to = round_from; /* copies: nothing new to round */
-            break;
-        case SKS_STEP_ENCODE:
-            memcpy(y, x, (size_t)st->offset * sizeof(double));
-            if (!encode_span(j, r, st, x, y))
-                return false;
-            round_to = round_from; /* small integers and NaN: exact */
-            break;
-        case SKS_STEP_INDICATOR:
-            memcpy(y, x, (size_t)tail * sizeof(double));
-            for (int32_t k = 0; k < st->n_index; k++)
-                y[tail + k] = (st->missing_set ? span[st->index[k]] == missing : isnan(span[st->index[k]])) ? 1.0 : 0.0;
-            round_to = round_from;
-            break;
-        case SKS_STEP_NORMALIZE: {
-            swap = false;
-            double n = row_norm(span, wd, st->norm, f32 && st->round, y);
-            for (int32_t c = 0; c < wd; c++)
-                span[c] = span[c] / n;
-            break;
-        }
-        case SKS_STEP_POLY: {
-            memcpy(y, x, (size_t)st->offset * sizeof(double));
-            double *out = y + st->offset;
-            for (int32_t t = 0; t < st->n_terms; t++) {
-                int32_t a = st->term_a[t], b = st->term_b[t];
-                out[t] = a < 0 ? (b < 0 ? 1.0 : span[b]) : out[a] * span[b];
-                if (f32 && st->round)
-                    out[t] = (float)out[t]; /* each product of float32 terms is float32 */
-            }
-            round_to = round_from;
-            break;
-        }
-        }
-#undef V
-        if (swap) {
-            /* Columns after the span move behind the step's output. */
-            int32_t moved = st->kind == SKS_STEP_SELECT ? 0 : st->w_in - tail;
-            if (moved > 0)
-                memcpy(y + st->w_out - moved, x + tail, (size_t)moved * sizeof(double));
-            double *t = x;
-            x = y;
-            y = t;
-        }
-        if (f32 && st->round)
-            for (int32_t c = round_from; c < round_to; c++)
-                x[c] = (float)x[c];
-    }
-    j->row = x;
-    return true;
-}
-
 /* The input column that estimator column c still is (all are, without steps). */
 static inline int32_t est_origin(const job *j, int64_t c)
 {
@@ -434,7 +121,7 @@ static bool load_f32(job *j, int64_t r0, int32_t n, float *dst, bool *has_nan)
     const bool allow_nan = j->m->info.allow_nan;
     if (j->prep != NULL) {
         for (int32_t i = 0; i < n; i++)
-            if (!prep_row(j, r0 + i) || !store_prep_f32(j, r0 + i, dst + (size_t)i * (size_t)nc, 1, has_nan))
+            if (!sks__steps_row(j, r0 + i) || !store_prep_f32(j, r0 + i, dst + (size_t)i * (size_t)nc, 1, has_nan))
                 return false;
         return true;
     }
@@ -457,7 +144,7 @@ static bool load_f64(job *j, int64_t r0, int32_t n, double *dst, bool *has_nan)
     const sks_info *in = &j->m->info;
     if (j->prep != NULL) {
         for (int32_t i = 0; i < n; i++)
-            if (!prep_row(j, r0 + i) || !store_prep_f64(j, r0 + i, dst + (size_t)i * (size_t)nc, 1, has_nan))
+            if (!sks__steps_row(j, r0 + i) || !store_prep_f64(j, r0 + i, dst + (size_t)i * (size_t)nc, 1, has_nan))
                 return false;
         return true;
     }
@@ -479,7 +166,7 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
     bool ignored = false;
     for (int32_t i = 0; i < n; i++) {
         if (j->prep != NULL) {
-            if (!prep_row(j, r0 + i) || !store_prep_f64(j, r0 + i, dst + i, SKS__LIN_BLOCK, &ignored))
+            if (!sks__steps_row(j, r0 + i) || !store_prep_f64(j, r0 + i, dst + i, SKS__LIN_BLOCK, &ignored))
                 return false;
             continue;
         }
