@@ -514,7 +514,6 @@ const char *sks_model_metadata_value(const sks_model *m, int32_t i);
 
 /* --------------------------------------------------------------- scoring */
 
-
 /* A dense input matrix in any layout: element (r, c) is at
  * (const char *)data + r * row_stride + c * col_stride. */
 typedef struct sks_matrix {
