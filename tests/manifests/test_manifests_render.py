@@ -406,8 +406,9 @@ def adapter_metric_names() -> frozenset[str]:
         names.add(as_)
         # Scoring routes only: the route label values must be the gateway's.
         routes = re.search(r'route=~"([^"]+)"', rule["metricsQuery"]).group(1).split("|")
-        # the gateway's route labels: GW_ROUTE_LABELS in gateway/gw.h
-        labels = set(re.findall(r'X\(\w+, "(\w+)"\)', (MANIFESTS.parent / "gateway" / "gw.h").read_text()))
+        # the gateway's route labels: GW_ROUTE_LABELS in its headers (gateway/gw/metrics.h)
+        headers = "".join(h.read_text() for h in sorted((MANIFESTS.parent / "gateway").rglob("*.h")))
+        labels = set(re.findall(r'X\(\w+, "(\w+)"\)', headers))
         assert "predict" in labels and "other" in labels, labels
         for r in routes:
             assert r in labels, f"route label {r} is not one the gateway uses"
