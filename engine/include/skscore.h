@@ -633,6 +633,13 @@ typedef enum sks_input_kind {
 
 sks_input_kind sks_model_input_kind(const sks_model *m, int32_t c);
 
+/* The strings a string column knows (its encoders' categories, in code
+ * order): how many (0 for other columns or c out of range), and string i
+ * (NUL-terminated, UTF-8; *len, when not NULL, its bytes) or NULL when i
+ * is out of range. What `skscore inspect` lists as a column's categories. */
+int32_t sks_model_input_vocab_size(const sks_model *m, int32_t c);
+const char *sks_model_input_vocab(const sks_model *m, int32_t c, int32_t i, size_t *len);
+
 /* "number", "string", "ignored"; "unknown" for SKS_INPUT_NONE. */
 const char *sks_input_kind_name(sks_input_kind kind);
 

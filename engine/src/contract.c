@@ -27,6 +27,22 @@ sks_input_kind sks_model_input_kind(const sks_model *m, int32_t c)
     return m->vocab != NULL && m->vocab[c].n > 0 ? SKS_INPUT_STRING : SKS_INPUT_NUMBER;
 }
 
+int32_t sks_model_input_vocab_size(const sks_model *m, int32_t c)
+{
+    if (sks_model_input_kind(m, c) != SKS_INPUT_STRING)
+        return 0;
+    return m->vocab[c].n;
+}
+
+const char *sks_model_input_vocab(const sks_model *m, int32_t c, int32_t i, size_t *len)
+{
+    if (i < 0 || i >= sks_model_input_vocab_size(m, c))
+        return NULL;
+    if (len != NULL)
+        *len = m->vocab[c].len[i];
+    return m->vocab[c].s[i];
+}
+
 /* -------------------------------------------------------------- outputs */
 
 int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols, sks_error *err)

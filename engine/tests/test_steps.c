@@ -38,6 +38,16 @@ TEST(table_with_strings)
     ASSERT_INT(sks_model_input_kind(m, 2), ==, SKS_INPUT_IGNORED);
     ASSERT_INT(sks_model_input_kind(m, 3), ==, SKS_INPUT_NONE);
     ASSERT_INT(sks_model_input_kind(m, -1), ==, SKS_INPUT_NONE);
+    /* the string column's vocabulary, in code order; none elsewhere */
+    ASSERT_INT(sks_model_input_vocab_size(m, 0), ==, 4);
+    size_t vlen = 0;
+    ASSERT(strcmp(sks_model_input_vocab(m, 0, 2, &vlen), "oslo") == 0 && vlen == 4);
+    ASSERT(strcmp(sks_model_input_vocab(m, 0, 3, NULL), "missing") == 0);
+    ASSERT(sks_model_input_vocab(m, 0, 4, NULL) == NULL && sks_model_input_vocab(m, 0, -1, NULL) == NULL);
+    for (int32_t c = 1; c <= 3; c++) {
+        ASSERT_INT(sks_model_input_vocab_size(m, c), ==, 0);
+        ASSERT(sks_model_input_vocab(m, c, 0, NULL) == NULL);
+    }
 
     /* "rome"; missing -> "missing" -> not encoded; unknown "berlin"; a
      * prefix of a known string; the fill string given as such. */

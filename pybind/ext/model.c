@@ -478,6 +478,38 @@ static PyObject *Model_getattro(ModelObject *self, PyObject *name)
     return PyObject_GenericGetAttr((PyObject *)self, name);
 }
 
+/* info()["inputs"]: per input column {"name": str or None, "kind":
+ * "number"/"string"/"ignored", "categories": the strings a string column
+ * knows, in code order, else None}. */
+static PyObject *make_inputs(ModelObject *self)
+{
+    PyObject *list = PyList_New(self->info.n_features);
+    for (int32_t c = 0; list != NULL && c < self->info.n_features; c++) {
+        const char *name = self->info.has_feature_names ? sks_model_feature_name(self->model, c) : NULL;
+        int32_t nv = sks_model_input_vocab_size(self->model, c);
+        PyObject *cats = nv > 0 ? PyList_New(nv) : Py_NewRef(Py_None);
+        for (int32_t i = 0; cats != NULL && i < nv; i++) {
+            size_t len = 0;
+            const char *v = sks_model_input_vocab(self->model, c, i, &len);
+            PyObject *str = PyUnicode_DecodeUTF8(v, (Py_ssize_t)len, "strict");
+            if (str == NULL)
+                Py_CLEAR(cats);
+            else
+                PyList_SET_ITEM(cats, i, str);
+        }
+        PyObject *item = cats == NULL ? NULL
+                                      : Py_BuildValue("{s:z,s:s,s:O}", "name", name, "kind",
+                                                      sks_input_kind_name(sks_model_input_kind(self->model, c)),
+                                                      "categories", cats);
+        Py_XDECREF(cats);
+        if (item == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, c, item);
+    }
+    return list;
+}
+
 static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
 {
     const sks_info *in = &self->info;
@@ -508,13 +540,16 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
             Py_CLEAR(strs);
         Py_XDECREF(i);
     }
-    if (strs == NULL || ign == NULL || w == NULL || PyDict_SetItemString(info, "string_columns", strs) < 0 ||
+    PyObject *inputs = strs != NULL && ign != NULL ? make_inputs(self) : NULL;
+    if (strs == NULL || ign == NULL || w == NULL || inputs == NULL ||
+        PyDict_SetItemString(info, "string_columns", strs) < 0 ||
         PyDict_SetItemString(info, "ignored_columns", ign) < 0 ||
-        PyDict_SetItemString(info, "n_estimator_features", w) < 0)
+        PyDict_SetItemString(info, "n_estimator_features", w) < 0 || PyDict_SetItemString(info, "inputs", inputs) < 0)
         Py_CLEAR(info);
     Py_XDECREF(strs);
     Py_XDECREF(ign);
     Py_XDECREF(w);
+    Py_XDECREF(inputs);
     return info;
 }
 

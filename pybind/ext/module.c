@@ -89,6 +89,21 @@ PyObject *raise_engine_error(module_state *st, int rc, const sks_error *err, PyO
         }
         return NULL;
     }
+    if (err != NULL && (err->row >= 0 || err->column >= 0)) {
+        /* A bad input value: the exception also carries .row and .column
+         * (None when unknown), for callers that score in batches and name
+         * the row in the whole input (`skscore predict`). */
+        PyObject *exc = PyObject_CallFunction(exc_type, "s", msg);
+        PyObject *row = err->row >= 0 ? PyLong_FromLongLong(err->row) : Py_NewRef(Py_None);
+        PyObject *col = err->column >= 0 ? PyLong_FromLongLong(err->column) : Py_NewRef(Py_None);
+        if (exc != NULL && row != NULL && col != NULL && PyObject_SetAttrString(exc, "row", row) == 0 &&
+            PyObject_SetAttrString(exc, "column", col) == 0)
+            PyErr_SetObject(exc_type, exc);
+        Py_XDECREF(exc);
+        Py_XDECREF(row);
+        Py_XDECREF(col);
+        return NULL;
+    }
     PyErr_SetString(exc_type, msg);
     return NULL;
 }
