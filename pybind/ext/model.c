@@ -510,6 +510,30 @@ static PyObject *make_inputs(ModelObject *self)
     return list;
 }
 
+/* info()["outputs"]: the outputs the model has, by name ("predict", ...),
+ * each {"columns": values per row, "ndim": 1 or 2, "values": "float64",
+ * "float32" or "labels"} for float64 input (the engine's output spec). */
+static PyObject *make_outputs(ModelObject *self)
+{
+    static const sks_output all[] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION, SKS_OUT_SCORE_SAMPLES};
+    PyObject *d = PyDict_New();
+    for (size_t k = 0; d != NULL && k < sizeof all / sizeof all[0]; k++) {
+        sks_output_spec spec = SKS_OUTPUT_SPEC_INIT;
+        sks_error err;
+        if (sks_model_output_spec(self->model, all[k], SKS_F64, &spec, &err) != 0)
+            continue; /* the model has no such output */
+        const char *values = spec.values == SKS_VALUES_LABEL ? "labels"
+                             : spec.values == SKS_VALUES_F32 ? sks_dtype_name(SKS_F32)
+                                                             : sks_dtype_name(SKS_F64);
+        PyObject *item = Py_BuildValue("{s:L,s:i,s:s}", "columns", (long long)spec.cols, "ndim", spec.ndim,
+                                       "values", values);
+        if (item == NULL || PyDict_SetItemString(d, sks_output_name(all[k]), item) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(item);
+    }
+    return d;
+}
+
 static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
 {
     const sks_info *in = &self->info;
@@ -541,7 +565,9 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
         Py_XDECREF(i);
     }
     PyObject *inputs = strs != NULL && ign != NULL ? make_inputs(self) : NULL;
-    if (strs == NULL || ign == NULL || w == NULL || inputs == NULL ||
+    PyObject *outputs = inputs != NULL ? make_outputs(self) : NULL;
+    if (strs == NULL || ign == NULL || w == NULL || inputs == NULL || outputs == NULL ||
+        PyDict_SetItemString(info, "outputs", outputs) < 0 ||
         PyDict_SetItemString(info, "string_columns", strs) < 0 ||
         PyDict_SetItemString(info, "ignored_columns", ign) < 0 ||
         PyDict_SetItemString(info, "n_estimator_features", w) < 0 || PyDict_SetItemString(info, "inputs", inputs) < 0)
@@ -550,6 +576,7 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
     Py_XDECREF(ign);
     Py_XDECREF(w);
     Py_XDECREF(inputs);
+    Py_XDECREF(outputs);
     return info;
 }
 
