@@ -448,7 +448,7 @@ def test_serve_runs_the_gateway(files) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     exe = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "skscore"]
-    proc = subprocess.Popen(exe + ["serve", f"loans={files['pipe']}", "--host", "127.0.0.1",
+    proc = subprocess.Popen([*exe, "serve", f"loans={files['pipe']}", "--host", "127.0.0.1",
                                    "--port", str(port), "--gateway", gw],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
