@@ -38,6 +38,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from . import _batch
+
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -90,31 +92,16 @@ def _load_model(path: str) -> Any:
 
 
 def output_columns(model: Any, output: str) -> list[str]:
-    """Names of the columns ``output`` of ``model`` is written as: ``prediction``
-    (``prediction_<i>`` for several targets), ``proba_<class>``, ``decision``
-    (``decision_<class>`` when there is one column per class) and ``score``."""
-    spec = model.info()["outputs"].get(output)
-    if spec is None:
+    """The output's column names (_batch.py); a usage error when the model
+    has no such output."""
+    try:
+        return _batch.output_columns(model, output)
+    except ValueError:
         flag = OUTPUT_FLAGS[output] or output
         have = ", ".join(
             OUTPUT_FLAGS[o] or "predict (the default)" for o in model.info()["outputs"]
         )
         _fail(EXIT_USAGE, f"{flag}: a {model.estimator} has no {output}; it gives {have}")
-    base = {
-        "predict": "prediction",
-        "predict_proba": "proba",
-        "decision_function": "decision",
-        "score_samples": "score",
-    }[output]
-    if spec["ndim"] == 1:
-        return [base]
-    if output != "predict" and len(model.classes_) == spec["columns"]:
-        return [f"{base}_{c}" for c in model.classes_]
-    return [f"{base}_{i}" for i in range(spec["columns"])]
-
-
-def _input_columns(model: Any) -> list[dict[str, Any]]:
-    return model.info()["inputs"]
 
 
 # -------------------------------------------------------------- inspect
@@ -377,31 +364,12 @@ class _Batcher:
     def __init__(self, model: Any, reader: _Reader, keep: list[str]) -> None:
         pa = reader.pa
         self.pa = pa
-        self.inputs = _input_columns(model)
+        self.inputs = model.info()["inputs"]
         have = reader.names
-        named = all(c["name"] is not None for c in self.inputs)
-        if named:
-            self.names = [c["name"] for c in self.inputs]
-            missing = [
-                c["name"] for c in self.inputs if c["name"] not in have and c["kind"] != "ignored"
-            ]
-            if missing:
-                _fail(
-                    EXIT_INPUT,
-                    f"{reader.path}: the model needs column(s) "
-                    f"{', '.join(map(repr, missing))}, which the input does not have "
-                    f"(it has {_some(have)})",
-                )
-        else:
-            rest = [n for n in have if n not in keep]
-            if len(rest) != len(self.inputs):
-                _fail(
-                    EXIT_INPUT,
-                    f"{reader.path}: the model was exported without feature names and "
-                    f"takes {len(self.inputs)} columns in order; the input has "
-                    f"{len(rest)} besides the kept ones ({_some(rest)})",
-                )
-            self.names = rest
+        try:
+            self.names = _batch.input_names(model, have, keep)
+        except ValueError as exc:
+            _fail(EXIT_INPUT, f"{reader.path}: {str(exc).replace('the data', 'the input')}")
         self.present = [
             n
             for n, c in zip(self.names, self.inputs, strict=True)
@@ -453,10 +421,8 @@ class _Batcher:
                 arr = arr.dictionary_decode()
             values = arr.to_numpy(zero_copy_only=False)
             if name in self.strings and arr.null_count:
-                # A missing string is NaN, as pandas.read_csv (and
-                # read_parquet since pandas 3) give it, in every batch --
-                # scikit-learn's imputers tell NaN from None.
-                values[arr.is_null().to_numpy(zero_copy_only=False)] = np.nan
+                # A missing string is NaN in every batch (_batch.py says why).
+                values = _batch.missing_as_nan(values, arr.is_null().to_numpy(zero_copy_only=False))
             arrays[name] = values
         if not self.has_strings:
             # As pandas hands a frame to the model: float32 when every column is.
@@ -474,13 +440,6 @@ class _Batcher:
         return pd.DataFrame(
             {k: pd.Series(v, dtype=v.dtype, copy=False) for k, v in arrays.items()}, copy=False
         )
-
-
-def _some(names: Sequence[str], limit: int = 8) -> str:
-    shown = ", ".join(map(repr, list(names)[:limit]))
-    return (
-        shown + (f", ... ({len(names)} in all)" if len(names) > limit else "") if names else "none"
-    )
 
 
 def _renumber(message: str, row: int | None, offset: int) -> str:
@@ -567,11 +526,8 @@ def _output_arrays(pa: Any, values: np.ndarray) -> list[Any]:
 
 
 def _empty_output_types(pa: Any, model: Any, output: str, names: list[str]) -> list[Any]:
-    spec = model.info()["outputs"][output]
-    if spec["values"] == "labels":
-        dtype = model.classes_.dtype
-        return [pa.string() if dtype.kind in "US" else pa.from_numpy_dtype(dtype)] * len(names)
-    return [pa.float32() if spec["values"] == "float32" else pa.float64()] * len(names)
+    dtype = _batch.output_dtype(model, output)
+    return [pa.string() if dtype.kind in "US" else pa.from_numpy_dtype(dtype)] * len(names)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -608,7 +564,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         _fail(
             EXIT_INPUT,
             f"--keep: the input has no column {', '.join(map(repr, unknown))} "
-            f"(it has {_some(reader.names)})",
+            f"(it has {_batch._some(reader.names)})",
         )
     clash = [k for k in keep if k in out_names]
     if clash:

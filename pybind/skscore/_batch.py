@@ -1,0 +1,203 @@
+"""What every batch scorer shares: the command line (cli.py), Spark
+(spark.py) and Dask (dask.py).
+
+- The names of an output's columns (``prediction``, ``proba_<class>``, ...)
+  and their dtypes, so that a file, a Spark table and a Dask frame scored
+  from one model have the same columns.
+- The model cache of a worker process: a file's bytes loaded once per
+  process, keyed by their SHA-256, however many tasks or partitions use it.
+- Scoring one pandas frame: the model's columns picked by name, a missing
+  string given as NaN in every batch (below), the chosen output, the kept
+  columns first.
+
+Why NaN: a Parquet or Spark null has no Python value of its own; pandas
+(``read_csv``, and ``read_parquet`` since pandas 3) reads it as NaN, and
+scikit-learn's imputers and encoders tell NaN from None. Spark's pandas
+batches and pyarrow hand nulls over as None -- or as NaN, depending on the
+batch -- so without one rule the same row could score two ways.
+
+Scoring is ``Model.predict`` and friends; nothing here touches the engine
+otherwise, and nothing here imports Spark, Dask or pyarrow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._load import load
+
+OUTPUTS = ("predict", "predict_proba", "decision_function", "score_samples")
+_BASE = {
+    "predict": "prediction",
+    "predict_proba": "proba",
+    "decision_function": "decision",
+    "score_samples": "score",
+}
+
+
+def check_output(model: Any, output: str) -> dict[str, Any]:
+    """The engine's spec of ``output`` (columns, ndim, values); ValueError
+    naming the outputs the model has when it has not that one."""
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {', '.join(OUTPUTS)}, not {output!r}")
+    outputs = model.info()["outputs"]
+    if output not in outputs:
+        raise ValueError(f"a {model.estimator} has no {output}; it gives {', '.join(outputs)}")
+    return outputs[output]
+
+
+def output_columns(model: Any, output: str) -> list[str]:
+    """Names of the columns ``output`` is written as: ``prediction``
+    (``prediction_<i>`` for several targets), ``proba_<class>``, ``decision``
+    (``decision_<class>`` with a column per class) and ``score``."""
+    spec = check_output(model, output)
+    base = _BASE[output]
+    if spec["ndim"] == 1:
+        return [base]
+    if output != "predict" and len(model.classes_) == spec["columns"]:
+        return [f"{base}_{c}" for c in model.classes_]
+    return [f"{base}_{i}" for i in range(spec["columns"])]
+
+
+def output_dtype(model: Any, output: str) -> np.dtype:
+    """The NumPy dtype of every column of ``output`` (labels: the classes')."""
+    spec = check_output(model, output)
+    if spec["values"] == "labels":
+        return model.classes_.dtype
+    return np.dtype(np.float32 if spec["values"] == "float32" else np.float64)
+
+
+def input_names(model: Any, columns: Sequence[str], keep: Sequence[str] = ()) -> list[str]:
+    """The columns of a frame with ``columns`` the model reads, in its order:
+    by name; a model exported without names takes the columns not kept, in
+    order. ValueError names what is missing."""
+    inputs = model.info()["inputs"]
+    have = list(columns)
+    if all(c["name"] is not None for c in inputs):
+        missing = [c["name"] for c in inputs if c["name"] not in have and c["kind"] != "ignored"]
+        if missing:
+            raise ValueError(
+                f"the model needs column(s) {', '.join(map(repr, missing))}, "
+                f"which the data does not have (it has {_some(have)})"
+            )
+        return [c["name"] for c in inputs]
+    rest = [n for n in have if n not in keep]
+    if len(rest) != len(inputs):
+        raise ValueError(
+            f"the model was exported without feature names and takes {len(inputs)} "
+            f"columns in order; the data has {len(rest)} besides the kept ones "
+            f"({_some(rest)})"
+        )
+    return rest
+
+
+def string_columns(model: Any, names: Sequence[str]) -> list[str]:
+    inputs = model.info()["inputs"]
+    return [n for n, c in zip(names, inputs, strict=True) if c["kind"] == "string"]
+
+
+def _some(names: Sequence[str], limit: int = 8) -> str:
+    if not names:
+        return "none"
+    shown = ", ".join(map(repr, list(names)[:limit]))
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def missing_as_nan(values: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+    """An object array of strings with every missing entry (``missing``, or
+    None/NA where it is not given) set to NaN, in place when it can be."""
+    if values.dtype != object:
+        values = values.astype(object)
+    if missing is None:
+        import pandas as pd
+
+        missing = pd.isna(values)
+    if missing.any():
+        values[missing] = np.nan
+    return values
+
+
+# ------------------------------------------------------------ the cache
+
+_MODELS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def model_bytes(source: Any) -> tuple[bytes, str]:
+    """A model file's bytes and their SHA-256 (hex), from a path or bytes;
+    checked by loading it here, so that a bad file fails before any job."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            data = f.read()
+    else:
+        raise TypeError(f"a model is a path or a file's bytes, not {type(source).__name__}")
+    digest = hashlib.sha256(data).hexdigest()
+    cached_model(data, digest)
+    return data, digest
+
+
+def cached_model(data: bytes, digest: str) -> Any:
+    """The process's model for these bytes, loaded on first use."""
+    m = _MODELS.get(digest)
+    if m is None:
+        with _LOCK:
+            m = _MODELS.get(digest)
+            if m is None:
+                m = _MODELS[digest] = load(data)
+    return m
+
+
+# --------------------------------------------------------------- scoring
+
+
+def score_frame(
+    model: Any,
+    frame: Any,
+    output: str,
+    *,
+    keep: Sequence[str] = (),
+    n_threads: int = 1,
+    names: Sequence[str] | None = None,
+) -> Any:
+    """``output`` of ``model`` for a pandas frame: a new frame on the same
+    index, the ``keep`` columns first, then the output's columns."""
+    import pandas as pd
+
+    names = list(names) if names is not None else input_names(model, frame.columns, keep)
+    strings = set(string_columns(model, names))
+    cols = {}
+    for n in names:
+        if n not in frame.columns:
+            cols[n] = np.zeros(len(frame))  # a column no step reads
+        elif n in strings:
+            cols[n] = pd.Series(
+                missing_as_nan(frame[n].to_numpy(dtype=object, copy=True)), dtype=object, copy=False
+            )
+        else:
+            cols[n] = frame[n]
+    X = pd.DataFrame(cols, copy=False) if strings else frame[names]
+    out_names = output_columns(model, output)
+    if len(frame):
+        values = getattr(model, output)(X, n_threads=n_threads)
+    else:
+        shape = (
+            (0,)
+            if len(out_names) == 1 and check_output(model, output)["ndim"] == 1
+            else (0, len(out_names))
+        )
+        values = np.empty(shape, dtype=output_dtype(model, output))
+    result = {k: frame[k] for k in keep}
+    if values.ndim == 1:
+        result[out_names[0]] = pd.Series(values, index=frame.index, copy=False)
+    else:
+        for j, n in enumerate(out_names):
+            result[n] = pd.Series(values[:, j], index=frame.index, copy=False)
+    return pd.DataFrame(result, index=frame.index, copy=False)

@@ -1,0 +1,102 @@
+"""Score a Spark DataFrame with a skscore model file, through ``mapInPandas``.
+
+    import skscore.spark
+    scored = skscore.spark.predict(df, "model.skm", output="predict_proba", keep=["id"])
+    scored.write.parquet("s3://bucket/scores/2026-12-04")
+
+What it owns: shipping the model to the executors (the file's bytes,
+broadcast once per call), loading it once per executor Python process
+(_batch.cached_model, keyed by the bytes' SHA-256; Spark reuses its Python
+workers), and the Spark schema of the answer. Every batch is scored by
+``_batch.score_frame`` -- the columns by name, a null string as NaN -- and
+``Model.predict``: the bits a notebook gets from ``m.predict`` on the same
+rows. docs/BATCH.md says how to run it on a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _batch
+
+
+def _spark_type(dtype: np.dtype) -> str:
+    if dtype.kind in "US" or dtype == object:
+        return "string"
+    if dtype.kind == "b":
+        return "boolean"
+    if dtype.kind in "iu":
+        return "bigint" if dtype.itemsize > 4 or dtype.kind == "u" else "int"
+    return "float" if dtype == np.float32 else "double"
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def predict(df: Any, model: Any, output: str = "predict", *, keep: Sequence[str] = (),
+            n_threads: int | None = None) -> Any:
+    """``output`` of the model file ``model`` for every row of Spark DataFrame ``df``.
+
+    Parameters
+    ----------
+    df
+        A ``pyspark.sql.DataFrame`` holding the model's input columns (by
+        name; a model exported without names takes the columns not kept, in
+        order). Other columns are left out unless kept.
+    model
+        A path to a ``.skm`` file readable on the driver, or its bytes. It is
+        loaded here first, so a missing or bad file fails before the job.
+    output
+        ``"predict"``, ``"predict_proba"``, ``"decision_function"`` or
+        ``"score_samples"``; the columns are named as ``skscore predict``
+        names them (``prediction``, ``proba_<class>``, ``decision``,
+        ``score``).
+    keep
+        Columns of ``df`` copied to the answer, before the outputs (an id).
+    n_threads
+        Engine threads per task. Default: ``spark.task.cpus`` (1 unless
+        set): Spark already runs a task per core, and more threads per task
+        would only contend with the other tasks.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        Lazily evaluated, like any Spark transformation.
+    """
+    data, digest = _batch.model_bytes(model)
+    m = _batch.cached_model(data, digest)
+    keep = list(dict.fromkeys(keep))
+    columns = list(df.columns)
+    missing = [k for k in keep if k not in columns]
+    if missing:
+        raise ValueError(f"keep: the DataFrame has no column {', '.join(map(repr, missing))}")
+    names = _batch.input_names(m, columns, keep)
+    out_names = _batch.output_columns(m, output)
+    clash = [k for k in keep if k in out_names]
+    if clash:
+        raise ValueError(f"keep: {', '.join(map(repr, clash))} is also an output column's name")
+    present = [n for n in names if n in columns]
+    selected = list(dict.fromkeys(present + keep))
+    if n_threads is None:
+        spark = df.sparkSession
+        n_threads = int(spark.conf.get("spark.task.cpus", "1") or 1)
+    out_type = _spark_type(_batch.output_dtype(m, output))
+    fields = {f.name: f for f in df.schema.fields}
+    schema = ", ".join([f"{_quote(k)} {fields[k].dataType.simpleString()}" for k in keep]
+                       + [f"{_quote(n)} {out_type}" for n in out_names])
+    shipped = df.sparkSession.sparkContext.broadcast(data)
+    threads = int(n_threads)
+
+    def score(batches: Iterator[Any]) -> Iterator[Any]:
+        from skscore import _batch as batch_lib
+
+        model_here = batch_lib.cached_model(shipped.value, digest)
+        for frame in batches:
+            yield batch_lib.score_frame(model_here, frame, output, keep=keep, n_threads=threads,
+                                        names=names)
+
+    return df.select(*[df[c] for c in selected]).mapInPandas(score, schema)
