@@ -110,6 +110,19 @@ def timed(fn, repeat: int = 1):
     return best, out
 
 
+def sklearn_frame(pdf: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """What a partition function must do before scikit-learn: Dask's and
+    Spark's string columns hold pd.NA or None, which scikit-learn's imputers
+    do not take as missing (Dask's pd.NA even raises); NaN, as in training."""
+    X = pdf[names]
+    strings = [c for c in names if not pd.api.types.is_numeric_dtype(X[c])]
+    if strings:
+        X = X.astype({c: object for c in strings})
+        for c in strings:
+            X[c] = X[c].where(X[c].notna(), np.nan)
+    return X
+
+
 def spark_runs(spark, est, model_path: Path, parquet: Path, want: np.ndarray, names: list[str]):
     import skscore.spark
 
@@ -125,7 +138,7 @@ def spark_runs(spark, est, model_path: Path, parquet: Path, want: np.ndarray, na
     def sklearn_udf(batches):
         model = bc.value
         for pdf in batches:
-            p = model.predict_proba(pdf[names])
+            p = model.predict_proba(sklearn_frame(pdf, names))
             yield pd.DataFrame(p, columns=[f"proba_{c}" for c in model.classes_])
 
     t_sl, _ = timed(lambda: spark.read.parquet(str(parquet)).mapInPandas(sklearn_udf, schema)
@@ -147,7 +160,7 @@ def dask_runs(client, est, model_path: Path, parquet: Path, want: np.ndarray, na
     meta = pd.DataFrame({f"proba_{c}": pd.Series(dtype="float64") for c in est.classes_})
 
     def part(pdf, model):
-        return pd.DataFrame(model.predict_proba(pdf[names]), index=pdf.index,
+        return pd.DataFrame(model.predict_proba(sklearn_frame(pdf, names)), index=pdf.index,
                             columns=[f"proba_{c}" for c in model.classes_])
 
     t_sl, _ = timed(lambda: len(dd.read_parquet(str(parquet)).map_partitions(
@@ -225,6 +238,8 @@ def main() -> int:
             r["skscore predict (CLI)"], _ = timed(lambda: subprocess.run(cmd, check=True), repeat=2)
             got = pd.read_parquet(out).to_numpy()
             assert np.array_equal(got, want), "the CLI differs from skscore in process"
+            # Spark and Dask run a task per CPU already: one thread each.
+            forest.set_params(n_jobs=1)
             if spark is not None:
                 r["Spark + skscore"], r["Spark + scikit-learn"] = spark_runs(
                     spark, est, model_path, parquet, want, names)

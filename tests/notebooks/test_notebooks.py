@@ -6,7 +6,7 @@ sharing one output directory; and none is committed with outputs.
 Needs: the skscore package importable (pip install .), nbclient, nbformat,
 ipykernel, matplotlib, httpx[http2], msgpack; the gateway binary for 02
 (a build tree of this repository, or SKSCORE_GATEWAY); kubectl or kustomize
-for 03.
+for 03; pyarrow, dask, distributed, pyspark and a Java runtime for 05.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ def gateway_binary() -> str | None:
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
-def test_the_three_notebooks_exist():
+def test_the_notebooks_exist():
     assert [p.name for p in NOTEBOOKS] == [
         "01-train-export-validate.ipynb",
         "02-serve-and-query.ipynb",
         "03-deploy.ipynb",
+        "05-batch.ipynb",
     ]
 
 
@@ -95,6 +96,9 @@ def test_notebook_runs(path, notebook_env):
         assert (notebook_env / "latency-01.png").stat().st_size > 1000
     if path.name.startswith("02"):
         assert (notebook_env / "latency-02.png").stat().st_size > 1000
+    if path.name.startswith("05"):
+        assert (notebook_env / "scores.parquet").exists()
+        assert (notebook_env / "batch-05.png").stat().st_size > 1000
 
 
 def test_the_notebooks_extra_covers_every_import():
