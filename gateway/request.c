@@ -39,11 +39,12 @@ int gw_errf(gw_err *e, int status, const char *fmt, ...)
     return -1;
 }
 
-/* GW_OUT_* bit i is sks_output i. */
+/* GW_OUT_* bit i is sks_output i; the gateway answers the first four
+ * (contributions are not served yet: an unknown output here). */
 unsigned gw_output_bit(const char *s, size_t n)
 {
     sks_output what;
-    return sks_output_from_name(s, n, &what) == 0 ? 1u << what : 0;
+    return sks_output_from_name(s, n, &what) == 0 && what <= SKS_OUT_SCORE_SAMPLES ? 1u << what : 0;
 }
 
 static char output_names[160];

@@ -48,7 +48,7 @@ void sks_format_version(int *major, int *minor);
 /* The model file format version this engine writes. It reads every
  * version with the same major number and a minor number <= this one. */
 #define SKS_FORMAT_MAJOR 1
-#define SKS_FORMAT_MINOR 2
+#define SKS_FORMAT_MINOR 3
 
 /* ---------------------------------------------------------------- errors */
 
@@ -400,6 +400,14 @@ typedef struct sks_desc {
      * exact values; callers may round results to the estimator's dtype. */
     sks_dtype coef_dtype;
     sks_dtype intercept_dtype;
+
+    /* Format 1.3, SKS_EST_TREES: NULL, or per tree its nodes' covers
+     * (n_nodes each, indexed like the tree's nodes): the training weight
+     * that reached each node (scikit-learn's weighted_n_node_samples,
+     * HistGradientBoosting's counts, XGBoost's sum_hessian, LightGBM's
+     * internal_count/leaf_count). What SKS_OUT_CONTRIBUTIONS weighs the
+     * branches a row does not take by; finite, >= 0, and > 0 at splits. */
+    const double *const *tree_cover;
 } sks_desc;
 
 /* Zeroes *d and sets its struct_size: the start of every description.
@@ -530,7 +538,14 @@ typedef enum sks_output {
     SKS_OUT_DECISION = 2, /* classifiers scored by raw scores (linear,
                              boosted trees, isolation forests): one column
                              (binary) or n_classes */
-    SKS_OUT_SCORE_SAMPLES = 3 /* isolation forests: one column */
+    SKS_OUT_SCORE_SAMPLES = 3, /* isolation forests: one column */
+    SKS_OUT_CONTRIBUTIONS = 4  /* tree models with covers (format 1.3):
+                                  path-dependent TreeSHAP of the raw score
+                                  (probabilities for probability trees,
+                                  margins for boosting), per raw score
+                                  column (groups) one value per estimator
+                                  feature and the bias (expected value)
+                                  last: raw = bias + sum of the rest */
 } sks_output;
 
 /* Columns per row of an output, or SKS_EUNSUPPORTED (with a message in the
@@ -561,8 +576,14 @@ typedef struct sks_output_spec {
                            working when fields are added at the end */
     int64_t cols;       /* doubles per row the engine writes */
     int ndim;           /* 1: one value per row, shape (n_rows,);
-                           2: shape (n_rows, cols) */
+                           2: shape (n_rows, cols); 3 (contributions of
+                           several raw columns): shape (n_rows, groups,
+                           cols / groups) */
     sks_values values;
+    int64_t groups;     /* contributions: raw score columns explained (each
+                           row's cols values are groups runs of
+                           cols / groups); 1 for every other output.
+                           ndim is 3 when groups > 1 */
 } sks_output_spec;
 
 #define SKS_OUTPUT_SPEC_INIT {.struct_size = sizeof(sks_output_spec)}

@@ -70,6 +70,18 @@ int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols, sk
             return sks__fail(err, SKS_EUNSUPPORTED, "This '%s' has no attribute 'score_samples'", est);
         *cols = 1;
         return 0;
+    case SKS_OUT_CONTRIBUTIONS:
+        if (in->kind != SKS_EST_TREES)
+            return sks__fail(err, SKS_EUNSUPPORTED,
+                             "contributions are computed for tree models; this '%s' is a linear model", est);
+        if (m->forest.cover == NULL)
+            return sks__fail(err, SKS_EUNSUPPORTED,
+                             "this model file (format %d.%d) has no node covers, which contributions need: "
+                             "export the '%s' again with this skscore (engine %s writes format %d.%d with covers)",
+                             in->format_major, in->format_minor, est, SKS_VERSION, SKS_FORMAT_MAJOR,
+                             SKS_FORMAT_MINOR);
+        *cols = (int64_t)m->n_raw * ((int64_t)m->est_width + 1);
+        return 0;
     }
     return sks__fail(err, SKS_EARG, "unknown output kind %d", (int)what);
 }
@@ -95,7 +107,13 @@ int sks_model_output_spec(const sks_model *m, sks_output what, sks_dtype input_d
      * a classifier's predict one label per row; a regressor's predict (n,)
      * unless it was fitted on a 2-D y (output_2d) or has several outputs;
      * decision_function and score_samples (n,) for one column. */
-    if (what == SKS_OUT_PROBA)
+    s.groups = 1;
+    if (what == SKS_OUT_CONTRIBUTIONS) {
+        /* (n, features + 1), or (n, raw columns, features + 1) as
+         * XGBoost's pred_contribs gives them */
+        s.groups = m->n_raw;
+        s.ndim = m->n_raw > 1 ? 3 : 2;
+    } else if (what == SKS_OUT_PROBA)
         s.ndim = 2;
     else if (what == SKS_OUT_PREDICT && clf)
         s.ndim = 1;
@@ -111,6 +129,8 @@ int sks_model_output_spec(const sks_model *m, sks_output what, sks_dtype input_d
      * float64. */
     if (what == SKS_OUT_PREDICT && clf)
         s.values = SKS_VALUES_LABEL;
+    else if (what == SKS_OUT_CONTRIBUTIONS)
+        s.values = SKS_VALUES_F64; /* computed in float64, whatever the model's sums */
     else if (in->output_dtype == SKS_F32 ||
              (in->coef_dtype == SKS_F32 && in->intercept_dtype == SKS_F32 && input_dtype == SKS_F32))
         s.values = SKS_VALUES_F32;
@@ -128,6 +148,7 @@ static const char *const OUTPUT_NAMES[] = {
     [SKS_OUT_PROBA] = "predict_proba",
     [SKS_OUT_DECISION] = "decision_function",
     [SKS_OUT_SCORE_SAMPLES] = "score_samples",
+    [SKS_OUT_CONTRIBUTIONS] = "contributions",
 };
 enum { N_OUTPUTS = sizeof OUTPUT_NAMES / sizeof OUTPUT_NAMES[0] };
 

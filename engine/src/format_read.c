@@ -450,18 +450,21 @@ static int rd_tree(reader *r, sks_desc *d, int32_t t, sks_tree_desc *tr)
     char what[64];
     /* Node count comes from the first array read; the others must agree. */
     int64_t nodes = -1;
-    const void **slots[7] = {(const void **)&tr->left, (const void **)&tr->right,
+    /* 1.3: the nodes' covers, kept in the description's tree_cover. */
+    const double **covers = (const double **)d->tree_cover;
+    const void **slots[8] = {(const void **)&tr->left, (const void **)&tr->right,
                              (const void **)&tr->feature, (const void **)&tr->threshold,
                              (const void **)&tr->missing_left, (const void **)&tr->value,
-                             (const void **)&tr->cat};
-    static const char *const names[7] = {"left", "right", "feature", "threshold", "missing_left", "value", "cat"};
-    static const char *const types[7] = {"i32", "i32", "i32", "f64", "u8", "f64", "i32"};
-    static const size_t sizes[7] = {4, 4, 4, 8, 1, 8, 4};
+                             (const void **)&tr->cat, (const void **)&covers[t]};
+    static const char *const names[8] = {"left", "right", "feature", "threshold", "missing_left", "value", "cat",
+                                         "cover"};
+    static const char *const types[8] = {"i32", "i32", "i32", "f64", "u8", "f64", "i32", "f64"};
+    static const size_t sizes[8] = {4, 4, 4, 8, 1, 8, 4, 8};
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         if ((rc = rd_key(r, &k, &kn)) != 0)
             break;
         int which = -1;
-        for (int s = 0; s < 7; s++)
+        for (int s = 0; s < 8; s++)
             if (key_is(k, kn, names[s]))
                 which = s;
         if (which < 0) {
@@ -580,6 +583,11 @@ static int rd_step(reader *r, sks_desc *d, int32_t est_width)
             if (trees == NULL)
                 return oom(r);
             memset(trees, 0, (size_t)nt * sizeof(*trees));
+            const double **covers = arena_alloc(&r->mem, (size_t)nt * sizeof(*covers));
+            if (covers == NULL)
+                return oom(r);
+            memset(covers, 0, (size_t)nt * sizeof(*covers));
+            d->tree_cover = covers;
             d->trees = trees;
             d->n_trees = (int32_t)nt;
             for (uint32_t t = 0; rc == 0 && t < nt; t++)
@@ -613,6 +621,15 @@ static int rd_step(reader *r, sks_desc *d, int32_t est_width)
                            (long long)n_tree_output, d->n_trees);
         if (d->compare == 0)
             return fmt_err(r, at, "steps[0]: required key \"compare\" is missing");
+        /* Covers: on every tree or on none (a file before 1.3: none). */
+        int32_t with = 0;
+        for (int32_t t = 0; t < d->n_trees; t++)
+            with += d->tree_cover[t] != NULL;
+        if (with != 0 && with != d->n_trees)
+            return fmt_err(r, at, "steps[0]: %d of %d trees have \"cover\"; every tree or none must", with,
+                           d->n_trees);
+        if (with == 0)
+            d->tree_cover = NULL;
     } else {
         REQUIRE(have_coef, "coef", "steps[0]");
         REQUIRE(have_icpt, "intercept", "steps[0]");

@@ -298,7 +298,8 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
             bool has_cat = false;
             for (size_t i = 0; tr->cat != NULL && i < n && !has_cat; i++)
                 has_cat = tr->cat[i] != -1;
-            msgpack_pack_map(pk, (tr->missing_left != NULL ? 6 : 5) + has_cat);
+            bool has_cover = d->tree_cover != NULL;
+            msgpack_pack_map(pk, (tr->missing_left != NULL ? 6 : 5) + has_cat + has_cover);
             pk_str(pk, "left");
             pk_array(pk, "i32", tr->left, n * 4);
             pk_str(pk, "right");
@@ -317,6 +318,10 @@ static void pk_body(msgpack_packer *pk, const sks_desc *d, bool v11, const int32
             }
             pk_str(pk, "value");
             pk_array(pk, "f64", tr->value, n * (size_t)(d->tree_output != NULL ? 1 : d->n_values) * 8);
+            if (has_cover) {
+                pk_str(pk, "cover");
+                pk_array(pk, "f64", d->tree_cover[t], n * 8);
+            }
         }
     } else {
         msgpack_pack_map(pk, 6);
@@ -379,7 +384,9 @@ int sks_desc_serialize(const sks_desc *caller, void **out, size_t *out_len, sks_
     }
     memcpy(p, sks__magic, 8);
     sks__put_le(p + 8, SKS_FORMAT_MAJOR, 2);
-    sks__put_le(p + 10, needs_minor_2(d) ? 2 : (v11 ? 1 : 0), 2);
+    /* 1.3: node covers (what contributions need). */
+    bool v13 = d->kind == SKS_EST_TREES && d->tree_cover != NULL;
+    sks__put_le(p + 10, v13 ? 3 : needs_minor_2(d) ? 2 : (v11 ? 1 : 0), 2);
     sks__put_le(p + 12, 0, 4);
     sks__put_le(p + 16, body, 8);
     unsigned int n = 0;

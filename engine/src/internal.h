@@ -76,6 +76,10 @@ typedef struct sks__forest {
     bool sum_f32;    /* each tree's value added in float32 (XGBoost) */
     bool round_rows; /* nodes64 rows rounded to float32 first (XGBoost's
                         categorical forests walk the float64 layout) */
+    double *cover;   /* NULL, or per compiled node its cover (format 1.3):
+                        what contributions need (shap.c) */
+    double *expected; /* with cover: n_values, each raw column's expected
+                         value (the bias of contributions) */
 } sks__forest;
 
 typedef struct sks__linear {
@@ -217,6 +221,24 @@ size_t sks__forest_scratch(const sks__forest *f, int32_t n_features);
 void sks__forest_score(const sks__forest *f, const void *x, int32_t n,
                        int32_t n_features, bool has_nan, void *scratch,
                        double *out);
+
+/* tree.c: one node of the compiled forest, for walks other than the
+ * kernels' (shap.c): whether a row (laid out as sks__forest_score reads
+ * it) goes left at split i, as the kernels decide; the right child's skip
+ * (-1 at a leaf); the split's feature; a leaf's leaf_width values. */
+bool sks__node_left(const sks__forest *f, int32_t i, const void *row);
+int32_t sks__node_skip(const sks__forest *f, int32_t i);
+int32_t sks__node_feature(const sks__forest *f, int32_t i);
+const double *sks__leaf_values(const sks__forest *f, int32_t i);
+
+/* shap.c: path-dependent TreeSHAP (Lundberg et al. 2020, algorithm 2).
+ * Scratch doubles contributions need per row; the contributions of one row
+ * of n_features values (float32, or float64 with nodes64, as the walks
+ * read them) into out: n_values runs of n_features + 1 doubles, the
+ * expected value last in each. sks__forest_expected fills f->expected. */
+size_t sks__shap_scratch(const sks__forest *f);
+void sks__shap_row(const sks__forest *f, const void *row, int32_t n_features, double *scratch, double *out);
+int sks__forest_expected(sks__forest *f, sks_error *err);
 
 /* linear.c: rows per block of the feature-major input. */
 enum { SKS__LIN_BLOCK = 8 };

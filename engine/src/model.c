@@ -67,8 +67,14 @@ static int check_tree(const sks_desc *d, int32_t t, int32_t nf, sks_error *err)
     if (n < 1 || tr->left == NULL || tr->right == NULL || tr->feature == NULL ||
         tr->threshold == NULL || tr->value == NULL)
         return sks__fail(err, SKS_EINVALID, "trees[%d]: no nodes, or a node array is missing", t);
+    const double *cover = d->tree_cover != NULL ? d->tree_cover[t] : NULL;
+    if (d->tree_cover != NULL && cover == NULL)
+        return sks__fail(err, SKS_EINVALID, "trees[%d] has no covers while other trees have: every tree or none", t);
     for (int32_t i = 0; i < n; i++) {
         int32_t l = tr->left[i], r = tr->right[i];
+        if (cover != NULL && (!isfinite(cover[i]) || cover[i] < 0 || (l != -1 && cover[i] == 0)))
+            return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: cover %.17g is not a finite number %s", t, i,
+                             cover[i], l != -1 ? "> 0 (a split)" : ">= 0");
         if ((l == -1) != (r == -1))
             return sks__fail(err, SKS_EINVALID, "trees[%d] node %d: one child is a leaf marker (-1), the other is %d", t, i, l == -1 ? r : l);
         if (l == -1) {

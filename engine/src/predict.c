@@ -240,12 +240,15 @@ static void score_rows(share *s, job *j)
     void *xbuf = malloc(xbytes);
     double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
     void *scratch = trees ? malloc(sks__forest_scratch(&m->forest, (int32_t)nc)) : NULL;
+    const bool contrib = j->what == SKS_OUT_CONTRIBUTIONS; /* trees with covers (checked) */
+    double *shap = contrib ? malloc(sks__shap_scratch(&m->forest) * sizeof(double)) : NULL;
     bool use_prep = m->info.n_steps > 0 || j->T != NULL;
     if (use_prep) {
         j->prep = malloc((size_t)m->prep_width * sizeof(double));
         j->prep2 = malloc((size_t)m->prep_width * sizeof(double));
     }
-    if (xbuf == NULL || raw == NULL || (trees && scratch == NULL) || (use_prep && (j->prep == NULL || j->prep2 == NULL))) {
+    if (xbuf == NULL || raw == NULL || (trees && scratch == NULL) || (contrib && shap == NULL) ||
+        (use_prep && (j->prep == NULL || j->prep2 == NULL))) {
         j->nomem = true;
         atomic_store(&s->stop, true);
         goto done;
@@ -279,6 +282,13 @@ static void score_rows(share *s, job *j)
                 if (f64 && m->forest.round_rows) /* XGBoost reads float32 */
                     for (size_t k = 0; k < (size_t)n * (size_t)nc; k++)
                         ((double *)xbuf)[k] = (float)((double *)xbuf)[k];
+                if (contrib) {
+                    for (int32_t i = 0; i < n; i++)
+                        sks__shap_row(&m->forest, (const char *)xbuf + (size_t)i * (size_t)nc * xsize, (int32_t)nc,
+                                      shap, &j->out[(size_t)(r0 + i) * (size_t)j->cols]);
+                    r0 += n;
+                    continue;
+                }
                 sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, scratch, raw);
             } else {
                 n = (int32_t)(j->r1 - r0 < SKS__LIN_BLOCK ? j->r1 - r0 : SKS__LIN_BLOCK);
@@ -303,6 +313,7 @@ done:
     free(xbuf);
     free(raw);
     free(scratch);
+    free(shap);
     free(j->prep);
     free(j->prep2);
     j->prep = j->prep2 = NULL;

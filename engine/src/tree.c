@@ -110,6 +110,10 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
         f->node_cat = malloc((size_t)total * sizeof(int32_t));
         fail |= f->cat_bitsets == NULL || f->node_cat == NULL;
     }
+    if (d->tree_cover != NULL) {
+        f->cover = malloc((size_t)total * sizeof(double));
+        fail |= f->cover == NULL;
+    }
     if (d->base != NULL) {
         f->base = malloc((size_t)d->n_values * sizeof(double));
         if (f->base != NULL)
@@ -153,6 +157,8 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
             }
             if (f->node_cat != NULL)
                 f->node_cat[me] = tr->left[src] != -1 && tr->cat != NULL ? tr->cat[src] : -1;
+            if (f->cover != NULL)
+                f->cover[me] = d->tree_cover[t][src];
             if (depth > f->depth[t])
                 f->depth[t] = depth;
             if (depth > f->max_depth)
@@ -185,7 +191,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     free(stack);
     free(fix);
     f->n_nodes = next;
-    return 0;
+    return f->cover != NULL ? sks__forest_expected(f, err) : 0;
 }
 
 void sks__forest_dispose(sks__forest *f)
@@ -200,6 +206,8 @@ void sks__forest_dispose(sks__forest *f)
     free(f->base);
     free(f->cat_bitsets);
     free(f->node_cat);
+    free(f->cover);
+    free(f->expected);
     memset(f, 0, sizeof(*f));
 }
 
@@ -354,53 +362,86 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
 #define KERNEL_NODES nodes64
 #include "tree_kernels.h"
 
-/* Forests with categorical splits: one (row, tree) at a time, the way
- * scikit-learn's _predict_one_from_raw_data walks. Returns the leaf. */
+/* Whether x goes left at split i of a float64-layout forest with
+ * categorical splits, the way scikit-learn's _predict_one_from_raw_data
+ * (and LightGBM's, XGBoost's deciders) read it. */
+static bool cat_left(const sks__forest *f, int32_t i, double x)
+{
+    const sks__node64 *nd = &f->nodes64[i];
+    bool missing_left = nd->feature >> 31;
+    int32_t cat = f->node_cat[i];
+    if (isnan(x))
+        return missing_left;
+    if (cat < 0)
+        return x <= nd->thr;
+    if (f->cat_rule == SKS_CAT_XGBOOST) {
+        /* common::Decision: out of range goes left; else right when
+         * (int32_t)x is in the set (x is a float32 here) */
+        bool in = false;
+        if (x >= 0 && x < 16777216.0) {
+            int32_t c = (int32_t)x;
+            in = c < 256 && ((f->cat_bitsets[(size_t)cat * 16 + (size_t)c / 32] >> (c % 32)) & 1);
+        }
+        return !in;
+    }
+    if (f->cat_rule == SKS_CAT_LIGHTGBM) {
+        /* static_cast<int>(x): truncation; out of range is INT32_MIN on x86-64 */
+        int32_t c = x > -2147483649.0 && x < 2147483648.0 ? (int32_t)x : INT32_MIN;
+        const uint32_t *bits = &f->cat_bitsets[(size_t)cat * 16];
+        return c >= 0 && c < 256 && ((bits[c / 32] >> (c % 32)) & 1);
+    }
+    if (x < 0)
+        return missing_left;
+    /* Cython's <uint8_t>x: a truncating int32 conversion (x86-64's
+     * cvttsd2si, whose out-of-range answer is INT32_MIN), low byte. */
+    uint8_t c = (uint8_t)(uint32_t)(x < 2147483648.0 ? (int32_t)x : INT32_MIN);
+    const uint32_t *bits = &f->cat_bitsets[(size_t)cat * 16];
+    if ((bits[c / 32] >> (c % 32)) & 1)
+        return true;
+    if ((bits[8 + c / 32] >> (c % 32)) & 1)
+        return false;
+    return missing_left;
+}
+
+/* Forests with categorical splits: one (row, tree) at a time. Returns the
+ * leaf. */
 static int32_t walk_cat(const sks__forest *f, int32_t t, const double *row)
 {
     const sks__node64 *nodes = f->nodes64;
     int32_t i = f->roots[t];
-    for (;;) {
-        const sks__node64 *nd = &nodes[i];
-        if (nd->skip < 0)
-            return i;
-        int32_t right = i + 1 + nd->skip;
-        double x = row[nd->feature & SKS__FEATURE_MASK];
-        bool missing_left = nd->feature >> 31;
-        int32_t cat = f->node_cat[i];
-        if (isnan(x)) {
-            i = missing_left ? i + 1 : right;
-        } else if (cat < 0) {
-            i = x <= nd->thr ? i + 1 : right;
-        } else if (f->cat_rule == SKS_CAT_XGBOOST) {
-            /* common::Decision: out of range goes left; else right when
-             * (int32_t)x is in the set (x is a float32 here) */
-            bool in = false;
-            if (x >= 0 && x < 16777216.0) {
-                int32_t c = (int32_t)x;
-                in = c < 256 && ((f->cat_bitsets[(size_t)cat * 16 + (size_t)c / 32] >> (c % 32)) & 1);
-            }
-            i = in ? right : i + 1;
-        } else if (f->cat_rule == SKS_CAT_LIGHTGBM) {
-            /* static_cast<int>(x): truncation; out of range is INT32_MIN on x86-64 */
-            int32_t c = x > -2147483649.0 && x < 2147483648.0 ? (int32_t)x : INT32_MIN;
-            const uint32_t *bits = &f->cat_bitsets[(size_t)cat * 16];
-            i = c >= 0 && c < 256 && ((bits[c / 32] >> (c % 32)) & 1) ? i + 1 : right;
-        } else if (x < 0) {
-            i = missing_left ? i + 1 : right;
-        } else {
-            /* Cython's <uint8_t>x: a truncating int32 conversion (x86-64's
-             * cvttsd2si, whose out-of-range answer is INT32_MIN), low byte. */
-            uint8_t c = (uint8_t)(uint32_t)(x < 2147483648.0 ? (int32_t)x : INT32_MIN);
-            const uint32_t *bits = &f->cat_bitsets[(size_t)cat * 16];
-            if ((bits[c / 32] >> (c % 32)) & 1)
-                i = i + 1;
-            else if ((bits[8 + c / 32] >> (c % 32)) & 1)
-                i = right;
-            else
-                i = missing_left ? i + 1 : right;
-        }
+    while (nodes[i].skip >= 0)
+        i = cat_left(f, i, row[nodes[i].feature & SKS__FEATURE_MASK]) ? i + 1 : i + 1 + nodes[i].skip;
+    return i;
+}
+
+bool sks__node_left(const sks__forest *f, int32_t i, const void *row)
+{
+    if (f->nodes64 != NULL) {
+        const sks__node64 *nd = &f->nodes64[i];
+        double x = ((const double *)row)[nd->feature & SKS__FEATURE_MASK];
+        if (f->node_cat != NULL)
+            return cat_left(f, i, x);
+        return x <= nd->thr || (isnan(x) && (nd->feature >> 31));
     }
+    const sks__node *nd = &f->nodes[i];
+    float x = ((const float *)row)[nd->feature & SKS__FEATURE_MASK];
+    return x <= nd->thr || (isnan(x) && (nd->feature >> 31));
+}
+
+int32_t sks__node_skip(const sks__forest *f, int32_t i)
+{
+    return f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
+}
+
+int32_t sks__node_feature(const sks__forest *f, int32_t i)
+{
+    return (int32_t)((f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature) & SKS__FEATURE_MASK);
+}
+
+const double *sks__leaf_values(const sks__forest *f, int32_t i)
+{
+    int32_t slot = f->nodes64 != NULL ? slot_f64(&f->nodes64[i]) : slot_f32(&f->nodes[i]);
+    return &f->values[(size_t)slot * (size_t)f->leaf_width];
 }
 
 /* The kernels with has_nan fixed, one copy each way. */

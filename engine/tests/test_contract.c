@@ -186,8 +186,8 @@ TEST(spec_arguments)
 
 TEST(names)
 {
-    static const char *const outs[] = {"predict", "predict_proba", "decision_function", "score_samples"};
-    for (int i = 0; i < 4; i++) {
+    static const char *const outs[] = {"predict", "predict_proba", "decision_function", "score_samples", "contributions"};
+    for (int i = 0; i < 5; i++) {
         ASSERT_STR(sks_output_name((sks_output)i), outs[i]);
         sks_output w = (sks_output)-1;
         ASSERT_INT(sks_output_from_name(outs[i], strlen(outs[i]), &w), ==, 0);
@@ -197,7 +197,7 @@ TEST(names)
     ASSERT_INT(sks_output_from_name("predict", 6, &w), ==, SKS_EARG); /* a prefix */
     ASSERT_INT(sks_output_from_name("predictx", 8, &w), ==, SKS_EARG);
     ASSERT_INT(sks_output_from_name("", 0, &w), ==, SKS_EARG);
-    ASSERT_STR(sks_output_name((sks_output)4), "unknown");
+    ASSERT_STR(sks_output_name((sks_output)5), "unknown");
     ASSERT_STR(sks_task_name(SKS_TASK_CLASSIFICATION), "classification");
     ASSERT_STR(sks_task_name(SKS_TASK_REGRESSION), "regression");
     ASSERT_STR(sks_task_name((sks_task)0), "unknown");

@@ -195,7 +195,7 @@ static int bad_size(const char *what, npy_intp got, npy_intp want)
     return -1;
 }
 
-static int get_tree(desc_buf *b, PyObject *tree, int32_t n_values, sks_tree_desc *t)
+static int get_tree(desc_buf *b, PyObject *tree, int32_t n_values, sks_tree_desc *t, const double **cover)
 {
     npy_intp n, m, dims[2];
     if (!PyDict_Check(tree)) {
@@ -231,6 +231,11 @@ static int get_tree(desc_buf *b, PyObject *tree, int32_t n_values, sks_tree_desc
         return -1;
     if (m != n)
         return bad_size("cat", m, n);
+    m = n;
+    if (get_array(b, tree, "cover", 0, NPY_FLOAT64, 1, &m, (const void **)cover) < 0)
+        return -1;
+    if (m != n)
+        return bad_size("cover", m, n);
     if (get_array(b, tree, "value", 1, NPY_FLOAT64, 2, dims, (const void **)&t->value) < 0)
         return -1;
     if (dims[0] != n || dims[1] != n_values) {
@@ -598,10 +603,23 @@ int desc_from_dict(PyObject *dict, desc_buf *b)
         }
         if (d->tree_output != NULL && n_out != n)
             return bad_size("tree_output", n_out, n);
-        for (Py_ssize_t i = 0; i < n; i++)
+        /* Node covers (format 1.3), per tree; kept only when every tree has them. */
+        const double **covers = buf_alloc(b, (size_t)n * sizeof(*covers));
+        if (covers == NULL)
+            return -1;
+        Py_ssize_t with_cover = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
             if (get_tree(b, PySequence_Fast_GET_ITEM(seq, i), d->tree_output != NULL ? 1 : d->n_values,
-                         &b->trees[i]) < 0)
+                         &b->trees[i], &covers[i]) < 0)
                 return -1;
+            with_cover += covers[i] != NULL;
+        }
+        if (with_cover != 0 && with_cover != n) {
+            PyErr_Format(PyExc_ValueError, "model description: %zd of %zd trees have a cover; every tree or none",
+                         with_cover, n);
+            return -1;
+        }
+        d->tree_cover = with_cover ? covers : NULL;
         d->n_trees = (int32_t)n;
         d->trees = b->trees;
     } else if (d->kind == SKS_EST_LINEAR) {

@@ -47,7 +47,7 @@ typedef struct {
     sks_info info;           /* its strings belong to model */
     PyObject *classes;       /* ndarray of labels, or NULL (regressors) */
     PyObject *feature_names; /* ndarray of str (object), or NULL */
-    int has_proba, has_decision, has_score_samples;
+    int has_proba, has_decision, has_score_samples, has_contributions;
 } ModelObject;
 
 /* module.c: raises the Python exception for an engine failure (NULL). path

@@ -94,6 +94,7 @@ PyObject *model_wrap(module_state *st, sks_model *m)
     self->has_proba = sks_model_output_cols(m, SKS_OUT_PROBA, &cols, &err) == 0;
     self->has_decision = sks_model_output_cols(m, SKS_OUT_DECISION, &cols, &err) == 0;
     self->has_score_samples = sks_model_output_cols(m, SKS_OUT_SCORE_SAMPLES, &cols, &err) == 0;
+    self->has_contributions = sks_model_output_cols(m, SKS_OUT_CONTRIBUTIONS, &cols, &err) == 0;
     if (self->info.task == SKS_TASK_CLASSIFICATION && (self->classes = make_classes(self)) == NULL)
         goto error;
     if (self->info.has_feature_names && (self->feature_names = make_feature_names(self)) == NULL)
@@ -390,8 +391,8 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         goto error;
     }
     npy_intp dims[2] = {n, (npy_intp)spec.cols};
-    /* ndim 1 only ever has one column: the same n * cols doubles */
-    if ((out = (PyArrayObject *)PyArray_SimpleNew(spec.ndim, dims, NPY_FLOAT64)) == NULL)
+    /* (n, cols) as the engine writes them; shaped as the spec says below */
+    if ((out = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT64)) == NULL)
         goto error;
     double *o = (double *)PyArray_DATA(out);
     size_t o_len = (size_t)n * (size_t)spec.cols;
@@ -403,13 +404,15 @@ static PyObject *score(ModelObject *self, sks_output what, PyObject *const *args
         goto error;
     }
 scored:
-    if (PyArray_NDIM(out) != spec.ndim) { /* the table path's (n, 1): same memory, 1-D */
+    if (spec.ndim != 2) { /* (n,) for one column; (n, groups, cols / groups): same memory */
+        int64_t groups = spec.groups > 0 ? spec.groups : 1;
+        npy_intp d3[3] = {n, (npy_intp)groups, (npy_intp)(spec.cols / groups)};
         npy_intp d1[1] = {n};
-        PyArray_Dims shape = {d1, 1};
-        PyArrayObject *flat = (PyArrayObject *)PyArray_Newshape(out, &shape, NPY_CORDER);
-        if (flat == NULL)
+        PyArray_Dims shape = {spec.ndim == 3 ? d3 : d1, spec.ndim == 3 ? 3 : 1};
+        PyArrayObject *shaped = (PyArrayObject *)PyArray_Newshape(out, &shape, NPY_CORDER);
+        if (shaped == NULL)
             goto error;
-        Py_SETREF(out, flat);
+        Py_SETREF(out, shaped);
     }
     if (spec.values == SKS_VALUES_LABEL) {
         /* The engine gives class indices; labels come from classes_, so
@@ -455,6 +458,11 @@ static PyObject *Model_score_samples(ModelObject *self, PyObject *const *args, P
     return score(self, SKS_OUT_SCORE_SAMPLES, args, nargs, kw);
 }
 
+static PyObject *Model_contributions(ModelObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kw)
+{
+    return score(self, SKS_OUT_CONTRIBUTIONS, args, nargs, kw);
+}
+
 /* Like scikit-learn's available_if: a model without probabilities has no
  * predict_proba attribute at all, so hasattr() tells. */
 static PyObject *Model_getattro(ModelObject *self, PyObject *name)
@@ -467,6 +475,8 @@ static PyObject *Model_getattro(ModelObject *self, PyObject *name)
             what = SKS_OUT_DECISION;
         else if (!self->has_score_samples && PyUnicode_CompareWithASCIIString(name, "score_samples") == 0)
             what = SKS_OUT_SCORE_SAMPLES;
+        else if (!self->has_contributions && PyUnicode_CompareWithASCIIString(name, "contributions") == 0)
+            what = SKS_OUT_CONTRIBUTIONS;
         if (what != SKS_OUT_PREDICT) {
             module_state *st = PyType_GetModuleState(Py_TYPE(self));
             int64_t cols;
@@ -515,7 +525,8 @@ static PyObject *make_inputs(ModelObject *self)
  * "float32" or "labels"} for float64 input (the engine's output spec). */
 static PyObject *make_outputs(ModelObject *self)
 {
-    static const sks_output all[] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION, SKS_OUT_SCORE_SAMPLES};
+    static const sks_output all[] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION, SKS_OUT_SCORE_SAMPLES,
+                                     SKS_OUT_CONTRIBUTIONS};
     PyObject *d = PyDict_New();
     for (size_t k = 0; d != NULL && k < sizeof all / sizeof all[0]; k++) {
         sks_output_spec spec = SKS_OUTPUT_SPEC_INIT;
@@ -674,6 +685,15 @@ PyDoc_STRVAR(Model_score_samples_doc,
              "score_samples($self, X, *, n_threads=0)\n--\n\n"
              "Anomaly scores of an IsolationForest for X, shape (n_samples,): the lower, the more "
              "abnormal. Other models have none (AttributeError)." SCORE_DOC_TAIL);
+PyDoc_STRVAR(Model_contributions_doc,
+             "contributions($self, X, *, n_threads=0)\n--\n\n"
+             "Per-feature contributions (path-dependent TreeSHAP) to the model's raw score for X: "
+             "probabilities for a forest classifier, the margin (decision_function) for gradient "
+             "boosting, XGBoost and LightGBM, the prediction for regressors. Shape (n_samples, "
+             "n_features + 1), or (n_samples, n_outputs, n_features + 1) when the raw score has "
+             "several columns (classes), as XGBoost's pred_contribs; the last column is the bias "
+             "(expected value): bias + the rest = the raw score. Tree models exported with node covers "
+             "(format 1.3); others raise AttributeError." SCORE_DOC_TAIL);
 PyDoc_STRVAR(Model_info_doc, "info($self, /)\n--\n\n"
                              "A dict describing the model file: format version, producer, provenance "
                              "(source library, its version, estimator), SHA-256 checksum, task, "
@@ -688,6 +708,8 @@ static PyMethodDef Model_methods[] = {
      Model_decision_function_doc},
     {"score_samples", (PyCFunction)(void (*)(void))Model_score_samples, METH_FASTCALL | METH_KEYWORDS,
      Model_score_samples_doc},
+    {"contributions", (PyCFunction)(void (*)(void))Model_contributions, METH_FASTCALL | METH_KEYWORDS,
+     Model_contributions_doc},
     {"info", (PyCFunction)Model_info, METH_NOARGS, Model_info_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -88,6 +88,9 @@ def _tree(tree: Any, classifier: bool, n_values: int) -> dict[str, np.ndarray]:
         "feature": feature,
         "threshold": np.ascontiguousarray(tree.threshold, dtype=np.float64),
         "value": np.ascontiguousarray(value),
+        # the training weight at each node: what contributions (TreeSHAP)
+        # weigh the branches a row does not take by, as shap does
+        "cover": np.ascontiguousarray(tree.weighted_n_node_samples, dtype=np.float64),
     }
     missing = getattr(tree, "missing_go_to_left", None)
     if missing is not None:
@@ -218,6 +221,7 @@ def _describe_hist_boosting(estimator: Any, name: str) -> dict[str, Any]:
                                                   dtype=np.float64),
                 "missing_left": np.ascontiguousarray(nodes["missing_go_to_left"], dtype=np.uint8),
                 "value": np.ascontiguousarray(nodes["value"], dtype=np.float64).reshape(-1, 1),
+                "cover": np.ascontiguousarray(nodes["count"], dtype=np.float64),
             })
     desc: dict[str, Any] = {
         "kind": _c.EST_TREES,
