@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from . import lightgbm, scikit_learn, xgboost
 from . import pipeline as pipeline_steps
 from .base import (
@@ -88,7 +90,7 @@ def describe(
         elif codes:
             desc.update(pipeline_steps.describe_steps([], desc["n_features"], desc["n_features"], codes, other.CATEGORIES,
                                              other.UNKNOWN_CATEGORY_IS_ERROR))
-        return desc
+        return _usable_covers(desc)
     name = scikit_learn.class_name(estimator)
     check_fitted(estimator)
     import sklearn
@@ -106,4 +108,22 @@ def describe(
         # The pipeline's input is the first step's (names, count).
         desc.update(prep(int(estimator.n_features_in_)))
     desc.update(scikit_learn.describe_estimator(estimator, name))
+    return _usable_covers(desc)
+
+
+def _usable_covers(desc: dict[str, Any]) -> dict[str, Any]:
+    """Keeps the trees' node covers (format 1.3: what contributions weigh
+    by) only when every split has a positive, finite one, as the engine
+    requires; else drops them all: the model still exports and scores, and
+    says it cannot explain."""
+    trees = desc.get("trees") or []
+    covers = [t.get("cover") for t in trees]
+    if not trees or any(c is None for c in covers):
+        ok = False
+    else:
+        ok = all(bool(np.all(np.isfinite(c)) and np.all(c >= 0) and np.all(c[t["left"] != -1] > 0))
+                 for t, c in zip(trees, covers, strict=True))
+    if not ok:
+        for t in trees:
+            t.pop("cover", None)
     return desc

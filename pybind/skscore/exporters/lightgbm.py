@@ -91,12 +91,15 @@ def _flatten(tree: dict, name: str, index: int, features: int,
     threshold: list[float] = []
     missing_left: list[int] = []
     value: list[float] = []
+    cover: list[float] = []
     stack = [(tree, -1, False)]
     while stack:
         node, parent, is_right = stack.pop()
         i = len(left)
         if parent >= 0:
             (right if is_right else left)[parent] = i
+        # LightGBM's counts: what its pred_contrib weighs by
+        cover.append(float(node.get("leaf_count", node.get("internal_count", 0))))
         if "leaf_value" in node:
             left.append(-1)
             right.append(-1)
@@ -176,6 +179,7 @@ def _flatten(tree: dict, name: str, index: int, features: int,
         "threshold": np.array(threshold, dtype=np.float64),
         "missing_left": np.array(missing_left, dtype=np.uint8),
         "value": np.array(value, dtype=np.float64).reshape(-1, 1),
+        "cover": np.array(cover, dtype=np.float64),
         **({"cat": np.array(cat, dtype=np.int32)} if any(c >= 0 for c in cat) else {}),
     }
 

@@ -145,6 +145,8 @@ def _flatten(tree: dict, name: str, index: int, n_features: int, bitsets: list[n
     missing_left: list[int] = []
     value: list[float] = []
     cat: list[int] = []
+    cover: list[float] = []
+    hess = tree.get("sum_hessian") or [0.0] * len(lc)
     n = len(lc)
     stack = [(0, -1, False)]
     while stack:
@@ -154,6 +156,7 @@ def _flatten(tree: dict, name: str, index: int, n_features: int, bitsets: list[n
         i = len(left)
         if parent >= 0:
             (right if is_right else left)[parent] = i
+        cover.append(float(hess[nid]))  # XGBoost's cover: what its pred_contribs weighs by
         if lc[nid] == -1:
             left.append(-1)
             right.append(-1)
@@ -196,6 +199,7 @@ def _flatten(tree: dict, name: str, index: int, n_features: int, bitsets: list[n
         "threshold": np.array(threshold, dtype=np.float64),
         "missing_left": np.array(missing_left, dtype=np.uint8),
         "value": np.array(value, dtype=np.float64).reshape(-1, 1),
+        "cover": np.array(cover, dtype=np.float64),
         **({"cat": np.array(cat, dtype=np.int32)} if any(c >= 0 for c in cat) else {}),
     }
 
