@@ -80,7 +80,16 @@ int sks_model_output_cols(const sks_model *m, sks_output what, int64_t *cols, sk
                              "export the '%s' again with this skscore (engine %s writes format %d.%d with covers)",
                              in->format_major, in->format_minor, est, SKS_VERSION, SKS_FORMAT_MAJOR,
                              SKS_FORMAT_MINOR);
-        *cols = (int64_t)m->n_raw * ((int64_t)m->est_width + 1);
+        if (m->mixed_step != 0)
+            return sks__fail(err, SKS_EUNSUPPORTED,
+                             "contributions are given per input column, and this '%s' has a %s step whose "
+                             "columns are made from several input columns: no input column alone is "
+                             "responsible for them",
+                             est, m->mixed_step - 1 == SKS_STEP_POLY ? "PolynomialFeatures (poly)"
+                                  : m->mixed_step - 1 == SKS_STEP_NORMALIZE ? "Normalizer (normalize)"
+                                                                             : "preprocessing");
+        /* per input column (a pipeline's derived columns summed back) */
+        *cols = (int64_t)m->n_raw * ((int64_t)in->n_features + 1);
         return 0;
     }
     return sks__fail(err, SKS_EARG, "unknown output kind %d", (int)what);

@@ -107,10 +107,17 @@ struct sks_model {
     int32_t est_width;       /* columns the estimator reads */
     int32_t *est_origin;     /* with steps: per estimator column, the input
                                 column it still is, or -1 (error messages) */
+    int32_t *est_source;     /* with steps: per estimator column, the input
+                                column its value comes from, or SKS__SRC_*
+                                (contributions per input column) */
+    int mixed_step;          /* 0, or 1 + the kind of the first step that
+                                makes a column from several input columns */
     int32_t prep_width;      /* widest row along the steps */
     struct sks__vocab *vocab; /* NULL, or per input column (n == 0: numeric) */
     uint8_t *ignored;         /* NULL, or per input column: read as NaN */
 };
+
+enum { SKS__SRC_MIXED = -1, SKS__SRC_CONST = -2 };
 
 /* A compiled encode column: cats and map as in sks_encoding; origin is the
  * input column it comes from (for error messages), or -1. */

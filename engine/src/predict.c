@@ -196,6 +196,29 @@ typedef struct share {
 
 static void score_rows(share *s, job *j);
 
+/* One row's contributions into out (n_raw runs of n_features + 1): the
+ * estimator's columns' (est: n_raw runs of est_width + 1), each added to
+ * the input column its value comes from (steps.c: est_source; a constant
+ * column has none and no contribution); the bias stays last. */
+static void contributions(const sks_model *m, const void *row, double *scratch, double *est, double *out)
+{
+    const int32_t nc = m->est_width, nf = m->info.n_features;
+    if (m->est_source == NULL) { /* no steps: the estimator's columns are the input's */
+        sks__shap_row(&m->forest, row, nc, scratch, out);
+        return;
+    }
+    sks__shap_row(&m->forest, row, nc, scratch, est);
+    for (int32_t k = 0; k < m->n_raw; k++) {
+        const double *e = est + (size_t)k * ((size_t)nc + 1);
+        double *o = out + (size_t)k * ((size_t)nf + 1);
+        memset(o, 0, (size_t)nf * sizeof(double));
+        for (int32_t c = 0; c < nc; c++)
+            if (m->est_source[c] >= 0)
+                o[m->est_source[c]] += e[c];
+        o[nf] = e[nc];
+    }
+}
+
 /* Scores with subnormals honoured: a caller's thread may run with
  * denormals-are-zero / flush-to-zero set (a library built with -ffast-math
  * sets them process-wide), which would read a subnormal threshold (the
@@ -241,7 +264,9 @@ static void score_rows(share *s, job *j)
     double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
     void *scratch = trees ? malloc(sks__forest_scratch(&m->forest, (int32_t)nc)) : NULL;
     const bool contrib = j->what == SKS_OUT_CONTRIBUTIONS; /* trees with covers (checked) */
-    double *shap = contrib ? malloc(sks__shap_scratch(&m->forest) * sizeof(double)) : NULL;
+    /* The estimator's columns' contributions, then summed per input column. */
+    const size_t est_contrib = (size_t)nr * ((size_t)nc + 1);
+    double *shap = contrib ? malloc((sks__shap_scratch(&m->forest) + est_contrib) * sizeof(double)) : NULL;
     bool use_prep = m->info.n_steps > 0 || j->T != NULL;
     if (use_prep) {
         j->prep = malloc((size_t)m->prep_width * sizeof(double));
@@ -284,8 +309,9 @@ static void score_rows(share *s, job *j)
                         ((double *)xbuf)[k] = (float)((double *)xbuf)[k];
                 if (contrib) {
                     for (int32_t i = 0; i < n; i++)
-                        sks__shap_row(&m->forest, (const char *)xbuf + (size_t)i * (size_t)nc * xsize, (int32_t)nc,
-                                      shap, &j->out[(size_t)(r0 + i) * (size_t)j->cols]);
+                        contributions(m, (const char *)xbuf + (size_t)i * (size_t)nc * xsize, shap,
+                                      shap + sks__shap_scratch(&m->forest),
+                                      &j->out[(size_t)(r0 + i) * (size_t)j->cols]);
                     r0 += n;
                     continue;
                 }

@@ -278,9 +278,60 @@ static int build_vocab(const sks_desc *d, sks_model *m, sks_error *err)
     return fail ? sks__fail(err, SKS_ENOMEM, "out of memory") : 0;
 }
 
+/* The sources of the row after step sd (w -> w2 columns) from the
+ * sources before it (*src, replaced): the one input column each column's
+ * value comes from, SKS__SRC_CONST for a constant (a polynomial's 1), or
+ * SKS__SRC_MIXED when it comes from several (a product of two input
+ * columns, a norm over several); *mixed is set to the kind of the first
+ * step that mixes. -1 when out of memory. */
+static int next_sources(const sks_step_desc *sd, int32_t span, int32_t w, int32_t w2, int32_t **src, int *mixed)
+{
+    int32_t *cur = *src, *next = malloc((size_t)w2 * sizeof(int32_t));
+    if (next == NULL)
+        return -1;
+    int32_t end = sd->offset + span, added = w2 - w;
+    for (int32_t j = 0; j < w2; j++) {
+        int32_t from = source_column(sd, span, w, w2, j);
+        next[j] = from >= 0 ? cur[from] : SKS__SRC_MIXED;
+    }
+    if (sd->kind == SKS_STEP_NORMALIZE) { /* each column over the span's norm */
+        int32_t one = SKS__SRC_CONST;
+        for (int32_t c = sd->offset; c < end; c++)
+            if (cur[c] != SKS__SRC_CONST)
+                one = one == SKS__SRC_CONST || one == cur[c] ? cur[c] : SKS__SRC_MIXED;
+        for (int32_t c = sd->offset; c < end; c++)
+            next[c] = one;
+    } else if (sd->kind == SKS_STEP_INDICATOR) {
+        for (int32_t k = 0; k < sd->n_index; k++)
+            next[end + k] = cur[sd->offset + sd->index[k]];
+    } else if (sd->kind == SKS_STEP_ENCODE) {
+        int32_t at = sd->offset;
+        for (int32_t c = 0; c < span; c++) {
+            int32_t width = sd->enc[c].onehot ? sd->enc[c].width : 1;
+            for (int32_t k = 0; k < width; k++)
+                next[at++] = cur[sd->offset + c];
+        }
+    } else if (sd->kind == SKS_STEP_POLY) {
+        int32_t *out = next + sd->offset;
+        for (int32_t t = 0; t < sd->n_terms; t++) {
+            int32_t a = sd->term_a[t], b = sd->term_b[t];
+            int32_t sb = b < 0 ? SKS__SRC_CONST : cur[sd->offset + b], sa = a < 0 ? SKS__SRC_CONST : out[a];
+            out[t] = sa == SKS__SRC_CONST ? sb : (sb == SKS__SRC_CONST || sa == sb ? sa : SKS__SRC_MIXED);
+        }
+    }
+    (void)added;
+    for (int32_t j = 0; j < w2 && *mixed == 0; j++)
+        if (next[j] == SKS__SRC_MIXED)
+            *mixed = (int)sd->kind + 1;
+    free(cur);
+    *src = next;
+    return 0;
+}
+
 static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
 {
-    int32_t ns = d->n_steps, *widths = NULL, *spans = NULL, *origin = NULL;
+    int32_t ns = d->n_steps, *widths = NULL, *spans = NULL, *origin = NULL, *sources = NULL;
+    int mixed_kind = 0;
     int rc = 0;
     bool fail = false;
     m->est_width = m->prep_width = d->n_features;
@@ -296,8 +347,16 @@ static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
     if ((rc = sks__steps_check(d, &m->est_width, widths, spans, err)) != 0)
         goto done;
     m->info.n_steps = ns;
-    /* origin[j]: the input column that column j of the row still is. */
+    /* origin[j]: the input column that column j of the row still is;
+     * sources[j]: the one input column its value comes from (contributions). */
     int32_t w = d->n_features;
+    sources = malloc((size_t)w * sizeof(int32_t));
+    if (sources == NULL) {
+        rc = sks__fail(err, SKS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int32_t c = 0; c < w; c++)
+        sources[c] = c;
     origin = malloc((size_t)w * sizeof(int32_t));
     if (origin == NULL) {
         rc = sks__fail(err, SKS_ENOMEM, "out of memory");
@@ -369,14 +428,22 @@ static int build_steps(const sks_desc *d, sks_model *m, sks_error *err)
         }
         free(origin);
         origin = next;
+        if ((rc = next_sources(sd, spans[s], w, w2, &sources, &mixed_kind)) != 0) {
+            rc = sks__fail(err, SKS_ENOMEM, "out of memory");
+            goto done;
+        }
         w = w2;
     }
     m->est_origin = origin; /* the row the estimator reads */
     origin = NULL;
+    m->est_source = sources;
+    m->mixed_step = mixed_kind;
+    sources = NULL;
 done:
     free(widths);
     free(spans);
     free(origin);
+    free(sources);
     return rc;
 }
 
@@ -423,6 +490,7 @@ void sks__steps_free(sks_model *m)
 {
     free_steps(m);
     free(m->est_origin);
+    free(m->est_source);
     free_vocab(m);
 }
 
