@@ -294,6 +294,68 @@ TEST(invalid_descriptions)
 
 /* XGBoost's float32 arithmetic is format 1.2: written as 1.2 only when
  * used, read back to the same scores, its constraints checked. */
+/* Format 1.3: node covers, and the contributions they give (worked by
+ * hand: two features, v(S) the expected leaf over the covers when only
+ * S's splits are known, phi the Shapley average of v's steps). */
+TEST(covers_format_1_3_and_contributions)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    double cover[5] = {10, 4, 6, 3, 3};
+    const double *covers[1] = {cover};
+    sks_desc d = fx_classifier(&t.tree, 1);
+    d.tree_cover = covers;
+    size_t len;
+    uint8_t *buf = serialize(&d, &len);
+    ASSERT_INT(buf[10] | buf[11] << 8, ==, 3);
+    sks_model *m = NULL;
+    sks_error err;
+    ASSERT_RC(sks_model_load_buffer(buf, len, &m, &err), 0, &err);
+    sks_free(buf);
+    sks_output_spec spec = SKS_OUTPUT_SPEC_INIT;
+    ASSERT_RC(sks_model_output_spec(m, SKS_OUT_CONTRIBUTIONS, SKS_F64, &spec, &err), 0, &err);
+    ASSERT_INT(spec.cols, ==, 9);
+    ASSERT_INT(spec.groups, ==, 3);
+    ASSERT_INT(spec.ndim, ==, 3);
+    double x[2] = {0.5, 1.0}, out[9];
+    sks_matrix X = fx_rows(x, 1, 2);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_CONTRIBUTIONS, &X, out, 9, 1, &err), 0, &err);
+    /* per class: phi(x0), phi(x1), bias */
+    const double want[9] = {-0.4, 0, 0.4, 0.2375, 0.25, 0.2625, 0.1625, -0.25, 0.3375};
+    for (int i = 0; i < 9; i++)
+        ASSERT_NEAR(out[i], want[i], 1e-15);
+    sks_model_free(m);
+
+    /* Without covers the model scores, and says why it cannot explain. */
+    d.tree_cover = NULL;
+    buf = serialize(&d, &len);
+    ASSERT_INT(buf[10] | buf[11] << 8, ==, 0);
+    ASSERT_RC(sks_model_load_buffer(buf, len, &m, &err), 0, &err);
+    sks_free(buf);
+    ASSERT_RC(sks_model_predict(m, SKS_OUT_CONTRIBUTIONS, &X, out, 9, 1, &err), SKS_EUNSUPPORTED, &err);
+    ASSERT(strstr(err.message, "export") != NULL && strstr(err.message, "covers") != NULL);
+    sks_model_free(m);
+
+    /* A split's cover must be > 0, every cover finite and >= 0, and every
+     * tree or none has them. */
+    const double bad[3][5] = {{0, 4, 6, 3, 3}, {10, -1, 6, 3, 3}, {10, 4, 6, NAN, 3}};
+    for (int k = 0; k < 3; k++) {
+        covers[0] = bad[k];
+        d.tree_cover = covers;
+        void *p = NULL;
+        ASSERT_RC(sks_desc_serialize(&d, &p, &len, &err), SKS_EINVALID, &err);
+        ASSERT(strstr(err.message, "cover") != NULL);
+    }
+    fx_tree t2;
+    fx_tree_init(&t2, 1.0);
+    sks_tree_desc two[2] = {t.tree, t2.tree};
+    const double *half[2] = {cover, NULL};
+    d = fx_classifier(two, 2);
+    d.tree_cover = half;
+    void *p = NULL;
+    ASSERT_RC(sks_desc_serialize(&d, &p, &len, &err), SKS_EINVALID, &err);
+}
+
 TEST(xgboost_format_1_2)
 {
     int32_t l[3] = {1, -1, -1}, r[3] = {2, -1, -1}, f[3] = {0, 0, 0}, cat[3] = {0, -1, -1};
@@ -401,6 +463,7 @@ TEST(repeated_keys_are_refused)
 static const task_entry TESTS[] = {
     TASK(repeated_keys_are_refused),
     TASK(xgboost_format_1_2),
+    TASK(covers_format_1_3_and_contributions),
     TASK(roundtrip_tree_classifier),
     TASK(roundtrip_linear_int_labels),
     TASK(header_errors),

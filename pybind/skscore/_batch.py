@@ -1,7 +1,8 @@
 """What every batch scorer shares: the command line (cli.py), Spark
 (spark.py) and Dask (dask.py).
 
-- The names of an output's columns (``prediction``, ``proba_<class>``, ...)
+- The names of an output's columns (``prediction``, ``proba_<class>``,
+  ``contribution_<column>``, ...)
   and their dtypes, so that a file, a Spark table and a Dask frame scored
   from one model have the same columns.
 - The model cache of a worker process: a file's bytes loaded once per
@@ -32,12 +33,13 @@ import numpy as np
 
 from ._load import load
 
-OUTPUTS = ("predict", "predict_proba", "decision_function", "score_samples")
+OUTPUTS = ("predict", "predict_proba", "decision_function", "score_samples", "contributions")
 _BASE = {
     "predict": "prediction",
     "predict_proba": "proba",
     "decision_function": "decision",
     "score_samples": "score",
+    "contributions": "contribution",
 }
 
 
@@ -58,6 +60,17 @@ def output_columns(model: Any, output: str) -> list[str]:
     (``decision_<class>`` with a column per class) and ``score``."""
     spec = check_output(model, output)
     base = _BASE[output]
+    if output == "contributions":
+        # one per input column and the bias, per raw score column
+        inputs = model.info()["inputs"]
+        feats = [c["name"] if c["name"] is not None else f"x{i}" for i, c in enumerate(inputs)]
+        feats.append("bias")
+        if spec["ndim"] == 2:
+            return [f"{base}_{f}" for f in feats]
+        groups = spec["columns"] // len(feats)
+        classes = list(getattr(model, "classes_", [])) if model.info()["task"] == "classification" else []
+        heads = classes if len(classes) == groups else list(range(groups))
+        return [f"{base}_{g}_{f}" for g in heads for f in feats]
     if spec["ndim"] == 1:
         return [base]
     if output != "predict" and len(model.classes_) == spec["columns"]:
@@ -195,6 +208,8 @@ def score_frame(
         )
         values = np.empty(shape, dtype=output_dtype(model, output))
     result = {k: frame[k] for k in keep}
+    if values.ndim == 3:  # contributions of several raw columns: groups side by side
+        values = values.reshape(values.shape[0], -1)
     if values.ndim == 1:
         result[out_names[0]] = pd.Series(values, index=frame.index, copy=False)
     else:

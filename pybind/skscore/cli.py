@@ -57,6 +57,7 @@ OUTPUT_FLAGS = {
     "predict_proba": "--proba",
     "decision_function": "--decision",
     "score_samples": "--score-samples",
+    "contributions": "--contributions",
 }
 
 
@@ -520,6 +521,8 @@ class _Writer:
 
 
 def _output_arrays(pa: Any, values: np.ndarray) -> list[Any]:
+    if values.ndim == 3:  # contributions of several raw columns: groups side by side
+        values = values.reshape(values.shape[0], -1)
     if values.ndim == 1:
         return [pa.array(values)]
     return [pa.array(np.ascontiguousarray(values[:, j])) for j in range(values.shape[1])]
@@ -531,12 +534,6 @@ def _empty_output_types(pa: Any, model: Any, output: str, names: list[str]) -> l
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    if args.contributions:
-        _fail(
-            EXIT_USAGE,
-            "--contributions: this version of the engine does not compute "
-            "contributions (explanations) yet",
-        )
     output = (
         "predict_proba"
         if args.proba
@@ -544,6 +541,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if args.decision
         else "score_samples"
         if args.score_samples
+        else "contributions"
+        if args.contributions
         else "predict"
     )
     if args.batch_rows < 1:
@@ -866,7 +865,7 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--contributions",
         action="store_true",
-        help="per-feature contributions (not available in this version: refused)",
+        help="contributions (TreeSHAP): contribution_<column> columns and contribution_bias",
     )
     s.add_argument(
         "--keep",

@@ -43,10 +43,10 @@ def predict(ddf: Any, model: Any, output: str = "predict", *, keep: Sequence[str
         bytes. It is loaded here first, so a missing or bad file fails
         before any task runs.
     output
-        ``"predict"``, ``"predict_proba"``, ``"decision_function"`` or
-        ``"score_samples"``; the columns are named as ``skscore predict``
-        names them (``prediction``, ``proba_<class>``, ``decision``,
-        ``score``).
+        ``"predict"``, ``"predict_proba"``, ``"decision_function"``,
+        ``"score_samples"`` or ``"contributions"``; the columns are named as
+        ``skscore predict`` names them (``prediction``, ``proba_<class>``,
+        ``decision``, ``score``, ``contribution_<column>``).
     keep
         Columns of ``ddf`` copied to the answer, before the outputs.
     n_threads

@@ -51,10 +51,10 @@ def predict(df: Any, model: Any, output: str = "predict", *, keep: Sequence[str]
         A path to a ``.skm`` file readable on the driver, or its bytes. It is
         loaded here first, so a missing or bad file fails before the job.
     output
-        ``"predict"``, ``"predict_proba"``, ``"decision_function"`` or
-        ``"score_samples"``; the columns are named as ``skscore predict``
-        names them (``prediction``, ``proba_<class>``, ``decision``,
-        ``score``).
+        ``"predict"``, ``"predict_proba"``, ``"decision_function"``,
+        ``"score_samples"`` or ``"contributions"``; the columns are named as
+        ``skscore predict`` names them (``prediction``, ``proba_<class>``,
+        ``decision``, ``score``, ``contribution_<column>``).
     keep
         Columns of ``df`` copied to the answer, before the outputs (an id).
     n_threads

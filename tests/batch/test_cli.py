@@ -212,6 +212,20 @@ def test_predict_outputs_csv_bit_identical(files, tmp_path, model, flag, output)
     assert same_bits(got.to_numpy().reshape(want.shape).astype(want.dtype), want)
 
 
+def test_contributions_per_input_column(files, tmp_path) -> None:
+    out = tmp_path / "c.parquet"
+    run("predict", str(files["pipe"]), str(files["parquet"]), "-o", str(out), "--contributions",
+        "--keep", "id", "--batch-rows", "2500")
+    m = skscore.load(files["pipe"])
+    X = model_frame(files["parquet"])
+    want = m.contributions(X)  # (n, 2 classes, 4 columns + bias)
+    got = pd.read_parquet(out)
+    cols = [f"contribution_{k}_{c}" for k in ("approve", "refuse")
+            for c in ("age", "income", "score", "city", "bias")]
+    assert list(got.columns) == ["id", *cols]
+    assert same_bits(got[cols].to_numpy(), want.reshape(len(X), -1))
+
+
 def test_float32_parquet_scores_as_float32(files, tmp_path) -> None:
     X = model_frame(files["parquet"])[["age", "income", "score"]].fillna(0).astype(np.float32)
     src, out = tmp_path / "in32.parquet", tmp_path / "out.parquet"
@@ -332,8 +346,6 @@ def test_bad_inputs_exit_codes_and_messages(files, tmp_path) -> None:
          3, ["junk.skm", "model file"]),
         (["predict", str(files["pipe"]), str(files["parquet"]), "-o", str(d / "o.parquet"),
           "--decision"], 2, ["no decision_function", "--proba"]),
-        (["predict", str(files["pipe"]), str(files["parquet"]), "-o", str(d / "o.parquet"),
-          "--contributions"], 2, ["contributions"]),
         (["predict", str(files["pipe"]), str(files["parquet"]), "-o", str(d / "o.parquet"),
           "--keep", "nope"], 4, ["'nope'"]),
         (["predict", str(files["pipe"]), str(files["parquet"]), "-o", str(d / "o.parquet"),

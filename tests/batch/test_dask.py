@@ -40,7 +40,7 @@ def data(tmp_path_factory):
 
 @pytest.mark.parametrize("model, output", [
     ("pipe", "predict"), ("pipe", "predict_proba"),
-    ("hgb", "predict"), ("hgb", "decision_function"),
+    ("hgb", "predict"), ("hgb", "decision_function"), ("pipe", "contributions"),
 ])
 def test_bit_identical_to_in_process(client, data, model, output):
     ddf = dd.read_parquet(str(data["parquet"]), split_row_groups=True)
@@ -52,6 +52,8 @@ def test_bit_identical_to_in_process(client, data, model, output):
     m = skscore.load(data[model])
     want = getattr(m, output)(X[list(m.feature_names_in_)])
     assert same_bits(got.drop(columns=["id"]).to_numpy().reshape(want.shape), want)
+    if output == "contributions":
+        assert got.columns[-1] == "contribution_refuse_bias"
     # the workers loaded the model, the client did not score
     assert len(client.scheduler_info()["workers"]) == 2
 

@@ -50,6 +50,7 @@ def data(tmp_path_factory):
 @pytest.mark.parametrize("model, output", [
     ("pipe", "predict"), ("pipe", "predict_proba"),
     ("hgb", "predict"), ("hgb", "predict_proba"), ("hgb", "decision_function"),
+    ("hgb", "contributions"),
 ])
 def test_bit_identical_to_in_process(spark, data, model, output):
     df = spark.read.parquet(str(data["parquet"])).repartition(4)  # rows travel between tasks

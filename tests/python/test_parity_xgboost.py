@@ -1087,7 +1087,7 @@ def test_format_and_info(clf_data, write):
     ):
         path = write(est)
         info = skscore.load(path).info()
-        assert info["format_version"] == (1, 2)
+        assert info["format_version"] == (1, 3)  # float32 arithmetic (1.2) and node covers (1.3)
         assert info["output_dtype"] == "float32"
         assert info["source"] == "xgboost" and info["source_version"] == xgb.__version__
         assert info["allow_nan"] and info["allow_inf"]
