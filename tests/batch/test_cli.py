@@ -162,7 +162,7 @@ def test_inspect(files) -> None:
                  m.checksum):
         assert part in text
     iso = json.loads(run("inspect", str(files["iso"]), "--json").stdout)
-    assert set(iso["outputs"]) == {"predict", "decision_function", "score_samples"}
+    assert set(iso["outputs"]) == {"predict", "decision_function", "score_samples", "contributions"}
 
 
 # ---------------------------------------------------------------- predict
