@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <string.h>
 
 /* ------------------------------------------------------------- errors */
 
@@ -234,9 +235,29 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n,
  * it) goes left at split i, as the kernels decide; the right child's skip
  * (-1 at a leaf); the split's feature; a leaf's leaf_width values. */
 bool sks__node_left(const sks__forest *f, int32_t i, const void *row);
-int32_t sks__node_skip(const sks__forest *f, int32_t i);
-int32_t sks__node_feature(const sks__forest *f, int32_t i);
-const double *sks__leaf_values(const sks__forest *f, int32_t i);
+
+static inline int32_t sks__node_skip(const sks__forest *f, int32_t i)
+{
+    return f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
+}
+
+static inline int32_t sks__node_feature(const sks__forest *f, int32_t i)
+{
+    return (int32_t)((f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature) & SKS__FEATURE_MASK);
+}
+
+static inline const double *sks__leaf_values(const sks__forest *f, int32_t i)
+{
+    int32_t slot;
+    if (f->nodes64 != NULL) { /* the low 32 bits of the leaf's NaN threshold (tree.c: set_leaf) */
+        uint64_t bits;
+        memcpy(&bits, &f->nodes64[i].thr, sizeof bits);
+        slot = (int32_t)(uint32_t)bits;
+    } else {
+        slot = f->nodes[i].slot;
+    }
+    return &f->values[(size_t)slot * (size_t)f->leaf_width];
+}
 
 /* shap.c: path-dependent TreeSHAP (Lundberg et al. 2020, algorithm 2).
  * Scratch doubles contributions need per row; the contributions of one row

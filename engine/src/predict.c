@@ -366,7 +366,9 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
      * eight count as one (LogisticRegression, 100 features x 5 classes: at
      * 100 rows 2 threads measured 0.53x of 1 when each multiply-add counted
      * as a unit; 1,000 rows gain 1.3x). */
-    double row_cost = in->kind == SKS_EST_TREES
+    const bool contrib = what == SKS_OUT_CONTRIBUTIONS; /* every node of every tree, per row */
+    double row_cost = contrib ? (double)in->n_nodes * (in->max_depth + 1.0)
+                      : in->kind == SKS_EST_TREES
                           ? (double)in->n_trees * (in->max_depth / 2.0 + 1.0)
                           : (double)m->est_width * (double)m->linear.n_targets / 8.0;
     /* ~20,000 units per thread. */
@@ -391,7 +393,7 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
      * "Threads"). Every claim repays itself (min_rows). */
     int64_t block = min_rows;
     int64_t split = nt > 1 ? 2 * (int64_t)nt : 1;
-    if (in->kind == SKS_EST_TREES) {
+    if (in->kind == SKS_EST_TREES && !contrib) { /* contributions: rows apart, claims shrink */
         split = nt;
         if (block < (n_rows + nt - 1) / nt)
             block = (n_rows + nt - 1) / nt;

@@ -428,21 +428,7 @@ bool sks__node_left(const sks__forest *f, int32_t i, const void *row)
     return x <= nd->thr || (isnan(x) && (nd->feature >> 31));
 }
 
-int32_t sks__node_skip(const sks__forest *f, int32_t i)
-{
-    return f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
-}
 
-int32_t sks__node_feature(const sks__forest *f, int32_t i)
-{
-    return (int32_t)((f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature) & SKS__FEATURE_MASK);
-}
-
-const double *sks__leaf_values(const sks__forest *f, int32_t i)
-{
-    int32_t slot = f->nodes64 != NULL ? slot_f64(&f->nodes64[i]) : slot_f32(&f->nodes[i]);
-    return &f->values[(size_t)slot * (size_t)f->leaf_width];
-}
 
 /* The kernels with has_nan fixed, one copy each way. */
 static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan,
