@@ -285,6 +285,7 @@ static gw_model *load(int idx, sks_error *err)
     m->cols_proba = out_cols(m->m, SKS_OUT_PROBA);
     m->cols_decision = out_cols(m->m, SKS_OUT_DECISION);
     m->cols_scores = out_cols(m->m, SKS_OUT_SCORE_SAMPLES);
+    m->cols_contrib = out_cols(m->m, SKS_OUT_CONTRIBUTIONS);
     int oom = gw_encode_labels(m) != 0;
     if (!oom && (m->info.n_string_columns > 0 || m->info.n_ignored_columns > 0)) {
         m->col_kind = malloc((size_t)m->info.n_features);

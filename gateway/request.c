@@ -39,12 +39,11 @@ int gw_errf(gw_err *e, int status, const char *fmt, ...)
     return -1;
 }
 
-/* GW_OUT_* bit i is sks_output i; the gateway answers the first four
- * (contributions are not served yet: an unknown output here). */
+/* GW_OUT_* bit i is sks_output i. */
 unsigned gw_output_bit(const char *s, size_t n)
 {
     sks_output what;
-    return sks_output_from_name(s, n, &what) == 0 && what <= SKS_OUT_SCORE_SAMPLES ? 1u << what : 0;
+    return sks_output_from_name(s, n, &what) == 0 && (int)what < GW_N_OUTPUTS ? 1u << what : 0;
 }
 
 static char output_names[160];
@@ -52,9 +51,9 @@ static char output_names[160];
 static void fill_output_names(void)
 {
     size_t at = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < GW_N_OUTPUTS; i++)
         at += (size_t)snprintf(output_names + at, sizeof output_names - at, "%s%s",
-                               i == 0 ? "" : (i == 3 ? " or " : ", "), sks_output_name((sks_output)i));
+                               i == 0 ? "" : (i == GW_N_OUTPUTS - 1 ? " or " : ", "), sks_output_name((sks_output)i));
 }
 
 const char *gw_output_names(void)
@@ -447,11 +446,12 @@ int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw
 
 static int score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, int threads, gw_err *e)
 {
-    static const sks_output what[4] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION, SKS_OUT_SCORE_SAMPLES};
-    double **dst[4] = {&s->predict, &s->proba, &s->decision, &s->scores};
+    static const sks_output what[GW_N_OUTPUTS] = {SKS_OUT_PREDICT, SKS_OUT_PROBA, SKS_OUT_DECISION,
+                                                  SKS_OUT_SCORE_SAMPLES, SKS_OUT_CONTRIBUTIONS};
+    double **dst[GW_N_OUTPUTS] = {&s->predict, &s->proba, &s->decision, &s->scores, &s->contrib};
     memset(s, 0, sizeof *s);
     s->n_rows = b->T.cols != NULL ? b->T.n_rows : b->X.n_rows;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < GW_N_OUTPUTS; i++) {
         if (!(b->outputs & (1u << i)))
             continue;
         sks_error err = {0};
@@ -497,6 +497,39 @@ static void write_predict_row(gw_writer *w, const gw_model *m, const double *p, 
     write_row(w, p, spec->cols, spec->ndim == 1);
 }
 
+/* One row's contributions: features + 1 numbers, or (ndim 3) one such
+ * array per raw score column. */
+static void write_contrib_row(gw_writer *w, const double *x, const sks_output_spec *spec)
+{
+    int64_t groups = spec->ndim == 3 ? spec->groups : 1, per = spec->cols / groups;
+    if (spec->ndim == 3)
+        gw_w_arr(w, (uint32_t)groups);
+    for (int64_t g = 0; g < groups; g++)
+        write_row(w, x + g * per, per, 0);
+    if (spec->ndim == 3)
+        gw_w_end(w);
+}
+
+/* What each contribution is: the input columns' names ("x<i>" without
+ * names), then "bias". */
+static void write_contrib_names(gw_writer *w, const gw_model *m)
+{
+    int32_t nf = m->info.n_features;
+    gw_w_key(w, "contribution_names");
+    gw_w_arr(w, (uint32_t)nf + 1);
+    for (int32_t c = 0; c < nf; c++) {
+        const char *name = sks_model_feature_name(m->m, c);
+        char buf[24];
+        if (name == NULL) {
+            snprintf(buf, sizeof buf, "x%d", (int)c);
+            name = buf;
+        }
+        gw_w_cstr(w, name);
+    }
+    gw_w_cstr(w, "bias");
+    gw_w_end(w);
+}
+
 static void write_classes(gw_writer *w, const gw_model *m)
 {
     gw_w_key(w, "classes");
@@ -515,6 +548,7 @@ void gw_answer_predict(gw_writer *w, const gw_model *m, const gw_batch *b, const
     keys += s->proba ? 2 : 0;
     keys += !!s->decision;
     keys += !!s->scores;
+    keys += s->contrib ? 2 : 0; /* contributions, contribution_names */
     gw_w_map(w, keys);
     if (s->predict) {
         const sks_output_spec *spec = &s->spec[SKS_OUT_PREDICT];
@@ -548,6 +582,17 @@ void gw_answer_predict(gw_writer *w, const gw_model *m, const gw_batch *b, const
                 write_row(w, vals[i] + r * spec->cols, spec->cols, spec->ndim == 1);
             gw_w_end(w);
         }
+    }
+    if (s->contrib) {
+        const sks_output_spec *spec = &s->spec[SKS_OUT_CONTRIBUTIONS];
+        gw_w_key(w, "contributions");
+        if (!b->single)
+            gw_w_arr(w, (uint32_t)n);
+        for (int64_t r = 0; r < (b->single ? 1 : n); r++)
+            write_contrib_row(w, s->contrib + r * spec->cols, spec);
+        if (!b->single)
+            gw_w_end(w);
+        write_contrib_names(w, m);
     }
     gw_w_end(w);
 }

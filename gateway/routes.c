@@ -285,8 +285,10 @@ static int check_body(call *c)
     return 0;
 }
 
-/* POST /predict, /models/{name}/predict, /v1/models/{name}:predict */
-static int predict(call *c, int model_idx, int v1)
+/* POST /predict, /models/{name}/predict, /v1/models/{name}:predict, and
+ * with explain /v1/models/{name}:explain (the predictions and the
+ * contributions, whatever else the request asks for). */
+static int predict(call *c, int model_idx, int v1, int explain)
 {
     h2o_req_t *req = c->req;
     int rc;
@@ -313,8 +315,10 @@ static int predict(call *c, int model_idx, int v1)
     gw_err e = {0};
     size_t qn = 0;
     const char *q = query_outputs(c, &qn);
-    if (gw_parse_predict(root, m, v1, q, qn, &lim, &c->arena, &b, &e) != 0 ||
-        gw_score(m, &b, &c->arena, &s, &e) != 0) {
+    int parsed = gw_parse_predict(root, m, v1, q, qn, &lim, &c->arena, &b, &e);
+    if (explain)
+        b.outputs |= GW_OUT_PREDICT | GW_OUT_CONTRIB;
+    if (parsed != 0 || gw_score(m, &b, &c->arena, &s, &e) != 0) {
         gw_model_release(m);
         return send_error(c, e.status, "%s", e.msg);
     }
@@ -454,8 +458,9 @@ static int model_status(call *c, int idx, int v2)
         }
         gw_w_key(&w, "outputs");
         gw_w_arr(&w, 0);
-        int64_t cols[4] = {m->cols_predict, m->cols_proba, m->cols_decision, m->cols_scores};
-        for (int i = 0; i < 4; i++)
+        int64_t cols[GW_N_OUTPUTS] = {m->cols_predict, m->cols_proba, m->cols_decision, m->cols_scores,
+                                      m->cols_contrib};
+        for (int i = 0; i < GW_N_OUTPUTS; i++)
             if (cols[i] > 0)
                 gw_w_cstr(&w, sks_output_name((sks_output)i));
         gw_w_end(&w);
@@ -501,8 +506,9 @@ static int list_models(call *c)
  * Each runs once its route matched, its model (c->model) was resolved and
  * the method checked. */
 
-static int seed_predict(call *c) { return predict(c, c->model, 0); }
-static int v1_predict(call *c) { return predict(c, c->model, 1); }
+static int seed_predict(call *c) { return predict(c, c->model, 0, 0); }
+static int v1_predict(call *c) { return predict(c, c->model, 1, 0); }
+static int v1_explain(call *c) { return predict(c, c->model, 1, 1); }
 static int v1_model(call *c) { return model_status(c, c->model, 0); }
 static int v2_model(call *c) { return model_status(c, c->model, 1); }
 static int v2_infer_route(call *c) { return v2_infer(c, c->model); }
@@ -576,6 +582,7 @@ static const route ROUTES[] = {
     {"GET", "/v1/models", GW_R_MODELS, 0, list_models},
     {"GET", "/v1/models/{name}", GW_R_V1_MODEL, R_NAME_NO_COLON, v1_model},
     {"POST", "/v1/models/{name}:predict", GW_R_V1_PREDICT, R_NAME_NO_COLON, v1_predict},
+    {"POST", "/v1/models/{name}:explain", GW_R_V1_EXPLAIN, R_NAME_NO_COLON, v1_explain},
     {"GET", "/v2", GW_R_V2_SERVER, 0, v2_server},
     {"GET", "/v2/health/live", GW_R_V2_LIVE, 0, v2_live},
     {"GET", "/v2/health/ready", GW_R_V2_READY, 0, readyz},

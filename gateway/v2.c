@@ -348,8 +348,8 @@ static void write_output(gw_writer *w, gw_buf *bin, const gw_model *m, unsigned 
                          const sks_output_spec *spec, int binary)
 {
     int clf_labels = spec->values == SKS_VALUES_LABEL;
-    int two_d = spec->ndim == 2;
-    int64_t cols = spec->cols, per_row = clf_labels ? 1 : cols;
+    int two_d = spec->ndim >= 2, three_d = spec->ndim == 3; /* contributions: (n, groups, cols / groups) */
+    int64_t cols = spec->cols, per_row = clf_labels ? 1 : cols, groups = three_d ? spec->groups : 1;
     const char *dtype = v2_datatype(m, spec);
     int f32 = spec->values == SKS_VALUES_F32; /* the values are float32 numbers */
     gw_w_map(w, 4);
@@ -358,10 +358,12 @@ static void write_output(gw_writer *w, gw_buf *bin, const gw_model *m, unsigned 
     gw_w_key(w, "datatype");
     gw_w_cstr(w, dtype);
     gw_w_key(w, "shape");
-    gw_w_arr(w, two_d ? 2 : 1);
+    gw_w_arr(w, (uint32_t)spec->ndim);
     gw_w_int(w, n);
+    if (three_d)
+        gw_w_int(w, groups);
     if (two_d)
-        gw_w_int(w, per_row);
+        gw_w_int(w, per_row / groups);
     gw_w_end(w);
     size_t total = (size_t)n * (size_t)per_row;
     if (binary) {
@@ -511,7 +513,7 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
     b.X.col_stride = sizeof(double);
 
     /* Requested outputs, in request order. */
-    unsigned order[4] = {GW_OUT_PREDICT, 0, 0, 0}, binary[4] = {0, 0, 0, 0};
+    unsigned order[GW_N_OUTPUTS] = {GW_OUT_PREDICT}, binary[GW_N_OUTPUTS] = {0};
     int n_out = 1;
     int all_binary = params != NULL && is_true(gw_obj_get(params, "binary_data_output"));
     if (outputs != NULL) {
@@ -561,7 +563,8 @@ int gw_v2_infer(const gw_model *m, const char *json, size_t json_len, const char
         const double *vals = bit == GW_OUT_PREDICT ? s.predict
                              : bit == GW_OUT_PROBA ? s.proba
                              : bit == GW_OUT_DECISION ? s.decision
-                                                      : s.scores;
+                             : bit == GW_OUT_SCORES   ? s.scores
+                                                      : s.contrib;
         int bin_out = binary[i] || all_binary;
         write_output(&w, &ans->bin, m, bit, vals, rows, &s.spec[__builtin_ctz(bit)], bin_out);
         ans->has_bin |= bin_out;
@@ -608,24 +611,26 @@ void gw_v2_model_metadata(gw_writer *w, const gw_model *m)
         gw_w_end(w);
     }
     gw_w_end(w);
-    int n_out = 1 + (m->cols_proba > 0) + (m->cols_decision > 0) + (m->cols_scores > 0);
+    int n_out = 1 + (m->cols_proba > 0) + (m->cols_decision > 0) + (m->cols_scores > 0) + (m->cols_contrib > 0);
     gw_w_key(w, "outputs");
     gw_w_arr(w, (uint32_t)n_out);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < GW_N_OUTPUTS; i++) {
         sks_output_spec spec = SKS_OUTPUT_SPEC_INIT; /* for V2's FP64 inputs */
         if (sks_model_output_spec(m->m, (sks_output)i, SKS_F64, &spec, NULL) != 0)
             continue;
-        int two_d = spec.ndim == 2;
+        int two_d = spec.ndim >= 2;
         gw_w_map(w, 3);
         gw_w_key(w, "name");
         gw_w_cstr(w, sks_output_name((sks_output)i));
         gw_w_key(w, "datatype");
         gw_w_cstr(w, v2_datatype(m, &spec));
         gw_w_key(w, "shape");
-        gw_w_arr(w, two_d ? 2 : 1);
+        gw_w_arr(w, (uint32_t)spec.ndim);
         gw_w_int(w, -1);
+        if (spec.ndim == 3)
+            gw_w_int(w, spec.groups);
         if (two_d)
-            gw_w_int(w, spec.cols);
+            gw_w_int(w, spec.ndim == 3 ? spec.cols / spec.groups : spec.cols);
         gw_w_end(w);
         gw_w_end(w);
     }

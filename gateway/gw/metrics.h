@@ -13,7 +13,7 @@
 /* The metrics' route labels: one per kind of request (several paths of
  * routes.c's table may share one), in this order. */
 #define GW_ROUTE_LABELS(X)                                                                              \
-    X(PREDICT, "predict") X(V1_PREDICT, "v1_predict") X(V1_MODEL, "v1_model") X(V2_INFER, "v2_infer")  \
+    X(PREDICT, "predict") X(V1_PREDICT, "v1_predict") X(V1_EXPLAIN, "v1_explain") X(V1_MODEL, "v1_model") X(V2_INFER, "v2_infer")  \
     X(V2_MODEL, "v2_model") X(V2_MODEL_READY, "v2_model_ready") X(V2_SERVER, "v2_server")              \
     X(V2_LIVE, "v2_live") X(V2_READY, "v2_ready") X(HEALTHZ, "healthz") X(READYZ, "readyz")            \
     X(METRICS, "metrics") X(OPENAPI, "openapi") X(MODELS, "models") X(OTHER, "other")

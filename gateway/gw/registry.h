@@ -19,7 +19,7 @@ typedef struct gw_model {
     sks_model *m;
     sks_info info;
     int is_bool;       /* integer labels of dtype bool -> true/false */
-    int64_t cols_predict, cols_proba, cols_decision, cols_scores; /* -1: unsupported */
+    int64_t cols_predict, cols_proba, cols_decision, cols_scores, cols_contrib; /* -1: unsupported */
     /* Class labels pre-encoded, [0] JSON and [1] msgpack: label i is
      * bytes label_off[i] .. label_off[i + 1] of label_enc[e]. */
     gw_buf label_enc[2];

@@ -12,9 +12,10 @@
 
 /* ------------------------------------------------ requests and answers */
 
-enum { GW_OUT_PREDICT = 1, GW_OUT_PROBA = 2, GW_OUT_DECISION = 4, GW_OUT_SCORES = 8 };
-/* "predict, predict_proba, decision_function or score_samples": the
- * engine's output names, for messages. */
+enum { GW_OUT_PREDICT = 1, GW_OUT_PROBA = 2, GW_OUT_DECISION = 4, GW_OUT_SCORES = 8, GW_OUT_CONTRIB = 16 };
+enum { GW_N_OUTPUTS = 5 }; /* bit i is the engine's sks_output i */
+/* "predict, predict_proba, decision_function, score_samples or
+ * contributions": the engine's output names, for messages. */
 const char *gw_output_names(void);
 /* An output's bit from its name (sks_output_from_name), 0 if unknown;
  * and back. */
@@ -51,12 +52,12 @@ int gw_parse_predict(const gw_val *root, const gw_model *m, int v1, const char *
 
 /* Scores b into per-output arrays and writes the answer document. */
 typedef struct gw_scores {
-    double *predict, *proba, *decision, *scores; /* scores: score_samples */
+    double *predict, *proba, *decision, *scores, *contrib; /* scores: score_samples */
     int64_t n_rows;
     /* Per output, in GW_OUT_* bit order: how to answer it (the engine's
      * rule: columns, 1-D or 2-D, float64/float32/labels). Float32 outputs
      * are already rounded to float32 in the arrays above. */
-    sks_output_spec spec[4];
+    sks_output_spec spec[GW_N_OUTPUTS];
 } gw_scores;
 int gw_score(const gw_model *m, const gw_batch *b, gw_arena *a, gw_scores *s, gw_err *e);
 /* Event loops in the process (server.c sets it; 1 elsewhere). A request
