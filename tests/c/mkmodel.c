@@ -115,7 +115,13 @@ int main(int argc, char **argv)
     d.n_values = 3;
     d.aggregation = SKS_AGG_SINGLE;
     d.compare = SKS_CMP_F32_LE;
+    /* the training samples at each node, as iris's would be (format 1.3:
+     * the gateway's contributions need them) */
+    static const double iris_cover[] = {150, 50, 100, 54, 46};
+    const double *covers[1] = {iris_cover};
+    d.tree_cover = covers;
     fails += save(&d, dir, "iris.skm");
+    d.tree_cover = NULL;
 
     /* Bool and float labels: two classes. */
     static const double val2[] = {0.5, 0.5, 1, 0, 0.5, 0.5, 0.9, 0.1, 0.2, 0.8};

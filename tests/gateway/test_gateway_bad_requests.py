@@ -198,11 +198,23 @@ case("v2-nan-linear", "POST", "/v2/models/logreg/infer", J, b'{"inputs": [{"name
 for i, (m, p) in enumerate([
     ("GET", "/nope"), ("POST", "/predictx"), ("POST", "/PREDICT"), ("POST", "/predict/"), ("POST", "/models/nope/predict"),
     ("POST", "/models/iris/predict/x"), ("GET", "/v1/models/nope"), ("POST", "/v1/models/nope:predict"),
-    ("POST", "/v1/models/iris:explain"), ("GET", "/v2/models/nope"), ("POST", "/v2/models/nope/infer"),
+    ("POST", "/v1/models/iris:explainx"), ("POST", "/v1/models/nope:explain"), ("GET", "/v2/models/nope"),
+    ("POST", "/v2/models/nope/infer"),
     ("POST", "/v2/models/iris/versions/2/infer"), ("GET", "/v2/models/iris/foo"), ("GET", "/v2/health/foo"),
     ("GET", "/metrics/x"), ("GET", "/"), ("GET", "/v2/models/nope/ready"), ("GET", "/models/iris"),
 ]):
     case(f"route-{i}", m, p, J, json.dumps({"features": GOOD_ROW}) if m == "POST" else None, 404)
+
+# ---- explanations: V1 :explain takes V1 bodies; contributions is an output like the others
+case("explain-seed-body", "POST", "/v1/models/iris:explain", J, json.dumps({"features": GOOD_ROW}), 400)
+case("explain-no-rows", "POST", "/v1/models/iris:explain", J, json.dumps({"instances": []}), 400)
+case("explain-bad-output", "POST", "/v1/models/iris:explain", J,
+     json.dumps({"instances": [GOOD_ROW], "outputs": ["shapley"]}), 400)
+case("explain-bad-query-output", "POST", "/predict?outputs=contributions,shap", J,
+     json.dumps({"features": GOOD_ROW}), 400)
+case("explain-v2-bad-output", "POST", "/v2/models/iris/infer", J,
+     json.dumps({"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": GOOD_ROW}],
+                 "outputs": [{"name": "contribution"}]}), 400)
 
 # ---- methods: 405 with Allow
 for i, (m, p, allow) in enumerate([

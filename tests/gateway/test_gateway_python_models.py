@@ -118,6 +118,11 @@ def outputs_of(est) -> list[str]:
     return out
 
 
+def explains(est) -> list[str]:
+    """["contributions"] for the tree models (the file has node covers)."""
+    return ["contributions"] if "contributions" in skscore.load(skscore.dumps(est)).info()["outputs"] else []
+
+
 def _is_xgboost(est) -> bool:
     return type(est).__module__.startswith("xgboost")
 
@@ -207,7 +212,7 @@ def test_predict_routes(gw, name):
     source = type(est).__module__.split(".")[0]  # files name them lightgbm.LGBMClassifier, xgboost....
     prefix = f"{source}." if source in ("lightgbm", "xgboost") else ""
     assert meta["feature_names"] == NAMES and meta["estimator"] == prefix + type(est).__name__
-    assert sorted(meta["outputs"]) == sorted(outs)
+    assert sorted(meta["outputs"]) == sorted(outs + explains(est))
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -257,7 +262,7 @@ def test_v2_tritonclient(gw, name, dtype, binary_in, binary_out):
         assert client.is_server_live() and client.is_server_ready() and client.is_model_ready(name)
         meta = client.get_model_metadata(name)
         assert meta["name"] == name and meta["inputs"][0]["shape"] == [-1, 4]
-        assert sorted(o["name"] for o in meta["outputs"]) == sorted(outs)
+        assert sorted(o["name"] for o in meta["outputs"]) == sorted(outs + explains(est))
         inp = tritonclient_http.InferInput("input-0", list(A.shape), dtype)
         inp.set_data_from_numpy(A, binary_data=binary_in)
         req_outs = [tritonclient_http.InferRequestedOutput(w, binary_data=binary_out) for w in outs]

@@ -42,7 +42,7 @@ def body_for(r: dict) -> bytes:
     if "/v2/" in r["path"]:
         return json.dumps({"inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64",
                                        "data": ONE_ROW["features"]}]}).encode()
-    if ":predict" in r["path"]:
+    if ":predict" in r["path"] or ":explain" in r["path"]:
         return json.dumps({"instances": [ONE_ROW["features"]]}).encode()
     return json.dumps(ONE_ROW).encode()
 
