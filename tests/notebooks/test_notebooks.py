@@ -39,6 +39,7 @@ def test_the_notebooks_exist():
         "01-train-export-validate.ipynb",
         "02-serve-and-query.ipynb",
         "03-deploy.ipynb",
+        "04-explain.ipynb",
         "05-batch.ipynb",
     ]
 
@@ -96,6 +97,12 @@ def test_notebook_runs(path, notebook_env):
         assert (notebook_env / "latency-01.png").stat().st_size > 1000
     if path.name.startswith("02"):
         assert (notebook_env / "latency-02.png").stat().st_size > 1000
+    if path.name.startswith("04"):
+        assert (notebook_env / "explain-04-waterfall.png").stat().st_size > 1000
+        assert (notebook_env / "explain-04-summary.png").stat().st_size > 1000
+        if os.environ.get("SKSCORE_GATEWAY"):  # the pod's contributions were compared
+            text = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+            assert "bit for bit" in text, text
     if path.name.startswith("05"):
         assert (notebook_env / "scores.parquet").exists()
         assert (notebook_env / "batch-05.png").stat().st_size > 1000
