@@ -138,6 +138,9 @@ def missing_as_nan(values: np.ndarray, missing: np.ndarray | None = None) -> np.
 
 # ------------------------------------------------------------ the cache
 
+#: Models a worker process keeps at once, the most recently used: a
+#: long-lived worker scoring many models does not hold them all.
+CACHE_SIZE = 4
 _MODELS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
@@ -158,13 +161,15 @@ def model_bytes(source: Any) -> tuple[bytes, str]:
 
 
 def cached_model(data: bytes, digest: str) -> Any:
-    """The process's model for these bytes, loaded on first use."""
-    m = _MODELS.get(digest)
-    if m is None:
-        with _LOCK:
-            m = _MODELS.get(digest)
-            if m is None:
-                m = _MODELS[digest] = load(data)
+    """The process's model for these bytes, loaded on first use (the
+    CACHE_SIZE most recently used are kept)."""
+    with _LOCK:
+        m = _MODELS.pop(digest, None)
+        if m is None:
+            m = load(data)
+        _MODELS[digest] = m  # now the most recent
+        while len(_MODELS) > CACHE_SIZE:
+            del _MODELS[next(iter(_MODELS))]
     return m
 
 

@@ -96,7 +96,14 @@ def predict(df: Any, model: Any, output: str = "predict", *, keep: Sequence[str]
 
         model_here = batch_lib.cached_model(shipped.value, digest)
         for frame in batches:
+            frame.columns = selected  # the names the aliases below stand for
             yield batch_lib.score_frame(model_here, frame, output, keep=keep, n_threads=threads,
                                         names=names)
 
-    return df.select(*[df[c] for c in selected]).mapInPandas(score, schema)
+    from pyspark.sql import functions as sf
+
+    # Plain aliases into mapInPandas, which reads its input columns by name
+    # unquoted (a column named "a.b" would be taken for a struct's field);
+    # the backquotes select such a column as itself.
+    aliased = [sf.col(_quote(c)).alias(f"_skscore_{i}") for i, c in enumerate(selected)]
+    return df.select(*aliased).mapInPandas(score, schema)

@@ -86,3 +86,22 @@ def test_bad_inputs_fail_before_the_job(spark, data, tmp_path):
         skscore.spark.predict(df, str(data["pipe"]), output="decision_function")
     with pytest.raises(ValueError, match="'nope'"):
         skscore.spark.predict(df, str(data["pipe"]), keep=["nope"])
+
+
+def test_column_names_with_dots_and_the_cache(spark, data, tmp_path):
+    """A column named "a.b" is that column, not a struct field; a worker
+    keeps a few models, the most recently used."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    from skscore import _batch
+
+    X = pd.DataFrame({"income.monthly": np.linspace(0, 1, 300), "age": np.linspace(20, 70, 300)})
+    est = RandomForestRegressor(5, random_state=0).fit(X, X["age"] * 2)
+    path = tmp_path / "dots.skm"
+    skscore.export(est, path)
+    got = skscore.spark.predict(spark.createDataFrame(X), str(path), keep=["age"]).toPandas()
+    assert same_bits(got.prediction.to_numpy(), skscore.load(path).predict(X))
+    for k in range(_batch.CACHE_SIZE + 2):
+        blob = skscore.dumps(RandomForestRegressor(2, random_state=k).fit(X, X["age"]))
+        _batch.model_bytes(blob)
+    assert len(_batch._MODELS) == _batch.CACHE_SIZE
