@@ -39,6 +39,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docs_section import write_section  # noqa: E402
 from project_python import use_project_python  # noqa: E402
 
 use_project_python()
@@ -47,7 +48,6 @@ import argparse  # noqa: E402
 import datetime  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -58,8 +58,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "BENCHMARKS.md"
 START = "<!-- batch-bench:start (written by bench/bench_batch.py --write-docs) -->"
 END = "<!-- batch-bench:end -->"
 SKSCORE = Path(sys.executable).with_name("skscore")
@@ -290,8 +288,7 @@ def table(results: dict[str, dict[str, float]], n: int) -> tuple[list[str], list
 
 def write_docs(lines, targets, versions, n, elapsed) -> None:
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
-    body = "\n".join([
-        START,
+    write_section(START, END, [
         "",
         f"{n:,} rows, {machine}, {datetime.date.today().isoformat()}, "
         + ", ".join(f"{k} {v}" for k, v in versions.items()) + f"; the run took {elapsed / 60:.0f} min.",
@@ -299,15 +296,7 @@ def write_docs(lines, targets, versions, n, elapsed) -> None:
         *lines,
         "",
         *targets,
-        END,
     ])
-    text = DOCS.read_text()
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        sys.exit(f"{DOCS} has no {START} ... {END} section")
-    DOCS.write_text(pattern.sub(lambda _: body, text))
-    print(f"wrote {DOCS}")
-
 
 if __name__ == "__main__":
     sys.exit(main())

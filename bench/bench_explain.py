@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docs_section import write_section  # noqa: E402
 from project_python import use_project_python  # noqa: E402
 
 use_project_python()
@@ -29,14 +30,11 @@ import argparse  # noqa: E402
 import datetime  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "BENCHMARKS.md"
 START = "<!-- explain-bench:start (written by bench/bench_explain.py --write-docs) -->"
 END = "<!-- explain-bench:end -->"
 
@@ -120,15 +118,9 @@ def main() -> int:
     print("\n".join(lines + [""] + targets))
     if args.write_docs:
         machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
-        body = "\n".join([START, "", f"{args.rows:,} rows explained, {machine}, "
-                          f"{datetime.date.today().isoformat()}, {versions}; best of {args.rounds} "
-                          "runs (SHAP: fewer, it is slow).", "", *lines, "", *targets, END])
-        text = DOCS.read_text()
-        pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-        if not pattern.search(text):
-            sys.exit(f"{DOCS} has no {START} ... {END} section")
-        DOCS.write_text(pattern.sub(lambda _: body, text))
-        print(f"wrote {DOCS}")
+        write_section(START, END, ["", f"{args.rows:,} rows explained, {machine}, "
+                                   f"{datetime.date.today().isoformat()}, {versions}; best of {args.rounds} "
+                                   "runs (SHAP: fewer, it is slow).", "", *lines, "", *targets])
     return 0
 
 

@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docs_section import write_section  # noqa: E402
 from project_python import use_project_python  # noqa: E402
 
 use_project_python()
@@ -34,7 +35,6 @@ import argparse
 import datetime
 import os
 import platform
-import re
 import tempfile
 import time
 
@@ -44,8 +44,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "BENCHMARKS.md"
 START = "<!-- pipeline-bench:start (written by bench/bench_pipeline.py --write-docs) -->"
 END = "<!-- pipeline-bench:end -->"
 NUMERIC = [f"x{i}" for i in range(6)]
@@ -194,8 +192,7 @@ def main(argv=None) -> int:
 
         vers = (f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, pandas {pd.__version__}, "
                 f"NumPy {np.__version__}, ONNX Runtime {onnxruntime.__version__}, skscore {skscore.__version__}")
-        body = "\n".join([
-            START,
+        write_section(START, END, [
             "## Pipelines with string columns: skscore vs scikit-learn and ONNX Runtime",
             "",
             f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} shared cores "
@@ -215,15 +212,7 @@ def main(argv=None) -> int:
             "- The city column has no missing values here: skl2onnx 1.20 cannot convert a string "
             "`SimpleImputer(strategy=\"constant\")` (\"Imputer cannot fill missing values with a string\"), "
             "which skscore exports (tests/python/test_parity_columns.py).",
-            END,
         ])
-        text = DOCS.read_text()
-        if START in text:
-            text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: body, text, flags=re.S)
-        else:
-            text = text.rstrip("\n") + "\n\n" + body + "\n"
-        DOCS.write_text(text)
-        print(f"wrote {DOCS}")
     return 0
 
 

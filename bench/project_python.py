@@ -5,7 +5,8 @@ The benchmarks that import skscore, NumPy or scikit-learn are documented as
 packages live in the repository's ``.venv``, not in the system Python, so
 ``use_project_python()`` re-executes the script with ``.venv/bin/python``
 when it is started by another interpreter and that one exists. Any other
-interpreter that already imports skscore (a user's own environment) is kept.
+interpreter that already imports skscore, NumPy and scikit-learn (a user's
+own environment) is kept; one that has skscore alone is not enough.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 def use_project_python() -> None:
     if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():
         return
-    if importlib.util.find_spec("skscore") is not None:
+    if all(importlib.util.find_spec(m) is not None for m in ("skscore", "numpy", "sklearn")):
         return
     if not VENV_PYTHON.exists():
         sys.exit(f"{sys.argv[0]}: skscore is not importable here and {VENV_PYTHON} does not exist; "

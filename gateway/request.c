@@ -510,23 +510,17 @@ static void write_contrib_row(gw_writer *w, const double *x, const sks_output_sp
         gw_w_end(w);
 }
 
-/* What each contribution is: the input columns' names ("x<i>" without
- * names), then "bias". */
+/* What each contribution is: the engine's names (the input columns',
+ * then "bias"). */
 static void write_contrib_names(gw_writer *w, const gw_model *m)
 {
     int32_t nf = m->info.n_features;
     gw_w_key(w, "contribution_names");
     gw_w_arr(w, (uint32_t)nf + 1);
-    for (int32_t c = 0; c < nf; c++) {
-        const char *name = sks_model_feature_name(m->m, c);
-        char buf[24];
-        if (name == NULL) {
-            snprintf(buf, sizeof buf, "x%d", (int)c);
-            name = buf;
-        }
-        gw_w_cstr(w, name);
+    for (int32_t j = 0; j <= nf; j++) {
+        char buf[16];
+        gw_w_cstr(w, sks_model_contribution_name(m->m, j, buf, sizeof buf));
     }
-    gw_w_cstr(w, "bias");
     gw_w_end(w);
 }
 

@@ -588,6 +588,14 @@ typedef struct sks_output_spec {
 
 #define SKS_OUTPUT_SPEC_INIT {.struct_size = sizeof(sks_output_spec)}
 
+/* What contribution j of a row (SKS_OUT_CONTRIBUTIONS, within one raw
+ * score column) is: input column j's name (the model's own string), "bias"
+ * for j == n_features, or, when the model has no feature names, "x<j>"
+ * written into buf (len >= 16 bytes) and returned; NULL when j is out of
+ * range or buf too small. The names the gateway answers beside
+ * contributions and the batch scorers' column names. */
+const char *sks_model_contribution_name(const sks_model *m, int32_t j, char *buf, size_t len);
+
 /* Fills *spec for output `what` of m scored from input of input_dtype (the
  * sks_matrix's dtype; a table counts as SKS_F64). Errors as
  * sks_model_output_cols, and SKS_EARG when spec is NULL or its struct_size

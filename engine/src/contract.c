@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* --------------------------------------------------------------- inputs */
@@ -148,6 +149,19 @@ int sks_model_output_spec(const sks_model *m, sks_output what, sks_dtype input_d
 
     memcpy(spec, &s, spec->struct_size < sizeof s ? spec->struct_size : sizeof s);
     return 0;
+}
+
+const char *sks_model_contribution_name(const sks_model *m, int32_t j, char *buf, size_t len)
+{
+    if (m == NULL || buf == NULL || len < 16 || j < 0 || j > m->info.n_features)
+        return NULL;
+    if (j == m->info.n_features)
+        return "bias";
+    const char *name = sks_model_feature_name(m, j);
+    if (name != NULL)
+        return name;
+    snprintf(buf, len, "x%d", (int)j);
+    return buf;
 }
 
 /* ---------------------------------------------------------------- names */

@@ -93,6 +93,16 @@ static int32_t source_column(const sks_step_desc *st, int32_t span, int32_t w_in
     }
 }
 
+/* Every index[k] a column of a row (or span) of `width` columns. */
+static int check_columns(const int32_t *index, int32_t n, int32_t width, int s, const char *kind, sks_error *err)
+{
+    for (int32_t k = 0; k < n; k++)
+        if (index[k] < 0 || index[k] >= width)
+            return sks__fail(err, SKS_EINVALID, "steps[%d] (%s): column %d is outside 0..%d", s, kind, index[k],
+                             width - 1);
+    return 0;
+}
+
 int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int32_t *spans, sks_error *err)
 {
     int rc = 0;
@@ -162,9 +172,7 @@ int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int
                 rc = sks__fail(err, SKS_EINVALID, "steps[%d] (select): %d columns, outside 1..%d", s, st->n_index, SKS__MAX_FEATURES);
                 break;
             }
-            for (int32_t k = 0; k < st->n_index && rc == 0; k++)
-                if (st->index[k] < 0 || st->index[k] >= w)
-                    rc = sks__fail(err, SKS_EINVALID, "steps[%d] (select): column %d is outside 0..%d", s, st->index[k], w - 1);
+            rc = check_columns(st->index, st->n_index, w, s, "select", err);
             w2 = st->n_index;
             break;
         case SKS_STEP_ENCODE:
@@ -183,9 +191,7 @@ int sks__steps_check(const sks_desc *d, int32_t *est_width, int32_t *widths, int
                 rc = sks__fail(err, SKS_EINVALID, "steps[%d] (indicator): %d flags for a span of %d", s, st->n_index, wd);
                 break;
             }
-            for (int32_t k = 0; k < st->n_index && rc == 0; k++)
-                if (st->index[k] < 0 || st->index[k] >= wd)
-                    rc = sks__fail(err, SKS_EINVALID, "steps[%d] (indicator): column %d is outside 0..%d", s, st->index[k], wd - 1);
+            rc = check_columns(st->index, st->n_index, wd, s, "indicator", err);
             w2 = (int64_t)w + st->n_index;
             break;
         case SKS_STEP_NORMALIZE:

@@ -262,6 +262,28 @@ TEST(cpu_count)
         ASSERT(n <= CPU_COUNT(&set));
 }
 
+TEST(contribution_names)
+{
+    fx_tree t;
+    fx_tree_init(&t, 1.0);
+    sks_desc d = fx_classifier(&t.tree, 1);
+    sks_model *m = build(&d);
+    char buf[16];
+    ASSERT_STR(sks_model_contribution_name(m, 0, buf, sizeof buf), "sepal length");
+    ASSERT(sks_model_contribution_name(m, 1, buf, sizeof buf) == sks_model_feature_name(m, 1));
+    ASSERT_STR(sks_model_contribution_name(m, 2, buf, sizeof buf), "bias");
+    ASSERT(sks_model_contribution_name(m, 3, buf, sizeof buf) == NULL);
+    ASSERT(sks_model_contribution_name(m, -1, buf, sizeof buf) == NULL);
+    ASSERT(sks_model_contribution_name(m, 0, buf, 8) == NULL); /* too small for "x<j>" */
+    sks_model_free(m);
+    d.feature_names = NULL; /* without names: x<j> in buf */
+    m = build(&d);
+    ASSERT(sks_model_contribution_name(m, 1, buf, sizeof buf) == buf);
+    ASSERT_STR(buf, "x1");
+    ASSERT_STR(sks_model_contribution_name(m, 2, buf, sizeof buf), "bias");
+    sks_model_free(m);
+}
+
 TEST(versions)
 {
     ASSERT_STR(sks_version(), SKS_VERSION);
@@ -319,6 +341,7 @@ static const task_entry TESTS[] = {TASK(tree_classifier_outputs), TASK(linear_fl
                                    TASK(binary_decision_is_1d),   TASK(regressor_shapes),
                                    TASK(float32_models),          TASK(spec_arguments),
                                    TASK(names),                   TASK(utf8),
-                                   TASK(cpu_count),               TASK(versions),
+                                   TASK(cpu_count),               TASK(contribution_names),
+                                   TASK(versions),
                                    TASK(growable_structs)};
 TASK_MAIN(TESTS)

@@ -47,6 +47,8 @@ typedef struct {
     sks_info info;           /* its strings belong to model */
     PyObject *classes;       /* ndarray of labels, or NULL (regressors) */
     PyObject *feature_names; /* ndarray of str (object), or NULL */
+    PyObject *input_kinds;   /* tuple: per input column "number", "string" or
+                                "ignored" (what every table call reads) */
     int has_proba, has_decision, has_score_samples, has_contributions;
 } ModelObject;
 

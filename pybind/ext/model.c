@@ -89,6 +89,7 @@ PyObject *model_wrap(module_state *st, sks_model *m)
     self->model = m;
     self->classes = NULL;
     self->feature_names = NULL;
+    self->input_kinds = NULL;
     self->info = (sks_info)SKS_INFO_INIT;
     sks_model_info(m, &self->info);
     self->has_proba = sks_model_output_cols(m, SKS_OUT_PROBA, &cols, &err) == 0;
@@ -99,6 +100,14 @@ PyObject *model_wrap(module_state *st, sks_model *m)
         goto error;
     if (self->info.has_feature_names && (self->feature_names = make_feature_names(self)) == NULL)
         goto error;
+    if ((self->input_kinds = PyTuple_New(self->info.n_features)) == NULL)
+        goto error;
+    for (int32_t c = 0; c < self->info.n_features; c++) {
+        PyObject *k = PyUnicode_InternFromString(sks_input_kind_name(sks_model_input_kind(m, c)));
+        if (k == NULL)
+            goto error;
+        PyTuple_SET_ITEM(self->input_kinds, c, k);
+    }
     return (PyObject *)self;
 error:
     Py_DECREF(self);
@@ -111,6 +120,7 @@ static void Model_dealloc(ModelObject *self)
     sks_model_free(self->model);
     Py_XDECREF(self->classes);
     Py_XDECREF(self->feature_names);
+    Py_XDECREF(self->input_kinds);
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
 }
@@ -520,6 +530,25 @@ static PyObject *make_inputs(ModelObject *self)
     return list;
 }
 
+/* info()["outputs"]["contributions"]["names"]: what each value of a raw
+ * score column's run is (the engine's names: input columns, then "bias"). */
+static int add_contribution_names(ModelObject *self, PyObject *item)
+{
+    int32_t nf = self->info.n_features;
+    PyObject *names = PyList_New(nf + 1);
+    for (int32_t j = 0; names != NULL && j <= nf; j++) {
+        char buf[16];
+        PyObject *s = PyUnicode_FromString(sks_model_contribution_name(self->model, j, buf, sizeof buf));
+        if (s == NULL)
+            Py_CLEAR(names);
+        else
+            PyList_SET_ITEM(names, j, s);
+    }
+    int rc = names != NULL ? PyDict_SetItemString(item, "names", names) : -1;
+    Py_XDECREF(names);
+    return rc;
+}
+
 /* info()["outputs"]: the outputs the model has, by name ("predict", ...),
  * each {"columns": values per row, "ndim": 1 or 2, "values": "float64",
  * "float32" or "labels"} for float64 input (the engine's output spec). */
@@ -538,6 +567,8 @@ static PyObject *make_outputs(ModelObject *self)
                                                              : sks_dtype_name(SKS_F64);
         PyObject *item = Py_BuildValue("{s:L,s:i,s:s}", "columns", (long long)spec.cols, "ndim", spec.ndim,
                                        "values", values);
+        if (item != NULL && all[k] == SKS_OUT_CONTRIBUTIONS && add_contribution_names(self, item) < 0)
+            Py_CLEAR(item);
         if (item == NULL || PyDict_SetItemString(d, sks_output_name(all[k]), item) < 0)
             Py_CLEAR(d);
         Py_XDECREF(item);
@@ -589,6 +620,14 @@ static PyObject *Model_info(ModelObject *self, PyObject *Py_UNUSED(ignored))
     Py_XDECREF(inputs);
     Py_XDECREF(outputs);
     return info;
+}
+
+/* _input_kinds(): per input column "number", "string" or "ignored", made
+ * once at load (info() builds its whole dict, categories included: too much
+ * for every predict call of a model with string columns). */
+static PyObject *Model_input_kinds(ModelObject *self, PyObject *Py_UNUSED(ignored))
+{
+    return Py_NewRef(self->input_kinds);
 }
 
 static PyObject *Model_get_metadata(ModelObject *self, void *Py_UNUSED(closure))
@@ -711,6 +750,8 @@ static PyMethodDef Model_methods[] = {
     {"contributions", (PyCFunction)(void (*)(void))Model_contributions, METH_FASTCALL | METH_KEYWORDS,
      Model_contributions_doc},
     {"info", (PyCFunction)Model_info, METH_NOARGS, Model_info_doc},
+    {"_input_kinds", (PyCFunction)Model_input_kinds, METH_NOARGS,
+     "_input_kinds($self, /)\n--\n\nPer input column its kind: \"number\", \"string\" or \"ignored\"."},
     {NULL, NULL, 0, NULL},
 };
 

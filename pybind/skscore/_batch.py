@@ -27,6 +27,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,13 +63,13 @@ def output_columns(model: Any, output: str) -> list[str]:
     base = _BASE[output]
     if output == "contributions":
         # one per input column and the bias, per raw score column
-        inputs = model.info()["inputs"]
-        feats = [c["name"] if c["name"] is not None else f"x{i}" for i, c in enumerate(inputs)]
-        feats.append("bias")
+        feats = spec["names"]  # the engine's: the input columns', then "bias"
         if spec["ndim"] == 2:
             return [f"{base}_{f}" for f in feats]
         groups = spec["columns"] // len(feats)
-        classes = list(getattr(model, "classes_", [])) if model.info()["task"] == "classification" else []
+        classes = (
+            list(getattr(model, "classes_", [])) if model.info()["task"] == "classification" else []
+        )
         heads = classes if len(classes) == groups else list(range(groups))
         return [f"{base}_{g}_{f}" for g in heads for f in feats]
     if spec["ndim"] == 1:
@@ -110,9 +111,64 @@ def input_names(model: Any, columns: Sequence[str], keep: Sequence[str] = ()) ->
     return rest
 
 
+class MissingColumnError(ValueError):
+    """A column the call names (to keep, or the model's) is not in the data."""
+
+
+def check_keep(columns: Sequence[str], keep: Sequence[str], out_names: Sequence[str]) -> list[str]:
+    """``keep`` without repeats, each a column of the data and none named as
+    an output column: MissingColumnError, else ValueError, naming them."""
+    keep = list(dict.fromkeys(keep))
+    missing = [k for k in keep if k not in columns]
+    if missing:
+        raise MissingColumnError(
+            f"the data has no column {', '.join(map(repr, missing))} to keep "
+            f"(it has {_some(list(columns))})"
+        )
+    clash = [k for k in keep if k in out_names]
+    if clash:
+        raise ValueError(
+            f"the kept column {', '.join(map(repr, clash))} has an output column's name"
+        )
+    return keep
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a distributed scorer settles where it is called, before any task:
+    the model file's bytes (what the tasks get) and their SHA-256 (the
+    workers' cache key), the columns the model reads and those it finds in
+    the data, the kept columns and the output's columns."""
+
+    data: bytes
+    digest: str
+    model: Any
+    names: list[str]
+    present: list[str]
+    keep: list[str]
+    out_names: list[str]
+
+    @property
+    def selected(self) -> list[str]:
+        """The data's columns the tasks need, each once."""
+        return list(dict.fromkeys(self.present + self.keep))
+
+
+def plan(source: Any, columns: Sequence[str], output: str, keep: Sequence[str] = ()) -> Plan:
+    """Loads the model (a path or bytes) and checks the call against the
+    data's columns: errors here, not in a task."""
+    data, digest = model_bytes(source)
+    model = cached_model(data, digest)
+    columns = list(columns)
+    out_names = output_columns(model, output)
+    keep = check_keep(columns, keep, out_names)
+    names = input_names(model, columns, keep)
+    present = [n for n in names if n in columns]
+    return Plan(data, digest, model, names, present, keep, out_names)
+
+
 def string_columns(model: Any, names: Sequence[str]) -> list[str]:
-    inputs = model.info()["inputs"]
-    return [n for n, c in zip(names, inputs, strict=True) if c["kind"] == "string"]
+    return [n for n, k in zip(names, model._input_kinds(), strict=True) if k == "string"]
 
 
 def _some(names: Sequence[str], limit: int = 8) -> str:
@@ -184,9 +240,11 @@ def score_frame(
     keep: Sequence[str] = (),
     n_threads: int = 1,
     names: Sequence[str] | None = None,
+    out_names: Sequence[str] | None = None,
 ) -> Any:
     """``output`` of ``model`` for a pandas frame: a new frame on the same
-    index, the ``keep`` columns first, then the output's columns."""
+    index, the ``keep`` columns first, then the output's columns. A scorer
+    that calls it per batch passes the plan's ``names`` and ``out_names``."""
     import pandas as pd
 
     names = list(names) if names is not None else input_names(model, frame.columns, keep)
@@ -202,7 +260,7 @@ def score_frame(
         else:
             cols[n] = frame[n]
     X = pd.DataFrame(cols, copy=False) if strings else frame[names]
-    out_names = output_columns(model, output)
+    out_names = list(out_names) if out_names is not None else output_columns(model, output)
     if len(frame):
         values = getattr(model, output)(X, n_threads=n_threads)
     else:

@@ -256,9 +256,10 @@ def as_table(model: Any, X: Any) -> tuple[int, list[Any]]:
     list of str/None for string columns). Raises ValueError worded like
     scikit-learn's input validation; the wrong number of columns and zero
     rows are the extension's and the engine's to report."""
-    info = model.info()
-    n_features = info["n_features"]
-    strings, ignored = set(info["string_columns"]), set(info["ignored_columns"])
+    kinds = model._input_kinds()  # not info(): it builds every category list
+    n_features = len(kinds)
+    strings = {c for c, k in enumerate(kinds) if k == "string"}
+    ignored = {c for c, k in enumerate(kinds) if k == "ignored"}
     estimator = model.estimator or "the model"
     _refuse_sparse_or_series(X, estimator)
     columns = _frame_columns(X)

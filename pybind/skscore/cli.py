@@ -557,17 +557,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
             EXIT_USAGE, "the input must be a file (Parquet needs to seek; for CSV, save it first)"
         )
     reader = _Reader(args.input, in_fmt, args.batch_rows)
-    keep = list(reader.names) if args.keep_all else list(dict.fromkeys(args.keep or []))
-    unknown = [k for k in keep if k not in reader.names]
-    if unknown:
-        _fail(
-            EXIT_INPUT,
-            f"--keep: the input has no column {', '.join(map(repr, unknown))} "
-            f"(it has {_batch._some(reader.names)})",
+    try:
+        keep = _batch.check_keep(
+            reader.names, reader.names if args.keep_all else args.keep or [], out_names
         )
-    clash = [k for k in keep if k in out_names]
-    if clash:
-        _fail(EXIT_USAGE, f"--keep: {', '.join(map(repr, clash))} is also an output column's name")
+    except _batch.MissingColumnError as exc:
+        _fail(EXIT_INPUT, f"--keep: {exc}")
+    except ValueError as exc:
+        _fail(EXIT_USAGE, f"--keep: {exc}")
     batcher = _Batcher(model, reader, keep)
     columns = batcher.columns(keep)
     threads = args.threads

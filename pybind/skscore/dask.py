@@ -22,14 +22,25 @@ from typing import Any
 from . import _batch
 
 
-def _score_partition(frame: Any, data: bytes, digest: str, output: str, keep: list[str],
-                     n_threads: int, names: list[str]) -> Any:
+def _score_partition(
+    frame: Any,
+    data: bytes,
+    digest: str,
+    output: str,
+    keep: list[str],
+    n_threads: int,
+    names: list[str],
+    out_names: list[str],
+) -> Any:
     model = _batch.cached_model(data, digest)
-    return _batch.score_frame(model, frame, output, keep=keep, n_threads=n_threads, names=names)
+    return _batch.score_frame(
+        model, frame, output, keep=keep, n_threads=n_threads, names=names, out_names=out_names
+    )
 
 
-def predict(ddf: Any, model: Any, output: str = "predict", *, keep: Sequence[str] = (),
-            n_threads: int = 1) -> Any:
+def predict(
+    ddf: Any, model: Any, output: str = "predict", *, keep: Sequence[str] = (), n_threads: int = 1
+) -> Any:
     """``output`` of the model file ``model`` for every row of Dask DataFrame ``ddf``.
 
     Parameters
@@ -62,22 +73,20 @@ def predict(ddf: Any, model: Any, output: str = "predict", *, keep: Sequence[str
     import dask
     import pandas as pd
 
-    data, digest = _batch.model_bytes(model)
-    m = _batch.cached_model(data, digest)
-    keep = list(dict.fromkeys(keep))
-    columns = list(ddf.columns)
-    missing = [k for k in keep if k not in columns]
-    if missing:
-        raise ValueError(f"keep: the DataFrame has no column {', '.join(map(repr, missing))}")
-    names = _batch.input_names(m, columns, keep)
-    out_names = _batch.output_columns(m, output)
-    clash = [k for k in keep if k in out_names]
-    if clash:
-        raise ValueError(f"keep: {', '.join(map(repr, clash))} is also an output column's name")
-    dtype = _batch.output_dtype(m, output)
-    meta = pd.DataFrame({k: ddf._meta[k] for k in keep})
-    for n in out_names:
+    pl = _batch.plan(model, ddf.columns, output, keep)
+    dtype = _batch.output_dtype(pl.model, output)
+    meta = pd.DataFrame({k: ddf._meta[k] for k in pl.keep})
+    for n in pl.out_names:
         meta[n] = pd.Series([], dtype=object if dtype.kind in "US" else dtype)
-    shipped = dask.delayed(data, pure=True, name=f"skscore-model-{digest[:16]}")
-    return ddf.map_partitions(_score_partition, shipped, digest, output, keep, int(n_threads),
-                              names, meta=meta)
+    shipped = dask.delayed(pl.data, pure=True, name=f"skscore-model-{pl.digest[:16]}")
+    return ddf.map_partitions(
+        _score_partition,
+        shipped,
+        pl.digest,
+        output,
+        pl.keep,
+        int(n_threads),
+        pl.names,
+        pl.out_names,
+        meta=meta,
+    )

@@ -24,7 +24,7 @@ from . import _batch
 
 
 def _spark_type(dtype: np.dtype) -> str:
-    if dtype.kind in "US" or dtype == object:
+    if dtype.kind in "USO":
         return "string"
     if dtype.kind == "b":
         return "boolean"
@@ -37,8 +37,14 @@ def _quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def predict(df: Any, model: Any, output: str = "predict", *, keep: Sequence[str] = (),
-            n_threads: int | None = None) -> Any:
+def predict(
+    df: Any,
+    model: Any,
+    output: str = "predict",
+    *,
+    keep: Sequence[str] = (),
+    n_threads: int | None = None,
+) -> Any:
     """``output`` of the model file ``model`` for every row of Spark DataFrame ``df``.
 
     Parameters
@@ -67,28 +73,24 @@ def predict(df: Any, model: Any, output: str = "predict", *, keep: Sequence[str]
     pyspark.sql.DataFrame
         Lazily evaluated, like any Spark transformation.
     """
-    data, digest = _batch.model_bytes(model)
-    m = _batch.cached_model(data, digest)
-    keep = list(dict.fromkeys(keep))
-    columns = list(df.columns)
-    missing = [k for k in keep if k not in columns]
-    if missing:
-        raise ValueError(f"keep: the DataFrame has no column {', '.join(map(repr, missing))}")
-    names = _batch.input_names(m, columns, keep)
-    out_names = _batch.output_columns(m, output)
-    clash = [k for k in keep if k in out_names]
-    if clash:
-        raise ValueError(f"keep: {', '.join(map(repr, clash))} is also an output column's name")
-    present = [n for n in names if n in columns]
-    selected = list(dict.fromkeys(present + keep))
+    pl = _batch.plan(model, df.columns, output, keep)
+    names, keep, out_names, selected, digest = (
+        pl.names,
+        pl.keep,
+        pl.out_names,
+        pl.selected,
+        pl.digest,
+    )
     if n_threads is None:
         spark = df.sparkSession
         n_threads = int(spark.conf.get("spark.task.cpus", "1") or 1)
-    out_type = _spark_type(_batch.output_dtype(m, output))
+    out_type = _spark_type(_batch.output_dtype(pl.model, output))
     fields = {f.name: f for f in df.schema.fields}
-    schema = ", ".join([f"{_quote(k)} {fields[k].dataType.simpleString()}" for k in keep]
-                       + [f"{_quote(n)} {out_type}" for n in out_names])
-    shipped = df.sparkSession.sparkContext.broadcast(data)
+    schema = ", ".join(
+        [f"{_quote(k)} {fields[k].dataType.simpleString()}" for k in keep]
+        + [f"{_quote(n)} {out_type}" for n in out_names]
+    )
+    shipped = df.sparkSession.sparkContext.broadcast(pl.data)
     threads = int(n_threads)
 
     def score(batches: Iterator[Any]) -> Iterator[Any]:
@@ -97,8 +99,15 @@ def predict(df: Any, model: Any, output: str = "predict", *, keep: Sequence[str]
         model_here = batch_lib.cached_model(shipped.value, digest)
         for frame in batches:
             frame.columns = selected  # the names the aliases below stand for
-            yield batch_lib.score_frame(model_here, frame, output, keep=keep, n_threads=threads,
-                                        names=names)
+            yield batch_lib.score_frame(
+                model_here,
+                frame,
+                output,
+                keep=keep,
+                n_threads=threads,
+                names=names,
+                out_names=out_names,
+            )
 
     from pyspark.sql import functions as sf
 

@@ -1,7 +1,8 @@
-"""Data and models the Spark and Dask tests share: rows with NaN in numeric
-columns and missing strings, a Pipeline with string columns (string labels)
-and a numeric gradient boosting classifier (int labels, decision_function),
-each exported to a model file."""
+"""Data and models the batch tests share: rows with NaN in numeric columns
+and missing strings (frame, also the command line's input), a Pipeline with
+string columns (string labels) and a numeric gradient boosting classifier
+(int labels, decision_function) exported to model files, and the
+bit-for-bit check. conftest.py makes the Spark and Dask tests' files once."""
 
 from __future__ import annotations
 
@@ -59,7 +60,9 @@ def models(d: Path) -> dict[str, Path]:
 
 
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Numbers: same shape, dtype and bits. Labels: same shape and values."""
     a, b = np.asarray(a), np.asarray(b)
     if a.dtype.kind == "f" or b.dtype.kind == "f":
-        return a.shape == b.shape and a.astype(np.float64).tobytes() == b.astype(np.float64).tobytes()
+        return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
     return a.shape == b.shape and bool((a.astype(object) == b.astype(object)).all())
+

@@ -33,6 +33,7 @@ pq = pytest.importorskip("pyarrow.parquet")
 pytest.importorskip("sklearn")
 joblib = pytest.importorskip("joblib")
 
+from batch_data import frame, same_bits  # noqa: E402
 from sklearn.compose import make_column_transformer  # noqa: E402
 from sklearn.ensemble import (  # noqa: E402
     GradientBoostingClassifier,
@@ -59,24 +60,10 @@ def run(*args: str, check: int | None = 0, **kw) -> subprocess.CompletedProcess[
     return p
 
 
-def frame(n: int, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    X = pd.DataFrame({
-        "age": rng.normal(40, 12, n).round(1),
-        "income": rng.lognormal(10, 1, n),
-        "score": rng.normal(size=n),
-        "city": rng.choice(["paris", "rome", "oslo", "lima"], n).astype(object),
-    })
-    X.loc[rng.random(n) < 0.05, "income"] = np.nan
-    X.loc[rng.random(n) < 0.05, "city"] = None
-    X.loc[:9, "score"] = 0.0  # values sitting on thresholds are common
-    return X
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("cli")
-    X = frame(6000)
+    X = frame(6000).drop(columns=["id"])  # the id the files get is id * 7
     y = np.where(X.score + (X.city == "rome") > 0.3, "approve", "refuse")
     pipe = make_pipeline(
         make_column_transformer(
@@ -112,13 +99,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def model_frame(path: Path) -> pd.DataFrame:
     X = pd.read_parquet(path)
     return X.drop(columns=[c for c in ("id", "extra") if c in X])
-
-
-def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    if a.dtype.kind == "f":
-        return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
-    return a.shape == b.shape and bool((a == b).all())
 
 
 # ------------------------------------------------------------------- help

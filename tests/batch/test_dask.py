@@ -14,7 +14,7 @@ pytest.importorskip("sklearn")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from batch_data import frame, models, same_bits  # noqa: E402
+from batch_data import frame, same_bits  # noqa: E402
 
 import skscore  # noqa: E402
 import skscore.dask  # noqa: E402
@@ -31,11 +31,8 @@ def client():
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    d = tmp_path_factory.mktemp("dask")
-    X = frame()
-    X.to_parquet(d / "in.parquet", row_group_size=25_000)
-    return {"dir": d, "parquet": d / "in.parquet", **models(d)}
+def data(batch_files):  # conftest.py
+    return batch_files
 
 
 @pytest.mark.parametrize("model, output", [
@@ -66,7 +63,8 @@ def test_meta_matches_the_partitions(client, data):
     part = scored.partitions[0].compute()
     assert list(part.dtypes) == [np.float64, np.float64]
     labels = skscore.dask.predict(ddf, str(data["hgb"]))
-    assert labels.dtypes.iloc[0] == np.int64 and labels.partitions[0].compute().dtypes.iloc[0] == np.int64
+    assert labels.dtypes.iloc[0] == np.int64
+    assert labels.partitions[0].compute().dtypes.iloc[0] == np.int64
 
 
 def test_bad_inputs_fail_before_any_task(data, tmp_path):

@@ -17,7 +17,7 @@ pytest.importorskip("pyarrow")
 pytest.importorskip("sklearn")
 pyspark = pytest.importorskip("pyspark")
 
-from batch_data import frame, models, same_bits  # noqa: E402
+from batch_data import same_bits  # noqa: E402
 
 import skscore  # noqa: E402
 import skscore.spark  # noqa: E402
@@ -40,11 +40,8 @@ def spark():
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    d = tmp_path_factory.mktemp("spark")
-    X = frame()
-    X.to_parquet(d / "in.parquet", row_group_size=50_000)
-    return {"dir": d, "parquet": d / "in.parquet", **models(d)}
+def data(batch_files):  # conftest.py
+    return batch_files
 
 
 @pytest.mark.parametrize("model, output", [

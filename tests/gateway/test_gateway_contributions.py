@@ -8,7 +8,6 @@ have) with the engine's reason, and the server keeps serving.
 from __future__ import annotations
 
 import json
-import struct
 
 import numpy as np
 import pytest
@@ -72,8 +71,8 @@ def test_v1_explain_gives_predictions_and_contributions(served):
     want = m.contributions(X)
     assert got.shape == want.shape == (25, 31)
     assert np.array_equal(got, want)  # JSON doubles round-trip exactly
-    assert doc["contribution_names"] == [*CANCER.feature_names.tolist(), "bias"] \
-        or doc["contribution_names"] == [f"x{i}" for i in range(30)] + ["bias"]
+    # fitted on an array: no feature names, the engine's x<i>
+    assert doc["contribution_names"] == [f"x{i}" for i in range(30)] + ["bias"]
 
 
 def test_multiclass_rows_hold_one_array_per_class(served):
@@ -177,5 +176,4 @@ def test_bad_explain_requests_are_4xx(served):
     status, _, hdrs = c.request("GET", "/v1/models/gb:explain")
     assert status == 405 and hdrs.get("allow") == "POST"
     status, body, _ = c.post_json("/v1/models/gb:explain", {"instances": [[0.0] * 30]})
-    assert status == 200, body
-    assert struct.calcsize("<d") == 8
+    assert status == 200, body  # still serving

@@ -210,6 +210,7 @@ def test_pipeline_contributions_are_per_input_column():
     m = skscore.load(skscore.dumps(pipe))
     c = m.contributions(X[:100])
     assert c.shape == (100, 2, 5)  # age, income, city, plan + bias
+    assert m.info()["outputs"]["contributions"]["names"] == ["age", "income", "city", "plan", "bias"]
     Xt = pipe[:-1].transform(X[:100])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -264,7 +265,7 @@ def test_linear_models_and_files_without_covers_say_why():
     np.testing.assert_array_equal(old.predict_proba(X), est.predict_proba(X))  # still scores
     new = skscore.load(skscore.dumps(est))
     assert new.info()["format_version"] == (1, 3)
-    assert "contributions" in new.info()["outputs"]
+    assert new.info()["outputs"]["contributions"]["names"] == [f"x{i}" for i in range(X.shape[1])] + ["bias"]
 
 
 def test_bad_covers_are_refused_at_the_boundary():

@@ -114,8 +114,9 @@ def describe(
 def _usable_covers(desc: dict[str, Any]) -> dict[str, Any]:
     """Keeps the trees' node covers (format 1.3: what contributions weigh
     by) only when every split has a positive, finite one, as the engine
-    requires; else drops them all: the model still exports and scores, and
-    says it cannot explain."""
+    requires (model.c, check_tree: it refuses the file otherwise); else
+    drops them all: the model still exports and scores, and says it
+    cannot explain."""
     trees = desc.get("trees") or []
     covers = [t.get("cover") for t in trees]
     if not trees or any(c is None for c in covers):
