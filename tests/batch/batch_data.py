@@ -31,24 +31,33 @@ def frame(n: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
     return X
 
 
-def models(d: Path) -> dict[str, Path]:
+def fitted_pipeline(X: pd.DataFrame, n_estimators: int, max_depth: int):
+    """A Pipeline over frame()'s columns: the city imputed with a string and
+    one-hot encoded (unknown cities ignored), the income imputed, a forest
+    with string labels ("approve", "refuse")."""
     from sklearn.compose import make_column_transformer
-    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.ensemble import RandomForestClassifier
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    X = frame(5000, 1).drop(columns=["id"])
     y = np.where(X.score + (X.city == "rome") > 0.3, "approve", "refuse")
-    pipe = make_pipeline(
+    return make_pipeline(
         make_column_transformer(
             (make_pipeline(SimpleImputer(strategy="constant", fill_value="none"),
                            OneHotEncoder(handle_unknown="ignore")), ["city"]),
             (SimpleImputer(), ["income"]),
             remainder="passthrough",
         ),
-        RandomForestClassifier(n_estimators=20, max_depth=10, random_state=0),
+        RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, random_state=0),
     ).fit(X, y)
+
+
+def models(d: Path) -> dict[str, Path]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X = frame(5000, 1).drop(columns=["id"])
+    pipe = fitted_pipeline(X, n_estimators=20, max_depth=10)
     num = X[["age", "income", "score"]]
     hgb = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(
         num, (num.score > 0).astype(int) + (num.age > 45))

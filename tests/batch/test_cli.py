@@ -33,7 +33,7 @@ pq = pytest.importorskip("pyarrow.parquet")
 pytest.importorskip("sklearn")
 joblib = pytest.importorskip("joblib")
 
-from batch_data import frame, same_bits  # noqa: E402
+from batch_data import fitted_pipeline, frame, same_bits  # noqa: E402
 from sklearn.compose import make_column_transformer  # noqa: E402
 from sklearn.ensemble import (  # noqa: E402
     GradientBoostingClassifier,
@@ -41,10 +41,9 @@ from sklearn.ensemble import (  # noqa: E402
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder  # noqa: E402
+from sklearn.preprocessing import OrdinalEncoder  # noqa: E402
 
 import skscore  # noqa: E402
 
@@ -65,15 +64,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("cli")
     X = frame(6000).drop(columns=["id"])  # the id the files get is id * 7
     y = np.where(X.score + (X.city == "rome") > 0.3, "approve", "refuse")
-    pipe = make_pipeline(
-        make_column_transformer(
-            (make_pipeline(SimpleImputer(strategy="constant", fill_value="none"),
-                           OneHotEncoder(handle_unknown="ignore")), ["city"]),
-            (SimpleImputer(), ["income"]),
-            remainder="passthrough",
-        ),
-        RandomForestClassifier(n_estimators=15, max_depth=9, random_state=0),
-    ).fit(X, y)
+    pipe = fitted_pipeline(X, n_estimators=15, max_depth=9)
     num = X[["age", "income", "score"]]
     gbc = GradientBoostingClassifier(n_estimators=20, random_state=0).fit(
         num.fillna(0), (X.score > 0).astype(int) + (X.age > 45))
