@@ -247,10 +247,12 @@ def test_progress_only_when_asked_or_on_a_terminal(files, tmp_path) -> None:
 
 
 def test_memory_stays_flat(files, tmp_path) -> None:
-    """Peak RSS scoring 2,000,000 rows is within 40 MB of scoring 50,000
-    (measured: +25 MB); the big input's six float64 columns alone are 96 MB,
-    and reading the whole file ahead (iter_batches over every row group)
-    measured +125 MB."""
+    """Peak RSS scoring 2,000,000 rows is within 30 MB of scoring 500,000:
+    memory stops growing once the batches in flight (read, scored, written)
+    have warmed the allocators up (measured: +0 to +8 MB; from 50,000 rows,
+    which never reach that steady state, +25 to +42 MB). The 1,500,000 more
+    rows' six float64 columns alone are 72 MB, and reading the whole file
+    ahead (iter_batches over every row group) measured +125 MB."""
     rng = np.random.default_rng(5)
 
     def write(n: int, path: Path) -> None:
@@ -265,7 +267,7 @@ def test_memory_stays_flat(files, tmp_path) -> None:
         writer.close()
 
     peaks = []
-    for n in (50_000, 2_000_000):
+    for n in (500_000, 2_000_000):
         src = tmp_path / f"{n}.parquet"
         write(n, src)
         code = (
@@ -277,8 +279,8 @@ def test_memory_stays_flat(files, tmp_path) -> None:
                            timeout=600, check=True)
         peaks.append(int(p.stdout.split()[-1]) / 1024)
         assert pq.read_metadata(tmp_path / "o.parquet").num_rows == n
-    print(f"peak RSS: 50k rows {peaks[0]:.0f} MB, 2M rows {peaks[1]:.0f} MB")
-    assert peaks[1] - peaks[0] < 40, peaks
+    print(f"peak RSS: 500k rows {peaks[0]:.0f} MB, 2M rows {peaks[1]:.0f} MB")
+    assert peaks[1] - peaks[0] < 30, peaks
 
 
 # ------------------------------------------------------------- bad inputs
