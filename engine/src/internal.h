@@ -81,6 +81,13 @@ typedef struct sks__forest {
                         what contributions need (shap.c) */
     double *expected; /* with cover: n_values, each raw column's expected
                          value (the bias of contributions) */
+    int32_t shap_q;   /* with cover: Gauss-Legendre points of shap.c's walk */
+    double *shap_t, *shap_u, *shap_a, *shap_b; /* their places t in [0,1],
+                                                  1 - t, weights, and
+                                                  weights / (1 - t) (one block) */
+    double *shap_share; /* with cover: per node, its share of its parent's cover */
+    int32_t *shap_up;   /* with cover: per node, how many levels above it the
+                           path last split on its parent's feature, or 0 */
 } sks__forest;
 
 typedef struct sks__linear {
@@ -259,7 +266,7 @@ static inline const double *sks__leaf_values(const sks__forest *f, int32_t i)
     return &f->values[(size_t)slot * (size_t)f->leaf_width];
 }
 
-/* shap.c: path-dependent TreeSHAP (Lundberg et al. 2020, algorithm 2).
+/* shap.c: path-dependent TreeSHAP (Lundberg et al. 2020).
  * Scratch doubles contributions need per row; the contributions of one row
  * of n_features values (float32, or float64 with nodes64, as the walks
  * read them) into out: n_values runs of n_features + 1 doubles, the

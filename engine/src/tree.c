@@ -208,6 +208,9 @@ void sks__forest_dispose(sks__forest *f)
     free(f->node_cat);
     free(f->cover);
     free(f->expected);
+    free(f->shap_t);
+    free(f->shap_share);
+    free(f->shap_up);
     memset(f, 0, sizeof(*f));
 }
 

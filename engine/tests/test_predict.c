@@ -727,10 +727,11 @@ static int32_t rnd_grow(rnd_forest *rf, int32_t *left, int32_t *right, int32_t *
     return me;
 }
 
-static void rnd_forest_init(rnd_forest *rf, int32_t n_trees, int32_t cap, int max_depth, double p_leaf)
+static void rnd_forest_init(rnd_forest *rf, int32_t n_trees, int32_t n_features, int32_t cap, int max_depth,
+                            double p_leaf)
 {
     rf->n_trees = n_trees;
-    rf->n_features = 5;
+    rf->n_features = n_features;
     rf->s = 7;
     rf->trees = calloc((size_t)n_trees, sizeof(sks_tree_desc));
     rf->out = malloc((size_t)n_trees * sizeof(int32_t));
@@ -798,7 +799,7 @@ TEST(walks_agree_with_a_plain_walk)
         x[i] = rnd_unit(&s) * 2.2 - 1.1;
     for (int sh = 0; sh < 2; sh++) {
         rnd_forest rf;
-        rnd_forest_init(&rf, shapes[sh].trees, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
+        rnd_forest_init(&rf, shapes[sh].trees, 5, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
         for (int cmp = 0; cmp < 2; cmp++) {
             sks_desc d = fx_summed_trees(labels, 3, cmp ? SKS_CMP_F64_LE : SKS_CMP_F32_LE);
             d.n_features = NF;
@@ -839,6 +840,123 @@ TEST(walks_agree_with_a_plain_walk)
     free(got);
 }
 
+/* Random covers for rf's trees: a leaf 0 (no training row) one time in
+ * six, else 1..10; a split the sum of its children's, or 1 when that is 0. */
+static double **rnd_covers(rnd_forest *rf)
+{
+    double **covers = malloc((size_t)rf->n_trees * sizeof(double *));
+    for (int32_t t = 0; t < rf->n_trees; t++) {
+        const sks_tree_desc *tr = &rf->trees[t];
+        double *c = covers[t] = malloc((size_t)tr->n_nodes * sizeof(double));
+        for (int32_t i = tr->n_nodes - 1; i >= 0; i--) { /* children come after their parent */
+            if (tr->left[i] == -1)
+                c[i] = rnd_unit(&rf->s) < 1.0 / 6 ? 0.0 : 1.0 + (double)(rnd_next(&rf->s) % 10);
+            else
+                c[i] = c[tr->left[i]] + c[tr->right[i]] > 0 ? c[tr->left[i]] + c[tr->right[i]] : 1.0;
+        }
+    }
+    return covers;
+}
+
+/* Algorithm 1 of Lundberg et al. (2020): tree tr's expected value at node
+ * i when only the features in the bit set known are known, the others
+ * averaged over the covers. */
+static double expected_given(const sks_tree_desc *tr, const double *cover, const double *x, unsigned known, int32_t i)
+{
+    if (tr->left[i] == -1)
+        return tr->value[i];
+    int32_t j = tr->feature[i], l = tr->left[i], r = tr->right[i];
+    if (known >> j & 1) {
+        bool left = isnan(x[j]) ? tr->missing_left[i] : x[j] <= tr->threshold[i];
+        return expected_given(tr, cover, x, known, left ? l : r);
+    }
+    return (cover[l] * expected_given(tr, cover, x, known, l) + cover[r] * expected_given(tr, cover, x, known, r)) /
+           cover[i];
+}
+
+/* Contributions against Shapley's definition by brute force (every one of
+ * the 2^5 coalitions), on random forests whose features repeat along the
+ * paths, with leaves of cover 0 and NaN; then local accuracy (bias + the
+ * contributions = the raw score) on deep trees over 24 features, where the
+ * walk takes more Gauss points than its specialised copies do. */
+TEST(contributions_are_shapley_values)
+{
+    static const int64_t labels[3] = {0, 1, 2};
+    static const double base[3] = {0.25, -0.5, 0.125};
+    static const struct { int32_t trees, nf, cap; int depth; double p_leaf; } shapes[2] = {
+        {12, 5, 200, 14, 0.3}, {4, 24, 3000, 40, 0.02}};
+    enum { N = 40 };
+    uint64_t s = 5;
+    for (int sh = 0; sh < 2; sh++) {
+        const int32_t nf = shapes[sh].nf, cols = 3 * (nf + 1);
+        rnd_forest rf;
+        rnd_forest_init(&rf, shapes[sh].trees, nf, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
+        double **covers = rnd_covers(&rf);
+        sks_desc d = fx_summed_trees(labels, 3, SKS_CMP_F64_LE);
+        d.n_features = nf;
+        d.n_trees = rf.n_trees;
+        d.trees = rf.trees;
+        d.n_values = 3;
+        d.base = base;
+        d.tree_output = rf.out;
+        d.tree_cover = (const double *const *)covers;
+        d.link = SKS_LINK_SOFTMAX;
+        d.allow_nan = 1;
+        sks_model *m = build(&d);
+        double *x = malloc((size_t)N * (size_t)nf * sizeof(double));
+        double *got = malloc((size_t)N * (size_t)cols * sizeof(double)), raw[N * 3];
+        for (int i = 0; i < N * nf; i++)
+            x[i] = i % 11 == 0 ? NAN : rnd_unit(&s) * 2.2 - 1.1;
+        sks_matrix X = fx_rows(x, N, nf);
+        sks_error err;
+        ASSERT_RC(sks_model_predict(m, SKS_OUT_CONTRIBUTIONS, &X, got, (size_t)N * (size_t)cols, 1, &err), 0, &err);
+        ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, raw, N * 3, 1, &err), 0, &err);
+        for (int32_t r = 0; r < N; r++) {
+            const double *row = x + (size_t)r * (size_t)nf, *phi = got + (size_t)r * (size_t)cols;
+            for (int c = 0; c < 3; c++) {
+                double sum = 0;
+                for (int32_t j = 0; j <= nf; j++)
+                    sum += phi[c * (nf + 1) + j];
+                ASSERT_NEAR(sum, raw[r * 3 + c], 1e-12 * (1 + fabs(raw[r * 3 + c])));
+            }
+            if (nf > 5)
+                continue;
+            /* v(S) per column, for every coalition S */
+            double v[1 << 5][3];
+            for (unsigned known = 0; known < 1u << nf; known++) {
+                for (int c = 0; c < 3; c++)
+                    v[known][c] = base[c];
+                for (int32_t t = 0; t < rf.n_trees; t++)
+                    v[known][rf.out[t]] += expected_given(&rf.trees[t], covers[t], row, known, 0);
+            }
+            for (int c = 0; c < 3; c++) {
+                ASSERT_NEAR(phi[c * (nf + 1) + nf], v[0][c], 1e-12);
+                for (int32_t j = 0; j < nf; j++) {
+                    double want = 0;
+                    for (unsigned known = 0; known < 1u << nf; known++) {
+                        if (known >> j & 1)
+                            continue;
+                        int size = __builtin_popcount(known);
+                        double weight = 1; /* size! (nf - size - 1)! / nf! */
+                        for (int k = 1; k <= size; k++)
+                            weight *= (double)k / (double)(nf - size - 1 + k);
+                        weight /= nf;
+                        want += weight * (v[known | 1u << j][c] - v[known][c]);
+                    }
+                    ASSERT_NEAR(phi[c * (nf + 1) + j], want, 1e-9 * fabs(want) + 1e-12);
+                }
+            }
+        }
+        for (int32_t t = 0; t < rf.n_trees; t++)
+            free(covers[t]);
+        free(covers);
+        free(x);
+        free(got);
+        sks_model_free(m);
+        rnd_forest_dispose(&rf);
+    }
+}
+
 static const task_entry TESTS[] = {
     TASK(boosted_trees),
     TASK(float64_comparisons),
@@ -853,6 +971,7 @@ static const task_entry TESTS[] = {
     TASK(forest_mean_in_tree_order),
     TASK(layouts_and_threads_agree),
     TASK(walks_agree_with_a_plain_walk),
+    TASK(contributions_are_shapley_values),
     TASK(linear_links),
     TASK(linear_regression_many_rows),
 };

@@ -312,3 +312,100 @@ def test_lightgbm_matches_pred_contrib():
         np.testing.assert_allclose(c, ref, rtol=RTOL, atol=ATOL)
         np.testing.assert_allclose(c.sum(-1), m.decision_function(X[:200]) if hasattr(m, "decision_function")
                                    else m.predict(X[:200]), rtol=1e-12, atol=1e-12)
+
+
+# --- Against Shapley's definition itself, by brute force ---------------------
+
+def tree_value(tree, x, coalition, node=0):
+    """Algorithm 1 of Lundberg et al.: the tree's expected output given the
+    features in coalition, the others averaged over the training covers."""
+    t = tree.tree_
+    if t.children_left[node] < 0:
+        return t.value[node].ravel()
+    j, left, right = t.feature[node], t.children_left[node], t.children_right[node]
+    if j in coalition:
+        goes_left = (x[j] <= t.threshold[node]) if not np.isnan(x[j]) else bool(t.missing_go_to_left[node])
+        return tree_value(tree, x, coalition, left if goes_left else right)
+    w = t.weighted_n_node_samples
+    return (w[left] * tree_value(tree, x, coalition, left) + w[right] * tree_value(tree, x, coalition, right)) / w[node]
+
+
+def brute_force_shapley(trees, x, n_features):
+    """Exact Shapley values of the trees' mean under path-dependent
+    expectations, by enumerating every coalition (2^n_features of them)."""
+    from itertools import combinations
+    from math import factorial
+
+    def value(coalition):
+        return np.mean([tree_value(t, x, coalition) for t in trees], axis=0)
+
+    cache = {}
+    for size in range(n_features + 1):
+        for s in combinations(range(n_features), size):
+            cache[frozenset(s)] = value(frozenset(s))
+    phi = []
+    for i in range(n_features):
+        total = 0
+        for s, v in cache.items():
+            if i in s:
+                continue
+            weight = factorial(len(s)) * factorial(n_features - len(s) - 1) / factorial(n_features)
+            total = total + weight * (cache[s | {i}] - v)
+        phi.append(total)
+    return np.array(phi).T, cache[frozenset()]  # (outputs, features), bias
+
+
+@pytest.mark.parametrize("case", ["deep-regressor", "zero-weight-leaves", "nan-forest"])
+def test_contributions_are_the_shapley_values_by_brute_force(case):
+    """Against the definition, not another implementation: every coalition
+    enumerated (7 features, 128 coalitions), on deep trees where a feature
+    repeats many times along a path, on leaves that no weighted training
+    row reached (cover 0: SHAP divides by it), and on NaN rows."""
+    rng = np.random.default_rng(7)
+    nf = 7
+    X = rng.normal(size=(400, nf))
+    X[:, 2] = np.round(X[:, 2])  # few values: rows on thresholds
+    y = X[:, 0] * X[:, 1] + np.sin(3 * X[:, 2]) + (X[:, 3] > 0)
+    if case == "deep-regressor":
+        trees = [DecisionTreeRegressor(random_state=0).fit(X, y)]
+        est = trees[0]
+    elif case == "zero-weight-leaves":
+        # scikit-learn grows no leaf of weight 0; take every fifth leaf's
+        # weight away (from its ancestors too), as a file may hold them.
+        est = DecisionTreeRegressor(max_depth=10, random_state=0).fit(X, y)
+        t = est.tree_
+        parent = {c: p for p in range(t.node_count) for c in (t.children_left[p], t.children_right[p]) if c >= 0}
+        w = t.weighted_n_node_samples  # scikit-learn's own array: writable
+        for leaf in np.flatnonzero(t.children_left < 0)[::5]:
+            lost, node = w[leaf], leaf
+            while node in parent:
+                node = parent[node]
+                w[node] -= lost
+            w[leaf] = 0
+        assert (w[t.children_left >= 0] > 0).all()
+        trees = [est]
+    else:
+        X[rng.random(X.shape) < 0.15] = np.nan
+        est = RandomForestClassifier(5, max_depth=12, random_state=0).fit(X, (y > 0.5).astype(int))
+        trees = est.estimators_
+    m = skscore.load(skscore.dumps(est))
+    rows = X[:25]
+    c = m.contributions(rows)
+    for r, x in enumerate(rows):
+        phi, bias = brute_force_shapley(trees, x, nf)
+        ours = c[r] if c.ndim == 3 else c[r][None, :]
+        np.testing.assert_allclose(ours[:, :-1], phi.reshape(ours.shape[0], nf), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(ours[:, -1], np.ravel(bias), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("max_depth", [None, 14, 22])
+def test_deep_trees_over_many_features_match_shap(max_depth):
+    """Many distinct features on a path (up to ~30): the engine's walk
+    integrates with more Gauss points than its specialised walks take."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(3000, 40))
+    y = X[:, :10].sum(axis=1) + X[:, 10] * X[:, 11]
+    est = DecisionTreeRegressor(max_depth=max_depth, random_state=0).fit(X, y)
+    check_against_shap(est, X, rows=40)
+    est = RandomForestClassifier(4, max_depth=max_depth, max_features=0.5, random_state=0).fit(X, (y > 0) + (y > 2))
+    check_against_shap(est, X, rows=40)
