@@ -2,7 +2,8 @@
  * request.c -- the seed, KServe V1 and msgpack-block request shapes, scoring,
  * and the answers to them.
  *
- * Input is a decoded gw_val tree (JSON or msgpack: same shapes); output is
+ * Input is a decoded gw_val tree (JSON or msgpack: same shapes; the JSON
+ * decoder may hand "instances"/"inputs" over as a GW_ROWS matrix); output is
  * an sks_matrix for the engine (an sks_table over the same float64 rows
  * for models with string or ignored columns), and after scoring an answer
  * written with gw_writer. Shapes (docs/PROTOCOL.md):
@@ -263,10 +264,54 @@ static int rows_table(gw_batch *b, const double *x, const str_rows *sr, int64_t 
     return 0;
 }
 
+/* X as the engine takes it: n rows of cols doubles, row-major. */
+static void set_matrix(gw_batch *b, const double *x, int64_t n, int64_t cols)
+{
+    b->X.data = x;
+    b->X.dtype = SKS_F64;
+    b->X.n_rows = n;
+    b->X.n_cols = cols;
+    b->X.row_stride = cols * (int64_t)sizeof(double);
+    b->X.col_stride = sizeof(double);
+}
+
+/* Rows the JSON decoder read straight into a matrix (GW_ROWS: every row an
+ * array of the same number of numbers). A numeric model scores it where it
+ * lies; a model with string or ignored columns takes it cell by cell, as
+ * an array of rows, with the same words for a number in a string column. */
+static int decoded_matrix(const gw_val *rows, const char *key, const gw_model *m, const gw_limits *lim, gw_arena *a,
+                          gw_batch *b, gw_err *e)
+{
+    int64_t n = rows->n, cols = rows->u.rows->cols;
+    const double *x = rows->u.rows->x;
+    if (lim->max_rows > 0 && n > lim->max_rows)
+        return gw_errf(e, 413, "the batch has %lld rows; the limit is %lld", (long long)n, (long long)lim->max_rows);
+    if (m->col_kind == NULL) {
+        set_matrix(b, x, n, cols);
+        return 0;
+    }
+    str_rows sr;
+    double *xt = gw_arena_alloc(a, (size_t)n * (size_t)cols * sizeof(double));
+    if (xt == NULL || str_rows_init(&sr, m, n, cols, a) != 0)
+        return gw_errf(e, 500, "out of memory");
+    for (int64_t r = 0; r < n; r++)
+        for (int64_t c = 0; c < cols; c++) {
+            gw_val v = {.type = GW_NUM, .u.num = x[r * cols + c]};
+            if (typed_cell(&v, gw_col_kind(m, c), &xt[r * cols + c], &sr, c, r) != 0) {
+                char where[96];
+                snprintf(where, sizeof where, "%s[%lld]", key, (long long)r);
+                return wrong_type_at(e, m, where, c, &v);
+            }
+        }
+    return rows_table(b, xt, &sr, n, cols, a) == 0 ? 0 : gw_errf(e, 500, "out of memory");
+}
+
 static int rows_matrix(const gw_val *rows, const char *key, const gw_model *m, const gw_limits *lim, gw_arena *a,
                        gw_batch *b, gw_err *e)
 {
     char where[96];
+    if (rows->type == GW_ROWS)
+        return decoded_matrix(rows, key, m, lim, a, b, e);
     if (rows->type != GW_ARR)
         return gw_errf(e, 400, "\"%s\" must be an array of rows, not %s", key, gw_type_name(rows->type));
     int64_t n = rows->n;
@@ -320,12 +365,7 @@ static int rows_matrix(const gw_val *rows, const char *key, const gw_model *m, c
     }
     if (m->col_kind != NULL)
         return rows_table(b, x, &sr, n, cols, a) == 0 ? 0 : gw_errf(e, 500, "out of memory");
-    b->X.data = x;
-    b->X.dtype = SKS_F64;
-    b->X.n_rows = n;
-    b->X.n_cols = cols;
-    b->X.row_stride = cols * (int64_t)sizeof(double);
-    b->X.col_stride = sizeof(double);
+    set_matrix(b, x, n, cols);
     return 0;
 }
 

@@ -303,7 +303,7 @@ static int predict(call *c, int model_idx, int v1, int explain)
     gw_val *root;
     const char *body = req->entity.base ? req->entity.base : "";
     int drc = fmt == FMT_MSGPACK ? gw_msgpack_decode(body, req->entity.len, &c->arena, &root, msg, sizeof msg)
-                                 : gw_json_decode(body, req->entity.len, &c->arena, &root, msg, sizeof msg);
+                                 : gw_json_decode_rows(body, req->entity.len, &c->arena, &root, msg, sizeof msg);
     if (drc != 0)
         return syntax_error(c, fmt, msg, 1);
     gw_model *m = gw_model_acquire(model_idx);

@@ -106,7 +106,8 @@ const char *gw_type_name(int type)
     case GW_BOOL: return "a boolean";
     case GW_NUM: return "a number";
     case GW_STR: return "a string";
-    case GW_ARR: return "an array";
+    case GW_ARR:
+    case GW_ROWS: return "an array";
     case GW_OBJ: return "an object";
     case GW_BIN: return "binary data";
     }

@@ -18,7 +18,7 @@
 
 static double sink;
 
-static int ours(const char *body, size_t len, double *x, size_t cap) { return (int)bench_decode(body, len, x, cap); }
+static int ours(const char *body, size_t len, double *x, size_t cap) { return (int)bench_decode(body, len, x, cap, 1); }
 
 static int jans(const char *body, size_t len, double *x, size_t cap)
 {

@@ -1,7 +1,7 @@
 /*
  * json_numbers_bench.c -- how long the gateway's JSON decoder takes on
- * bodies of numbers, decoded and copied into a float64 matrix as the
- * /predict path does. Built twice by gateway/CMakeLists.txt: as
+ * bodies of numbers, decoded into the float64 matrix /predict scores
+ * (bench_util.h). Built twice by gateway/CMakeLists.txt: as
  * gw_json_numbers_bench, and as gw_json_numbers_bench_strtod with
  * GW_DECIMAL_STRTOD_ONLY (decimal.c without its Eisel-Lemire path: what
  * the decoder did before it). bench/bench_json_numbers.py runs both and
@@ -28,7 +28,7 @@ static void run(const char *name, const gw_buf *b, int iters)
         return;
     size_t cap = 1000 * 30;
     double *x = malloc(cap * sizeof(double));
-    size_t n = bench_decode(b->p, b->len, x, cap);
+    size_t n = bench_decode(b->p, b->len, x, cap, 1);
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n * sizeof(double); i++)
         h = (h ^ ((const unsigned char *)x)[i]) * 1099511628211ull;
@@ -36,7 +36,7 @@ static void run(const char *name, const gw_buf *b, int iters)
     for (int round = 0; round < 7; round++) {
         double t0 = bench_now();
         for (int i = 0; i < iters; i++)
-            sink += (double)bench_decode(b->p, b->len, x, cap) + x[i % n];
+            sink += (double)bench_decode(b->p, b->len, x, cap, 0) + x[i % n];
         double t = (bench_now() - t0) / iters;
         if (t < best)
             best = t;

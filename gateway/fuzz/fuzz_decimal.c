@@ -7,7 +7,8 @@
  * the decoder must refuse or read exactly), and, from its first 10 bytes,
  * a significand of up to 19 digits with a decimal exponent (the
  * Eisel-Lemire path's whole domain, near-halfway cases included). Whatever
- * the decoder accepts must equal strtod's reading of the same text.
+ * the decoder accepts must equal strtod's reading of the same text, read
+ * as an array item and as a cell of /predict's rows path alike.
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,10 +18,23 @@
 #include "decimal.h"
 #include "gw.h"
 
+static void against_strtod(const char *text, size_t len, double got, const char *path)
+{
+    char tmp[160];
+    memcpy(tmp, text, len);
+    tmp[len] = 0;
+    double want = strtod(tmp, NULL);
+    if (memcmp(&want, &got, sizeof got) != 0 && !(isinf(want) && isinf(got))) {
+        fprintf(stderr, "%s: decoder (%s) %a, strtod %a\n", tmp, path, got, want);
+        abort();
+    }
+}
+
 static void check(const char *text, size_t len)
 {
-    char body[160];
-    if (len + 3 > sizeof body)
+    static const char head[] = "{\"instances\": [[1, ", tail[] = "]]}";
+    char body[200];
+    if (len + sizeof head + sizeof tail > sizeof body)
         return;
     body[0] = '[';
     memcpy(body + 1, text, len);
@@ -30,16 +44,15 @@ static void check(const char *text, size_t len)
     gw_val *root;
     char err[200];
     if (gw_json_decode(body, len + 2, &a, &root, err, sizeof err) == 0 && root->n == 1 &&
-        root->u.items[0].type == GW_NUM && !isnan(root->u.items[0].u.num)) {
-        char tmp[160];
-        memcpy(tmp, text, len);
-        tmp[len] = 0;
-        double want = strtod(tmp, NULL), got = root->u.items[0].u.num;
-        if (memcmp(&want, &got, sizeof got) != 0 && !(isinf(want) && isinf(got))) {
-            fprintf(stderr, "%s: decoder %a, strtod %a\n", tmp, got, want);
-            abort();
-        }
-    }
+        root->u.items[0].type == GW_NUM && !isnan(root->u.items[0].u.num))
+        against_strtod(text, len, root->u.items[0].u.num, "tree");
+    size_t n = sizeof head - 1;
+    memcpy(body, head, n);
+    memcpy(body + n, text, len);
+    memcpy(body + n + len, tail, sizeof tail - 1);
+    if (gw_json_decode_rows(body, n + len + sizeof tail - 1, &a, &root, err, sizeof err) == 0 &&
+        root->u.mem[0].val.type == GW_ROWS && !isnan(root->u.mem[0].val.u.rows->x[1]))
+        against_strtod(text, len, root->u.mem[0].val.u.rows->x[1], "rows");
     gw_arena_dispose(&a);
 }
 

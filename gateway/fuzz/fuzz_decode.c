@@ -2,8 +2,14 @@
  * fuzz_decode.c -- libFuzzer target for the gateway's request decoders and
  * request shapes.
  *
- * Built twice: -DGW_FUZZ_MSGPACK selects the msgpack decoder, otherwise
- * JSON. Each input is decoded; a decoded tree is written back out with the
+ * Built three times: -DGW_FUZZ_MSGPACK selects the msgpack decoder,
+ * otherwise JSON; -DGW_FUZZ_ROWS makes each input into a JSON body of
+ * rows first (its bytes mapped onto number and row pieces after
+ * {"instances": [), so that most inputs reach the rows path. A JSON input
+ * is decoded both ways, gw_json_decode and /predict's gw_json_decode_rows:
+ * they must refuse it in the same words, or give both models the same
+ * request -- the same refusal, or the same matrix to the bit. Each input is
+ * decoded; a decoded tree is written back out with the
  * answer writer in both formats, and the msgpack rendering must decode
  * again (the writer and the decoder agree). The tree is then a /predict
  * body (and the JSON input a V2 infer header) for two models: a tree over
@@ -93,6 +99,102 @@ static void request(const gw_val *root, const char *data, size_t size, gw_arena 
     }
 }
 
+#ifndef GW_FUZZ_MSGPACK
+static void differ(const char *what, const char *a, const char *b)
+{
+    fprintf(stderr, "rows path and tree differ: %s\n  tree: %s\n  rows: %s\n", what, a, b);
+    abort();
+}
+
+/* The two parsed requests score the same input. */
+static void same_batch(const gw_batch *t, const gw_batch *r)
+{
+    if (t->single != r->single || t->outputs != r->outputs || t->X.n_rows != r->X.n_rows ||
+        t->X.n_cols != r->X.n_cols || t->X.dtype != r->X.dtype || t->T.n_rows != r->T.n_rows ||
+        t->T.n_cols != r->T.n_cols)
+        differ("batch shape", "", "");
+    for (int64_t i = 0; i < t->X.n_rows; i++)
+        for (int64_t c = 0; c < t->X.n_cols; c++) {
+            const char *pt = (const char *)t->X.data + i * t->X.row_stride + c * t->X.col_stride;
+            const char *pr = (const char *)r->X.data + i * r->X.row_stride + c * r->X.col_stride;
+            if (memcmp(pt, pr, t->X.dtype == SKS_F64 ? 8 : 4) != 0)
+                differ("a value of X", "", "");
+        }
+    for (int64_t c = 0; c < t->T.n_cols; c++) {
+        const sks_column *ct = &t->T.cols[c], *cr = &r->T.cols[c];
+        if (ct->kind != cr->kind)
+            differ("a column's kind", "", "");
+        for (int64_t i = 0; i < t->T.n_rows; i++) {
+            if (ct->kind == SKS_COL_STR) {
+                if (ct->str[i] != cr->str[i] || ct->len[i] != cr->len[i])
+                    differ("a string cell", "", "");
+            } else if (memcmp((const char *)ct->data + i * ct->stride, (const char *)cr->data + i * cr->stride, 8) !=
+                       0) {
+                differ("a number cell", "", "");
+            }
+        }
+    }
+}
+
+/* gw_json_decode_rows against gw_json_decode (rc, err, root: its result). */
+static void same_as_tree(const char *data, size_t size, int rc, const char *err, const gw_val *root, gw_arena *a)
+{
+    gw_val *rroot;
+    char rerr[300];
+    int rrc = gw_json_decode_rows(data, size, a, &rroot, rerr, sizeof rerr);
+    if (rrc != rc)
+        differ("one refused the body", rc ? err : "accepted", rrc ? rerr : "accepted");
+    if (rc != 0) {
+        if (strcmp(err, rerr) != 0)
+            differ("the refusal", err, rerr);
+        return;
+    }
+    gw_limits lim = {1000};
+    for (int i = 0; i < 2; i++)
+        for (int v1 = 0; v1 < 2; v1++) {
+            gw_batch bt, br;
+            gw_err et = {0}, er = {0};
+            int t = gw_parse_predict(root, models[i], v1, NULL, 0, &lim, a, &bt, &et);
+            int r = gw_parse_predict(rroot, models[i], v1, NULL, 0, &lim, a, &br, &er);
+            if (t != r || et.status != er.status || strcmp(et.msg, er.msg) != 0)
+                differ("the request", t ? et.msg : "parsed", r ? er.msg : "parsed");
+            if (t == 0)
+                same_batch(&bt, &br);
+        }
+}
+#endif
+
+#ifdef GW_FUZZ_ROWS
+/* A body of rows from the input: its first byte picks the member, each
+ * other byte a piece (mostly digits, so numbers run long). */
+static size_t rows_body(const uint8_t *data, size_t size, char *out, size_t cap)
+{
+    static const char *const piece[] = {
+        ".",   "e",   "E",   "-",   "+",    ",",    ", ",       "[", "]",      "], [", " ",    "\n", "NaN", "null",
+        "0",   "00",  "\"a\"", "{}",  "true", "1e400", "Infinity", "]]", "1.5e-7", "0.1",  "-0.0", "9007199254740993"};
+    static const char *const head[] = {"{\"instances\": [", "{\"inputs\": [", "{\"outputs\": [\"predict\"], \"instances\": [",
+                                       "{\"instances\": 1, \"instances\": ["};
+    size_t n = 0;
+    const char *h = head[size > 0 ? data[0] % 4 : 0];
+    size_t hl = strlen(h);
+    memcpy(out, h, hl);
+    n = hl;
+    for (size_t i = 1; i < size && n + 24 < cap; i++) {
+        unsigned k = data[i] % 64;
+        if (k < 38) {
+            out[n++] = (char)('0' + k % 10);
+        } else {
+            const char *p = piece[k - 38];
+            size_t l = strlen(p);
+            memcpy(out + n, p, l);
+            n += l;
+        }
+    }
+    memcpy(out + n, "]}", 2);
+    return n + 2;
+}
+#endif
+
 static void emit(gw_writer *w, const gw_val *v, int depth)
 {
     switch (v->type) {
@@ -128,6 +230,11 @@ static void emit(gw_writer *w, const gw_val *v, int depth)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+#ifdef GW_FUZZ_ROWS
+    static char body[1 << 16];
+    size = rows_body(data, size, body, sizeof body);
+    data = (const uint8_t *)body;
+#endif
     gw_arena a;
     gw_arena_init(&a);
     gw_val *root;
@@ -136,6 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = gw_msgpack_decode((const char *)data, size, &a, &root, err, sizeof err);
 #else
     int rc = gw_json_decode((const char *)data, size, &a, &root, err, sizeof err);
+    same_as_tree((const char *)data, size, rc, err, root, &a);
 #endif
     if (rc == 0) {
         gw_writer w;

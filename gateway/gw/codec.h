@@ -12,6 +12,13 @@
  * and bins may point into data, which must outlive them. On error returns -1
  * and writes a message into err. Neither needs h2o. */
 int gw_json_decode(const char *data, size_t len, gw_arena *a, gw_val **out, char *err, size_t errlen);
+/* gw_json_decode for a /predict body: where the root object's "instances" or
+ * "inputs" member is an array of one or more arrays of the same number (one
+ * or more) of numbers (NaN and Infinity included, null not), that member is
+ * a GW_ROWS value, its numbers read straight into a float64 matrix in the
+ * arena instead of one gw_val each. Every other value, and every body it
+ * refuses (with the same words), is exactly as gw_json_decode gives it. */
+int gw_json_decode_rows(const char *data, size_t len, gw_arena *a, gw_val **out, char *err, size_t errlen);
 int gw_msgpack_decode(const char *data, size_t len, gw_arena *a, gw_val **out, char *err, size_t errlen);
 
 /* Strict number parse for V2 BYTES elements ("5.1"): 0 on success. */

@@ -48,12 +48,19 @@ typedef enum gw_type {
     GW_STR,
     GW_ARR,
     GW_OBJ,
-    GW_BIN /* msgpack bin: raw bytes */
+    GW_BIN, /* msgpack bin: raw bytes */
+    GW_ROWS /* n rows of u.rows->cols numbers, from gw_json_decode_rows only */
 } gw_type;
 
 enum { GW_F_INT = 1 /* the number was written as an integer */ };
 
 typedef struct gw_member gw_member;
+/* An array of arrays of numbers as the float64 matrix it stands for:
+ * row-major, n (the gw_val's) rows of cols >= 1 numbers. */
+typedef struct gw_rows {
+    const double *x;
+    uint32_t cols;
+} gw_rows;
 typedef struct gw_val {
     uint8_t type;
     uint8_t flags;
@@ -65,6 +72,7 @@ typedef struct gw_val {
         const uint8_t *bin;
         struct gw_val *items;
         gw_member *mem;
+        const gw_rows *rows;
     } u;
 } gw_val;
 

@@ -3,7 +3,10 @@ against Python's json module (numbers must be the same float64s), on
 random numbers and on the hard ones of decimal.h's fast paths: decimals
 a hair either side of a point half-way between two float64s, exact
 half-way integers, 19-digit significands, subnormals and the edges of its
-power-of-ten table."""
+power-of-ten table; the same numbers as /predict reads rows of them
+(straight into a float64 matrix: gw_json_decode_rows); and /predict
+answering rows of numbers sent as JSON exactly as it answers the same rows
+sent as msgpack (whose decoder builds the generic tree), errors included."""
 from __future__ import annotations
 
 import json
@@ -16,6 +19,7 @@ import subprocess
 import pytest
 
 from conftest import curl, helper_binary
+from gw_util import Client
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +130,56 @@ def test_json_hard_numbers_match_python():
 def test_json_rejects(body):
     r = subprocess.run([str(helper_binary("gw_json_dump"))], input=body.encode("latin-1"), capture_output=True)
     assert r.returncode == 1 and r.stdout.startswith(b"error: ")
+
+
+def _dump_rows(body: str) -> tuple[list[str], str]:
+    r = subprocess.run([str(helper_binary("gw_json_dump")), "-r"], input=body.encode(), capture_output=True, check=True)
+    return [bytes.fromhex(h)[::-1].hex() for h in r.stdout.decode().split()], r.stderr.decode()
+
+
+@pytest.mark.parametrize("make", [_random_number, _hard_number])
+def test_json_rows_match_python(make):
+    """Rows of numbers, as /predict reads them: one float64 matrix."""
+    rng = random.Random(20261204)
+    texts = [t for t in (make(rng) for _ in range(20000)) if math.isfinite(float(t))]
+    rows = [texts[i:i + 20] for i in range(0, len(texts) - 19, 20)]
+    body = '{"instances": [' + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]}"
+    got, how = _dump_rows(body)
+    assert how == f"rows: {len(rows)} x 20\n"
+    expect = [struct.pack("<d", float(t)).hex() for r in rows for t in r]
+    assert len(got) == len(expect)
+    bad = [(texts[i], got[i], expect[i]) for i in range(len(got)) if got[i] != expect[i]]
+    assert not bad[:5]
+
+
+def test_json_rows_only_where_predict_reads_them():
+    got, how = _dump_rows('{"instances": [[1, 2], [3, 4]], "inputs": [[5]], "x": [[6]], "y": {"instances": [[7]]}}')
+    assert how == "rows: 2 x 2\nrows: 1 x 1\n" and len(got) == 7
+    for body in ['[[1, 2]]', '{"instances": [[1, 2], [3]]}', '{"instances": [[1, null]]}', '{"instances": [[]]}',
+                 '{"instances": []}', '{"instances": [1, 2]}', '{"instances": [[1, "2"]]}', '{"instances": [[[1]]]}']:
+        assert _dump_rows(body)[1] == "", body
+
+
+def _rows_bodies():
+    rng = random.Random(20261205)
+    floats = [[repr(rng.uniform(-10, 10)) for _ in range(4)] for _ in range(200)]
+    yield "json.dumps floats", {"instances": [[float(x) for x in r] for r in floats]}
+    yield "inputs, outputs", {"inputs": [[1, 2.5, 3, 4]] * 3, "outputs": ["predict", "predict_proba"]}
+    yield "NaN", {"instances": [[1, 2, 3, float("nan")]]}
+    yield "null", {"instances": [[1, 2, 3, None]]}
+    yield "ragged", {"instances": [[1, 2, 3, 4], [1, 2, 3]]}
+    yield "five features", {"instances": [[1, 2, 3, 4, 5]] * 2}
+    yield "a string", {"instances": [[1, 2, 3, 4], [1, 2, "3", 4]]}
+    yield "too many rows", {"instances": [[1, 2, 3, 4]] * 1001}
+
+
+def test_json_rows_answer_as_msgpack(start_gateway, model_dir):
+    msgpack = pytest.importorskip("msgpack")
+    gw = start_gateway(["--model", f"iris={model_dir / 'iris.skm'}", "--max-rows", "1000"])
+    c = Client(gw.url)
+    for what, doc in _rows_bodies():
+        js, jbody, _ = c.request("POST", "/predict", json.dumps(doc).encode(), {"Content-Type": "application/json"})
+        ms, mbody, _ = c.request("POST", "/predict", msgpack.packb(doc), {"Content-Type": "application/msgpack",
+                                                                           "Accept": "application/json"})
+        assert (js, json.loads(jbody)) == (ms, json.loads(mbody)), what
+    c.close()
