@@ -51,6 +51,20 @@ typedef struct sks__node64 {
     int32_t skip;
 } sks__node64;
 
+/* The complete layout's nodes (tree.c: complete_trees): no skip, the
+ * children of node k being 2k + 1 and 2k + 2; the feature without the
+ * missing-goes-left bit (cmiss holds it). */
+typedef struct sks__cnode {
+    float thr;
+    uint32_t feature;
+} sks__cnode;
+
+typedef struct sks__cnode64 {
+    double thr;
+    uint32_t feature;
+    uint32_t unused;
+} sks__cnode64;
+
 #define SKS__MISSING_LEFT 0x80000000u
 #define SKS__FEATURE_MASK 0x7fffffffu
 
@@ -77,6 +91,16 @@ typedef struct sks__forest {
     bool sum_f32;    /* each tree's value added in float32 (XGBoost) */
     bool round_rows; /* nodes64 rows rounded to float32 first (XGBoost's
                         categorical forests walk the float64 layout) */
+    /* NULL, or the forest again with each tree padded to a complete binary
+     * tree of its depth (tree.c: build_complete): tree t's nodes from
+     * cnodes + cnode_off[t] (sks__cnode, or sks__cnode64 with nodes64),
+     * whether NaN goes left at each from cmiss + cnode_off[t] (-1: yes,
+     * 0: no), its 2^depth leaves' values (leaf_width each) from cleaf +
+     * cleaf_off[t] * leaf_width. */
+    void *cnodes;
+    int8_t *cmiss;
+    double *cleaf;
+    int32_t *cnode_off, *cleaf_off;
     double *cover;   /* NULL, or per compiled node its cover (format 1.3):
                         what contributions need (shap.c) */
     double *expected; /* with cover: n_values, each raw column's expected

@@ -8,7 +8,7 @@
  * right is a coin flip), and leaves step to themselves, so a pass needs
  * no per-lane branch. Deep forests, too large for the cache, are walked
  * tree by tree over all rows; forests that fit (boosted ones, mostly) in
- * blocks of rows through every tree (see "Three ways to walk").
+ * blocks of rows through every tree (see "Four ways to walk").
  *
  * Exactness: scikit-learn casts X to float32 and compares with a float64
  * threshold t. For a float32 x, x <= t exactly when x <= w, w the largest
@@ -65,6 +65,8 @@ static void set_leaf(sks__forest *f, int32_t i, int32_t slot)
         f->nodes[i] = (sks__node){NAN, 0, -1, slot};
     }
 }
+
+static void build_complete(sks__forest *f);
 
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
 {
@@ -191,6 +193,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     free(stack);
     free(fix);
     f->n_nodes = next;
+    build_complete(f);
     return f->cover != NULL ? sks__forest_expected(f, err) : 0;
 }
 
@@ -206,6 +209,11 @@ void sks__forest_dispose(sks__forest *f)
     free(f->base);
     free(f->cat_bitsets);
     free(f->node_cat);
+    free(f->cnodes);
+    free(f->cmiss);
+    free(f->cleaf);
+    free(f->cnode_off);
+    free(f->cleaf_off);
     free(f->cover);
     free(f->expected);
     free(f->shap_t);
@@ -223,21 +231,30 @@ static inline int32_t slot_f64(const sks__node64 *nd)
     return (int32_t)(uint32_t)bits;
 }
 
+static int32_t node_slot(const sks__forest *f, int32_t i)
+{
+    return f->nodes64 != NULL ? slot_f64(&f->nodes64[i]) : slot_f32(&f->nodes[i]);
+}
+
 /* Adds the values of a leaf (its value slot) to one row's sums at acc.
  * Every leaf value that reaches a row's sums goes through here, in tree
  * order: in float64, or rounded to float32 after the add (XGBoost's
  * float32 sum: float64 has more than 2 x 24 + 2 bits, so rounding the
  * float64 sum of two float32 numbers to float32 gives their float32 sum). */
-static inline void add_leaf(const sks__forest *f, int32_t slot, double *acc)
+static inline void add_values(const sks__forest *f, const double *v, double *acc)
 {
     const int32_t lw = f->leaf_width;
-    const double *v = &f->values[(size_t)slot * (size_t)lw];
     if (f->sum_f32)
         for (int32_t k = 0; k < lw; k++)
             acc[k] = (float)(acc[k] + v[k]);
     else
         for (int32_t k = 0; k < lw; k++)
             acc[k] += v[k];
+}
+
+static inline void add_leaf(const sks__forest *f, int32_t slot, double *acc)
+{
+    add_values(f, &f->values[(size_t)slot * (size_t)f->leaf_width], acc);
 }
 
 /* Where tree t's leaf values go in a row's sums. */
@@ -247,8 +264,14 @@ static inline double *tree_acc(const sks__forest *f, int32_t t, double *row_acc)
 }
 
 /*
- * Three ways to walk (sks__forest_score picks):
+ * Four ways to walk (sks__forest_score picks):
  *
+ * - complete_trees: batches, on shallow forests (build_complete): as
+ *   block_trees, but each tree padded to a complete binary tree of its
+ *   depth, so that GROUP rows walk it in lockstep for exactly its depth,
+ *   node k's children at 2k + 1 and 2k + 2: no leaf test, no queue, no
+ *   skip to load. XGBoost, 1,500 trees of depth 6, 10,000 rows: 1.6x
+ *   block_trees.
  * - block_trees: batches, on forests that fit in the cache (at most
  *   BLOCK_FOREST_BYTES of nodes). Rows go in blocks (about BLOCK_BYTES of
  *   values, so they stay in L1/L2), each block through every tree in
@@ -270,7 +293,105 @@ static inline double *tree_acc(const sks__forest *f, int32_t t, double *row_acc)
  *   flight, a lane that reaches its leaf notes it and takes the next tree
  *   (deep trees: lockstep would wait long for the deepest lane).
  */
-enum { GROUP = 8, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
+enum { GROUP = 8, CGROUP = 16, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
+
+/* A tree's node i, at position pos of level level of its complete layout
+ * (leaves at level depth), into the nodes cn, their NaN sides cm and the
+ * leaves' values cl. A leaf above the last level becomes a split whose two
+ * sides both lead to it. */
+static void fill_complete(const sks__forest *f, void *cn, int8_t *cm, double *cl, int32_t i, int32_t pos,
+                          int32_t level, int32_t depth)
+{
+    if (level == depth) {
+        const size_t lw = (size_t)f->leaf_width;
+        memcpy(&cl[(size_t)(pos - ((1 << depth) - 1)) * lw], &f->values[(size_t)node_slot(f, i) * lw],
+               lw * sizeof(double));
+        return;
+    }
+    int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
+    uint32_t feature = skip < 0 ? 0 : f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature;
+    if (f->nodes64 != NULL)
+        ((sks__cnode64 *)cn)[pos] = (sks__cnode64){skip < 0 ? 0 : f->nodes64[i].thr, feature & SKS__FEATURE_MASK, 0};
+    else
+        ((sks__cnode *)cn)[pos] = (sks__cnode){skip < 0 ? 0 : f->nodes[i].thr, feature & SKS__FEATURE_MASK};
+    cm[pos] = feature & SKS__MISSING_LEFT ? -1 : 0;
+    fill_complete(f, cn, cm, cl, skip < 0 ? i : i + 1, 2 * pos + 1, level + 1, depth);
+    fill_complete(f, cn, cm, cl, skip < 0 ? i : i + 1 + skip, 2 * pos + 2, level + 1, depth);
+}
+
+/* The complete layout (f->cnodes), for shallow forests without categorical
+ * splits: every row walks exactly its depth in each tree, with no test for
+ * a leaf and no queue (tree_kernels.h: complete_trees), and finds the
+ * leaf's values where it ends, not through a slot. Taken when the layout
+ * fits where block_trees' would (BLOCK_FOREST_BYTES), and padding the
+ * trees to their depth adds at most a quarter to the steps of an average
+ * walk (the mean leaf depth). Without memory it is left out. */
+static void build_complete(sks__forest *f)
+{
+    if (f->cat_bitsets != NULL || f->aggregation == SKS_AGG_SINGLE || f->n_trees == 0)
+        return;
+    const size_t node = f->nodes64 != NULL ? sizeof(sks__cnode64) : sizeof(sks__cnode);
+    int64_t n_nodes = 0, n_leaves = 0;
+    double padded = 0, walked = 0;
+    for (int32_t t = 0; t < f->n_trees; t++) {
+        if (f->depth[t] > 12)
+            return;
+        n_nodes += ((int64_t)1 << f->depth[t]) - 1;
+        n_leaves += (int64_t)1 << f->depth[t];
+        padded += f->depth[t];
+    }
+    if ((size_t)n_nodes * (node + 1) + (size_t)n_leaves * (size_t)f->leaf_width * sizeof(double) > BLOCK_FOREST_BYTES)
+        return;
+    /* The mean leaf depth of each tree, from the compiled pre-order walk. */
+    for (int32_t t = 0; t < f->n_trees; t++) {
+        int32_t end = t + 1 < f->n_trees ? f->roots[t + 1] : (int32_t)f->n_nodes, stack[64], top = 0, leaves = 0;
+        double depths = 0;
+        for (int32_t i = f->roots[t]; i < end; i++) {
+            /* pre-order: a node's depth is one more than the split it follows */
+            int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
+            int32_t depth = top;
+            if (skip < 0) {
+                depths += depth;
+                leaves++;
+                while (top > 0 && stack[top - 1] == 1) /* both sides done */
+                    top--;
+                if (top > 0)
+                    stack[top - 1] = 1;
+            } else {
+                stack[top++] = 0;
+            }
+        }
+        walked += depths / leaves;
+    }
+    if (padded > 1.25 * walked)
+        return;
+    f->cnodes = malloc((size_t)n_nodes * node + 1);
+    f->cmiss = malloc((size_t)n_nodes + 1);
+    f->cleaf = malloc((size_t)n_leaves * (size_t)f->leaf_width * sizeof(double));
+    f->cnode_off = malloc((size_t)f->n_trees * sizeof(int32_t));
+    f->cleaf_off = malloc((size_t)f->n_trees * sizeof(int32_t));
+    if (f->cnodes == NULL || f->cmiss == NULL || f->cleaf == NULL || f->cnode_off == NULL || f->cleaf_off == NULL) {
+        free(f->cnodes);
+        free(f->cmiss);
+        free(f->cleaf);
+        free(f->cnode_off);
+        free(f->cleaf_off);
+        f->cnodes = NULL;
+        f->cmiss = NULL;
+        f->cleaf = NULL;
+        f->cnode_off = f->cleaf_off = NULL;
+        return;
+    }
+    int32_t no = 0, lo = 0;
+    for (int32_t t = 0; t < f->n_trees; t++) {
+        f->cnode_off[t] = no;
+        f->cleaf_off[t] = lo;
+        fill_complete(f, (char *)f->cnodes + (size_t)no * node, f->cmiss + no, f->cleaf + (size_t)lo * (size_t)f->leaf_width,
+                      f->roots[t], 0, 0, f->depth[t]);
+        no += (1 << f->depth[t]) - 1;
+        lo += 1 << f->depth[t];
+    }
+}
 
 static bool walks_blocks(const sks__forest *f)
 {
@@ -357,12 +478,14 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
 #define KERNEL_NODE sks__node
 #define KERNEL_T float
 #define KERNEL_NODES nodes
+#define KERNEL_CNODE sks__cnode
 #include "tree_kernels.h"
 
 #define KERNEL_SUFFIX f64
 #define KERNEL_NODE sks__node64
 #define KERNEL_T double
 #define KERNEL_NODES nodes64
+#define KERNEL_CNODE sks__cnode64
 #include "tree_kernels.h"
 
 /* Whether x goes left at split i of a float64-layout forest with
@@ -450,6 +573,21 @@ static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t 
     }
 }
 
+static void complete_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, double *acc)
+{
+    if (f->nodes64 != NULL) {
+        if (has_nan)
+            complete_trees_f64(f, x, n, nf, true, acc);
+        else
+            complete_trees_f64(f, x, n, nf, false, acc);
+    } else {
+        if (has_nan)
+            complete_trees_f32(f, x, n, nf, true, acc);
+        else
+            complete_trees_f32(f, x, n, nf, false, acc);
+    }
+}
+
 static void tree_rows(const sks__forest *f, int32_t t, const void *x, int32_t n, int32_t nf,
                       bool has_nan, double *acc)
 {
@@ -531,6 +669,8 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
             for (int32_t t = 0; t < f->n_trees; t++)
                 add_leaf(f, leaf[t], tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
         }
+    } else if (f->cnodes != NULL) {
+        complete_trees(f, x, n, n_features, has_nan, out);
     } else if (walks_blocks(f)) {
         block_trees(f, x, n, n_features, has_nan, scratch, out);
     } else {

@@ -6,8 +6,8 @@
  *
  * Before including, define KERNEL_SUFFIX (f32 or f64: the functions are
  * named step_f32, block_trees_f32, ...), KERNEL_NODE (the node type),
- * KERNEL_T (the input's element type) and KERNEL_NODES (the forest's node
- * array of that type); go_right_<suffix>, nan_<suffix> and slot_<suffix>
+ * KERNEL_T (the input's element type), KERNEL_NODES (the forest's node
+ * array of that type) and KERNEL_CNODE (the complete layout's node type); go_right_<suffix>, nan_<suffix> and slot_<suffix>
  * must exist. Every copy does the same operations in the same order.
  * No include guard: it is a template, included once per layout.
  */
@@ -126,6 +126,55 @@ static inline __attribute__((always_inline)) void K(tree_rows)(
     }
 }
 
+static inline __attribute__((always_inline)) void K(complete_trees)(
+    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, double *acc)
+{
+    const KERNEL_CNODE *all = f->cnodes;
+    const int32_t nv = f->n_values, rows = block_rows(f, nf);
+    for (int32_t r0 = 0; r0 < n; r0 += rows) {
+        const int32_t nb = n - r0 < rows ? n - r0 : rows;
+        const KERNEL_T *xb = x + (size_t)r0 * (size_t)nf;
+        for (int32_t t = 0; t < f->n_trees; t++) {
+            const KERNEL_CNODE *nodes = all + f->cnode_off[t];
+            const int8_t *miss = f->cmiss + f->cnode_off[t];
+            const double *values = f->cleaf + (size_t)f->cleaf_off[t] * (size_t)f->leaf_width;
+            const int32_t depth = f->depth[t], first_leaf = (1 << depth) - 1;
+            for (int32_t c = 0; c < nb; c += CGROUP) {
+                intptr_t idx[CGROUP];
+                const KERNEL_T *xr[CGROUP];
+                for (int32_t g = 0; g < CGROUP; g++) {
+                    idx[g] = 0;
+                    xr[g] = xb + (size_t)(c + g < nb ? c + g : nb - 1) * (size_t)nf;
+                }
+                if (depth > 0) { /* the root, the same node for every lane */
+                    const KERNEL_CNODE root = nodes[0];
+                    for (int32_t g = 0; g < CGROUP; g++) {
+                        KERNEL_T v = xr[g][root.feature];
+                        int32_t right = K(go_right)(v, root.thr);
+                        if (has_nan)
+                            right &= ~(K(nan)(v) & miss[0]);
+                        idx[g] = 1 - right;
+                    }
+                }
+                for (int32_t s = 1; s < depth; s++) {
+                    for (int32_t g = 0; g < CGROUP; g++) {
+                        const KERNEL_CNODE *nd = &nodes[idx[g]];
+                        KERNEL_T v = xr[g][nd->feature];
+                        int32_t right = K(go_right)(v, nd->thr); /* 0 or -1 */
+                        if (has_nan)
+                            right &= ~(K(nan)(v) & miss[idx[g]]);
+                        idx[g] = 2 * idx[g] + 1 - right;
+                    }
+                }
+                const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
+                for (int32_t g = 0; g < lanes; g++)
+                    add_values(f, values + (size_t)(idx[g] - first_leaf) * (size_t)f->leaf_width,
+                               tree_acc(f, t, &acc[(size_t)(r0 + c + g) * (size_t)nv]));
+            }
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void K(row_groups)(
     const sks__forest *f, const KERNEL_T *row, bool has_nan, double *acc)
 {
@@ -191,3 +240,4 @@ static inline __attribute__((always_inline)) void K(row_trees)(
 #undef KERNEL_NODE
 #undef KERNEL_T
 #undef KERNEL_NODES
+#undef KERNEL_CNODE

@@ -788,16 +788,17 @@ TEST(walks_agree_with_a_plain_walk)
     static const int64_t labels[3] = {0, 1, 2};
     static const double base[3] = {0.25, -0.5, 0.125};
     /* 61 trees of up to 200 nodes and depth 14; 30 trees of 14,000 nodes
-     * (over 4 MB of nodes: walked tree by tree). */
-    static const struct { int32_t trees, cap; int depth; double p_leaf; } shapes[2] = {
-        {61, 200, 14, 0.3}, {30, 14000, 40, 0.02}};
+     * (over 4 MB of nodes: walked tree by tree); 45 nearly complete trees
+     * of depth 7 (the complete layout, tree.c: build_complete). */
+    static const struct { int32_t trees, cap; int depth; double p_leaf; } shapes[3] = {
+        {61, 200, 14, 0.3}, {30, 14000, 40, 0.02}, {45, 300, 7, 0.04}};
     static const int32_t batches[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 300, N};
     double *x = malloc(N * NF * sizeof(double));
     double *want = malloc(N * 3 * sizeof(double)), *got = malloc(N * 3 * sizeof(double));
     uint64_t s = 3;
     for (int i = 0; i < N * NF; i++)
         x[i] = rnd_unit(&s) * 2.2 - 1.1;
-    for (int sh = 0; sh < 2; sh++) {
+    for (int sh = 0; sh < 3; sh++) {
         rnd_forest rf;
         rnd_forest_init(&rf, shapes[sh].trees, 5, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
         for (int cmp = 0; cmp < 2; cmp++) {
