@@ -91,16 +91,17 @@ typedef struct sks__forest {
     bool sum_f32;    /* each tree's value added in float32 (XGBoost) */
     bool round_rows; /* nodes64 rows rounded to float32 first (XGBoost's
                         categorical forests walk the float64 layout) */
-    /* NULL, or the forest again with each tree padded to a complete binary
-     * tree of its depth (tree.c: build_complete): tree t's nodes from
-     * cnodes + cnode_off[t] (sks__cnode, or sks__cnode64 with nodes64),
-     * whether NaN goes left at each from cmiss + cnode_off[t] (-1: yes,
-     * 0: no), its 2^depth leaves' values (leaf_width each) from cleaf +
-     * cleaf_off[t] * leaf_width. */
+    /* NULL, or the forest's trees (or their top levels) again as complete
+     * binary trees of clevels[t] levels (tree.c: build_complete): tree t's
+     * nodes from cnodes + cnode_off[t] (sks__cnode, or sks__cnode64 with
+     * nodes64), whether NaN goes left at each from cmiss + cnode_off[t]
+     * (-1: yes, 0: no); per position of the last level, from cleaf_off[t],
+     * either the leaf's values (cleaf, leaf_width each: whole trees) or the
+     * compiled node reached (ctop: top levels). */
     void *cnodes;
     int8_t *cmiss;
     double *cleaf;
-    int32_t *cnode_off, *cleaf_off;
+    int32_t *ctop, *clevels, *cnode_off, *cleaf_off;
     double *cover;   /* NULL, or per compiled node its cover (format 1.3):
                         what contributions need (shap.c) */
     double *expected; /* with cover: n_values, each raw column's expected

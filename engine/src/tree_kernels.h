@@ -23,6 +23,39 @@ static inline int32_t K(step)(const KERNEL_NODE *nd, KERNEL_T x, bool has_nan)
     return 1 + (nd->skip & right);
 }
 
+/* CGROUP rows (xr) through the first levels of a complete layout (nodes,
+ * miss): the position each reaches on level `levels`, counted from that
+ * level's first. The root's split is read once for every lane. */
+static inline __attribute__((always_inline)) void K(complete_walk)(
+    const KERNEL_CNODE *nodes, const int8_t *miss, const KERNEL_T *const *xr, int32_t levels, bool has_nan,
+    intptr_t *idx)
+{
+    for (int32_t g = 0; g < CGROUP; g++)
+        idx[g] = 0;
+    if (levels > 0) {
+        const KERNEL_CNODE root = nodes[0];
+        for (int32_t g = 0; g < CGROUP; g++) {
+            KERNEL_T v = xr[g][root.feature];
+            int32_t right = K(go_right)(v, root.thr); /* 0 or -1 */
+            if (has_nan)
+                right &= ~(K(nan)(v) & miss[0]);
+            idx[g] = 1 - right;
+        }
+    }
+    for (int32_t s = 1; s < levels; s++) {
+        for (int32_t g = 0; g < CGROUP; g++) {
+            const KERNEL_CNODE *nd = &nodes[idx[g]];
+            KERNEL_T v = xr[g][nd->feature];
+            int32_t right = K(go_right)(v, nd->thr);
+            if (has_nan)
+                right &= ~(K(nan)(v) & miss[idx[g]]);
+            idx[g] = 2 * idx[g] + 1 - right;
+        }
+    }
+    for (int32_t g = 0; g < CGROUP; g++)
+        idx[g] -= ((intptr_t)1 << levels) - 1;
+}
+
 static inline __attribute__((always_inline)) void K(block_trees)(
     const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, int32_t *scratch,
     double *acc)
@@ -36,18 +69,45 @@ static inline __attribute__((always_inline)) void K(block_trees)(
         for (int32_t t = 0; t < f->n_trees; t++) {
             int32_t *a_node = scratch, *a_row = a_node + cap;
             int32_t *b_node = a_row + cap, *b_row = b_node + cap;
-            const int32_t root = f->roots[t], depth = f->depth[t];
-            for (int32_t r = 0; r < nb; r++) {
-                a_node[r] = root;
-                a_row[r] = r;
+            const int32_t root = f->roots[t];
+            int32_t na = nb, steps = f->shallow[t] > ROUND ? f->shallow[t] : ROUND, todo = f->depth[t];
+            if (f->ctop != NULL) {
+                /* The tree's top levels in the complete layout; the rows not
+                 * at a leaf there are queued from the node they reached. */
+                const KERNEL_CNODE *top = (const KERNEL_CNODE *)f->cnodes + f->cnode_off[t];
+                const int8_t *miss = f->cmiss + f->cnode_off[t];
+                const int32_t *at = f->ctop + f->cleaf_off[t], levels = f->clevels[t];
+                na = 0;
+                for (int32_t c = 0; c < nb; c += CGROUP) {
+                    intptr_t idx[CGROUP];
+                    const KERNEL_T *xr[CGROUP];
+                    for (int32_t g = 0; g < CGROUP; g++)
+                        xr[g] = xb + (size_t)(c + g < nb ? c + g : nb - 1) * (size_t)nf;
+                    K(complete_walk)(top, miss, xr, levels, has_nan, idx);
+                    const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
+                    for (int32_t g = 0; g < lanes; g++) {
+                        int32_t node = at[idx[g]];
+                        leaf[c + g] = node;
+                        a_node[na] = node;
+                        a_row[na] = c + g;
+                        na += nodes[node].skip >= 0;
+                    }
+                }
+                steps = ROUND;
+                todo -= levels;
+            } else {
+                for (int32_t r = 0; r < nb; r++) {
+                    a_node[r] = root;
+                    a_row[r] = r;
+                }
             }
-            int32_t na = nb, steps = f->shallow[t] > ROUND ? f->shallow[t] : ROUND;
             while (na > 0) {
                 for (int32_t g = 0; g < GROUP; g++) {
                     a_node[na + g] = a_node[na - 1];
                     a_row[na + g] = a_row[na - 1];
                 }
-                const bool last = steps >= depth; /* every lane at a leaf after */
+                const bool last = steps >= todo; /* every lane at a leaf after */
+                todo -= steps;
                 int32_t nq = 0;
                 for (int32_t c = 0; c < na; c += GROUP) {
                     int32_t idx[GROUP];
@@ -138,37 +198,16 @@ static inline __attribute__((always_inline)) void K(complete_trees)(
             const KERNEL_CNODE *nodes = all + f->cnode_off[t];
             const int8_t *miss = f->cmiss + f->cnode_off[t];
             const double *values = f->cleaf + (size_t)f->cleaf_off[t] * (size_t)f->leaf_width;
-            const int32_t depth = f->depth[t], first_leaf = (1 << depth) - 1;
+            const int32_t depth = f->depth[t];
             for (int32_t c = 0; c < nb; c += CGROUP) {
                 intptr_t idx[CGROUP];
                 const KERNEL_T *xr[CGROUP];
-                for (int32_t g = 0; g < CGROUP; g++) {
-                    idx[g] = 0;
+                for (int32_t g = 0; g < CGROUP; g++)
                     xr[g] = xb + (size_t)(c + g < nb ? c + g : nb - 1) * (size_t)nf;
-                }
-                if (depth > 0) { /* the root, the same node for every lane */
-                    const KERNEL_CNODE root = nodes[0];
-                    for (int32_t g = 0; g < CGROUP; g++) {
-                        KERNEL_T v = xr[g][root.feature];
-                        int32_t right = K(go_right)(v, root.thr);
-                        if (has_nan)
-                            right &= ~(K(nan)(v) & miss[0]);
-                        idx[g] = 1 - right;
-                    }
-                }
-                for (int32_t s = 1; s < depth; s++) {
-                    for (int32_t g = 0; g < CGROUP; g++) {
-                        const KERNEL_CNODE *nd = &nodes[idx[g]];
-                        KERNEL_T v = xr[g][nd->feature];
-                        int32_t right = K(go_right)(v, nd->thr); /* 0 or -1 */
-                        if (has_nan)
-                            right &= ~(K(nan)(v) & miss[idx[g]]);
-                        idx[g] = 2 * idx[g] + 1 - right;
-                    }
-                }
+                K(complete_walk)(nodes, miss, xr, depth, has_nan, idx);
                 const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
                 for (int32_t g = 0; g < lanes; g++)
-                    add_values(f, values + (size_t)(idx[g] - first_leaf) * (size_t)f->leaf_width,
+                    add_values(f, values + (size_t)idx[g] * (size_t)f->leaf_width,
                                tree_acc(f, t, &acc[(size_t)(r0 + c + g) * (size_t)nv]));
             }
         }
