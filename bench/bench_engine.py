@@ -1126,13 +1126,13 @@ One-row tail latency (p99 of the timed calls; n = number of calls):
 
 {targets}
 
-```
+```text
 {chr(10).join(target_lines) if target_lines else '(skscore not measured)'}
 ```
 
 Output checks:
 
-```
+```text
 {chr(10).join(verify_lines)}
 ```
 {doc_end}"""
