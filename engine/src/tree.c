@@ -197,6 +197,22 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     return f->cover != NULL ? sks__forest_expected(f, err) : 0;
 }
 
+/* Frees the complete layout (build_complete), leaving it NULL. */
+static void free_complete(sks__forest *f)
+{
+    free(f->cnodes);
+    free(f->cmiss);
+    free(f->cleaf);
+    free(f->ctop);
+    free(f->clevels);
+    free(f->cnode_off);
+    free(f->cleaf_off);
+    f->cnodes = NULL;
+    f->cmiss = NULL;
+    f->cleaf = NULL;
+    f->ctop = f->clevels = f->cnode_off = f->cleaf_off = NULL;
+}
+
 void sks__forest_dispose(sks__forest *f)
 {
     free(f->nodes);
@@ -209,13 +225,7 @@ void sks__forest_dispose(sks__forest *f)
     free(f->base);
     free(f->cat_bitsets);
     free(f->node_cat);
-    free(f->cnodes);
-    free(f->cmiss);
-    free(f->cleaf);
-    free(f->ctop);
-    free(f->clevels);
-    free(f->cnode_off);
-    free(f->cleaf_off);
+    free_complete(f);
     free(f->cover);
     free(f->expected);
     free(f->shap_t);
@@ -408,17 +418,7 @@ static void build_complete(sks__forest *f)
         f->ctop = malloc((size_t)n_leaves * last);
     if (f->cnodes == NULL || f->cmiss == NULL || f->cnode_off == NULL || f->cleaf_off == NULL ||
         (f->cleaf == NULL && f->ctop == NULL)) {
-        free(f->cnodes);
-        free(f->cmiss);
-        free(f->cleaf);
-        free(f->ctop);
-        free(f->clevels);
-        free(f->cnode_off);
-        free(f->cleaf_off);
-        f->cnodes = NULL;
-        f->cmiss = NULL;
-        f->cleaf = NULL;
-        f->ctop = f->clevels = f->cnode_off = f->cleaf_off = NULL;
+        free_complete(f);
         return;
     }
     int32_t no = 0, lo = 0;
@@ -491,12 +491,19 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
  * block_trees: rows [0, n) of x; scratch holds sks__forest_scratch bytes.
  * Per tree and block: queue a holds (node, row) of the lanes still
  * walking, b receives those that are not at a leaf after this round;
- * leaf[row] is written every round, a row's last write is its leaf. The
+ * leaf[row] is written every round, a row's last write is its leaf. With
+ * the tree's top levels in the complete layout (f->ctop), every row walks
+ * them first and only those not at a leaf there are queued; otherwise the
  * first round takes the tree's shallowest leaf depth in steps, which every
  * row walks (all of them, when the tree is balanced). Padding lanes repeat
  * the last lane of the queue (same walk, same leaf) and are not queued
  * again. Each tree adds its leaves to the block's rows before the next
  * tree starts: per row, trees are summed in order.
+ *
+ * complete_walk: CGROUP rows through a complete layout's first levels, in
+ * lockstep, 2k + 1 or 2k + 2 at each step; complete_trees: rows [0, n) in
+ * blocks as block_trees, each tree walked whole so, its leaves' values
+ * added where the walks end.
  *
  * tree_rows: one tree over rows [0, n): each lane walks a row; a lane that
  * reaches a leaf adds its values to that row's sum and takes the next row.
