@@ -356,6 +356,24 @@ static int push_mem(jp *j, const gw_member *m)
     return 0;
 }
 
+/* After an array's element: 1 past a ',', 0 past the closing ']', -1 at
+ * anything else, -2 at the end of the body. */
+static inline int array_next(jp *j)
+{
+    skip_ws(j);
+    if (j->p >= j->end)
+        return -2;
+    if (*j->p == ',') {
+        j->p++;
+        return 1;
+    }
+    if (*j->p == ']') {
+        j->p++;
+        return 0;
+    }
+    return -1;
+}
+
 static int parse_array(jp *j, gw_val *out)
 {
     size_t base = j->vlen;
@@ -382,18 +400,11 @@ static int parse_array(jp *j, gw_val *out)
                 if (parse_value(j, &v) != 0 || push_val(j, &v) != 0)
                     return -1;
             }
-            skip_ws(j);
-            if (j->p >= j->end)
-                return fail(j, "unterminated array");
-            if (*j->p == ',') {
-                j->p++;
-                continue;
-            }
-            if (*j->p == ']') {
-                j->p++;
+            int next = array_next(j);
+            if (next == 0)
                 break;
-            }
-            return fail(j, "expected ',' or ']'");
+            if (next < 0)
+                return fail(j, next == -2 ? "unterminated array" : "expected ',' or ']'");
         }
     }
     size_t n = j->vlen - base;
@@ -454,20 +465,11 @@ static int parse_rows(jp *j, gw_val *out)
             }
             n++;
             c++;
-            skip_ws(j);
-            if (j->p >= j->end)
+            int next = array_next(j);
+            if (next < 0 || (next == 1 && c == cols)) /* row 0 has cols = 0 here */
                 goto generic;
-            if (*j->p == ',') {
-                j->p++;
-                if (c == cols) /* row 0 has cols = 0 here */
-                    goto generic;
-                continue;
-            }
-            if (*j->p == ']') {
-                j->p++;
+            if (next == 0)
                 break;
-            }
-            goto generic;
         }
         if (rows == 0) {
             /* Size the matrix for rows like this one: one copy at most. */
@@ -482,18 +484,11 @@ static int parse_rows(jp *j, gw_val *out)
             goto generic;
         }
         rows++;
-        skip_ws(j);
-        if (j->p >= j->end)
+        int next = array_next(j);
+        if (next < 0)
             goto generic;
-        if (*j->p == ',') {
-            j->p++;
-            continue;
-        }
-        if (*j->p == ']') {
-            j->p++;
+        if (next == 0)
             break;
-        }
-        goto generic;
     }
     if (rows > UINT32_MAX)
         goto generic;

@@ -279,13 +279,11 @@ static void set_matrix(gw_batch *b, const double *x, int64_t n, int64_t cols)
  * array of the same number of numbers). A numeric model scores it where it
  * lies; a model with string or ignored columns takes it cell by cell, as
  * an array of rows, with the same words for a number in a string column. */
-static int decoded_matrix(const gw_val *rows, const char *key, const gw_model *m, const gw_limits *lim, gw_arena *a,
-                          gw_batch *b, gw_err *e)
+static int decoded_matrix(const gw_val *rows, const char *key, const gw_model *m, gw_arena *a, gw_batch *b,
+                          gw_err *e)
 {
     int64_t n = rows->n, cols = rows->u.rows->cols;
     const double *x = rows->u.rows->x;
-    if (lim->max_rows > 0 && n > lim->max_rows)
-        return gw_errf(e, 413, "the batch has %lld rows; the limit is %lld", (long long)n, (long long)lim->max_rows);
     if (m->col_kind == NULL) {
         set_matrix(b, x, n, cols);
         return 0;
@@ -310,15 +308,15 @@ static int rows_matrix(const gw_val *rows, const char *key, const gw_model *m, c
                        gw_batch *b, gw_err *e)
 {
     char where[96];
-    if (rows->type == GW_ROWS)
-        return decoded_matrix(rows, key, m, lim, a, b, e);
-    if (rows->type != GW_ARR)
+    if (rows->type != GW_ARR && rows->type != GW_ROWS)
         return gw_errf(e, 400, "\"%s\" must be an array of rows, not %s", key, gw_type_name(rows->type));
     int64_t n = rows->n;
     if (n == 0)
         return gw_errf(e, 400, "\"%s\" is empty: send at least one row", key);
     if (lim->max_rows > 0 && n > lim->max_rows)
         return gw_errf(e, 413, "the batch has %lld rows; the limit is %lld", (long long)n, (long long)lim->max_rows);
+    if (rows->type == GW_ROWS)
+        return decoded_matrix(rows, key, m, a, b, e);
     const gw_val *r0 = &rows->u.items[0];
     int64_t cols;
     if (r0->type == GW_ARR) {

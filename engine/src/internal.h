@@ -111,8 +111,8 @@ typedef struct sks__forest {
                                                   1 - t, weights, and
                                                   weights / (1 - t) (one block) */
     double *shap_share; /* with cover: per node, its share of its parent's cover */
-    int32_t *shap_up;   /* with cover: per node, how many levels above it the
-                           path last split on its parent's feature, or 0 */
+    int32_t *shap_up;   /* with cover: per split, how many levels above it
+                           the path last split on its feature, or 0 */
 } sks__forest;
 
 typedef struct sks__linear {

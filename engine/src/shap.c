@@ -178,8 +178,7 @@ static inline __attribute__((always_inline)) void visit(const walk *wk, int32_t 
     const int32_t skip = sks__node_skip(f, i), feature = sks__node_feature(f, i);
     const bool go_left = sks__node_left(f, i, wk->row);
     const int32_t hot = go_left ? i + 1 : i + 1 + skip, cold = go_left ? i + 1 + skip : i + 1;
-    /* Both children's edges meet the feature at the same earlier level. */
-    const int32_t up = f->shap_up[i + 1], prev = up > 0 ? L + 1 - up : 0;
+    const int32_t up = f->shap_up[i], prev = up > 0 ? L + 1 - up : 0;
     if (wk->e[prev].one) {
         edge(wk, hot, L, prev, feature, true, true, true, q, w, next);
         edge(wk, cold, L, prev, feature, false, true, false, q, w, next);
@@ -266,27 +265,24 @@ static void tree_expected(const sks__forest *f, int32_t i, double *acc, double w
 
 /* The walk's row-independent parts, from split i at level d down, with
  * path[0..d) the features of the edges above it: per child, its share of
- * the split's cover and how many levels up the path met the split's
- * feature last (0: not met). Returns the most distinct features on a path,
- * u of them above i. */
+ * the split's cover; per split, how many levels up the path met its
+ * feature last (0: not met). Returns the most distinct features on a
+ * path, u of them above i. */
 static int32_t prepare(sks__forest *f, int32_t i, int32_t *path, int32_t d, int32_t u)
 {
     int32_t skip = sks__node_skip(f, i);
     if (skip < 0)
         return u;
-    int32_t feature = sks__node_feature(f, i), up = 0;
+    int32_t feature = sks__node_feature(f, i), up = 0, left = i + 1, right = i + 1 + skip;
     for (int32_t k = d - 1; k >= 0 && up == 0; k--)
         if (path[k] == feature)
             up = d - k;
     path[d] = feature;
-    int32_t most = 0;
-    for (int32_t child = i + 1; child > 0; child = child == i + 1 ? i + 1 + skip : -1) {
-        f->shap_share[child] = f->cover[child] / f->cover[i];
-        f->shap_up[child] = up;
-        int32_t got = prepare(f, child, path, d + 1, u + (up == 0));
-        most = got > most ? got : most;
-    }
-    return most;
+    f->shap_up[i] = up;
+    f->shap_share[left] = f->cover[left] / f->cover[i];
+    f->shap_share[right] = f->cover[right] / f->cover[i];
+    int32_t l = prepare(f, left, path, d + 1, u + (up == 0)), r = prepare(f, right, path, d + 1, u + (up == 0));
+    return l > r ? l : r;
 }
 
 /* P_n(x) and P_n'(x), the Legendre polynomial of degree n >= 1. */

@@ -356,12 +356,28 @@ static bool walks_blocks(const sks__forest *f)
  * the node they reached. Without memory the layout is left out. */
 enum { TOP_LEVELS = 5 };
 
+/* Each tree's levels in the complete layout, whole or its tops: sets
+ * f->clevels, the nodes and last-level positions they take, and returns
+ * their bytes. */
+static size_t complete_levels(sks__forest *f, bool whole, int64_t *n_nodes, int64_t *n_leaves)
+{
+    *n_nodes = *n_leaves = 0;
+    for (int32_t t = 0; t < f->n_trees; t++) {
+        f->clevels[t] = whole || f->depth[t] < TOP_LEVELS ? f->depth[t] : TOP_LEVELS;
+        *n_nodes += ((int64_t)1 << f->clevels[t]) - 1;
+        *n_leaves += (int64_t)1 << f->clevels[t];
+    }
+    const size_t node = f->nodes64 != NULL ? sizeof(sks__cnode64) : sizeof(sks__cnode);
+    const size_t last = whole ? (size_t)f->leaf_width * sizeof(double) : sizeof(int32_t);
+    return (size_t)*n_nodes * (node + 1) + (size_t)*n_leaves * last;
+}
+
 static void build_complete(sks__forest *f)
 {
     if (f->cat_bitsets != NULL || f->aggregation == SKS_AGG_SINGLE || f->n_trees <= 0 || !walks_blocks(f))
         return;
     const size_t node = f->nodes64 != NULL ? sizeof(sks__cnode64) : sizeof(sks__cnode);
-    int64_t n_nodes = 0, n_leaves = 0;
+    int64_t n_nodes, n_leaves;
     double padded = 0, walked = 0;
     bool whole = true;
     for (int32_t t = 0; t < f->n_trees; t++) {
@@ -392,22 +408,12 @@ static void build_complete(sks__forest *f)
     f->clevels = malloc((size_t)f->n_trees * sizeof(int32_t));
     if (f->clevels == NULL)
         return;
-    for (int32_t t = 0; t < f->n_trees; t++) {
-        f->clevels[t] = whole || f->depth[t] < TOP_LEVELS ? f->depth[t] : TOP_LEVELS;
-        n_nodes += ((int64_t)1 << f->clevels[t]) - 1;
-        n_leaves += (int64_t)1 << f->clevels[t];
+    size_t bytes = complete_levels(f, whole, &n_nodes, &n_leaves);
+    if (whole && bytes > BLOCK_FOREST_BYTES) { /* too large whole: its tops then */
+        whole = false;
+        complete_levels(f, whole, &n_nodes, &n_leaves);
     }
-    size_t last = whole ? (size_t)f->leaf_width * sizeof(double) : sizeof(int32_t);
-    if (whole && (size_t)n_nodes * (node + 1) + (size_t)n_leaves * last > BLOCK_FOREST_BYTES) {
-        whole = false; /* too large whole: its tops then */
-        n_nodes = n_leaves = 0;
-        for (int32_t t = 0; t < f->n_trees; t++) {
-            f->clevels[t] = f->depth[t] < TOP_LEVELS ? f->depth[t] : TOP_LEVELS;
-            n_nodes += ((int64_t)1 << f->clevels[t]) - 1;
-            n_leaves += (int64_t)1 << f->clevels[t];
-        }
-        last = sizeof(int32_t);
-    }
+    const size_t last = whole ? (size_t)f->leaf_width * sizeof(double) : sizeof(int32_t);
     f->cnodes = malloc((size_t)n_nodes * node + 1);
     f->cmiss = malloc((size_t)n_nodes + 1);
     f->cnode_off = malloc((size_t)f->n_trees * sizeof(int32_t));

@@ -23,15 +23,19 @@ static inline int32_t K(step)(const KERNEL_NODE *nd, KERNEL_T x, bool has_nan)
     return 1 + (nd->skip & right);
 }
 
-/* CGROUP rows (xr) through the first levels of a complete layout (nodes,
+/* Rows c .. c + CGROUP of the nb rows of nf values at xb (lanes past nb
+ * repeat row nb - 1) through the first levels of a complete layout (nodes,
  * miss): the position each reaches on level `levels`, counted from that
  * level's first. The root's split is read once for every lane. */
 static inline __attribute__((always_inline)) void K(complete_walk)(
-    const KERNEL_CNODE *nodes, const int8_t *miss, const KERNEL_T *const *xr, int32_t levels, bool has_nan,
-    intptr_t *idx)
+    const KERNEL_CNODE *nodes, const int8_t *miss, const KERNEL_T *xb, int32_t c, int32_t nb, int32_t nf,
+    int32_t levels, bool has_nan, intptr_t *idx)
 {
-    for (int32_t g = 0; g < CGROUP; g++)
+    const KERNEL_T *xr[CGROUP];
+    for (int32_t g = 0; g < CGROUP; g++) {
+        xr[g] = xb + (size_t)(c + g < nb ? c + g : nb - 1) * (size_t)nf;
         idx[g] = 0;
+    }
     if (levels > 0) {
         const KERNEL_CNODE root = nodes[0];
         for (int32_t g = 0; g < CGROUP; g++) {
@@ -80,10 +84,7 @@ static inline __attribute__((always_inline)) void K(block_trees)(
                 na = 0;
                 for (int32_t c = 0; c < nb; c += CGROUP) {
                     intptr_t idx[CGROUP];
-                    const KERNEL_T *xr[CGROUP];
-                    for (int32_t g = 0; g < CGROUP; g++)
-                        xr[g] = xb + (size_t)(c + g < nb ? c + g : nb - 1) * (size_t)nf;
-                    K(complete_walk)(top, miss, xr, levels, has_nan, idx);
+                    K(complete_walk)(top, miss, xb, c, nb, nf, levels, has_nan, idx);
                     const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
                     for (int32_t g = 0; g < lanes; g++) {
                         int32_t node = at[idx[g]];
@@ -201,10 +202,7 @@ static inline __attribute__((always_inline)) void K(complete_trees)(
             const int32_t depth = f->depth[t];
             for (int32_t c = 0; c < nb; c += CGROUP) {
                 intptr_t idx[CGROUP];
-                const KERNEL_T *xr[CGROUP];
-                for (int32_t g = 0; g < CGROUP; g++)
-                    xr[g] = xb + (size_t)(c + g < nb ? c + g : nb - 1) * (size_t)nf;
-                K(complete_walk)(nodes, miss, xr, depth, has_nan, idx);
+                K(complete_walk)(nodes, miss, xb, c, nb, nf, depth, has_nan, idx);
                 const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
                 for (int32_t g = 0; g < lanes; g++)
                     add_values(f, values + (size_t)idx[g] * (size_t)f->leaf_width,

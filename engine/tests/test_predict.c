@@ -757,6 +757,22 @@ static void rnd_forest_dispose(rnd_forest *rf)
     free(rf->out);
 }
 
+/* rf as a model: 3 raw score columns from base (softmax), tree t adding
+ * to column out[t], NaN allowed. */
+static sks_desc rnd_forest_desc(const rnd_forest *rf, const int64_t *labels, const double *base, sks_compare cmp)
+{
+    sks_desc d = fx_summed_trees(labels, 3, cmp);
+    d.n_features = rf->n_features;
+    d.n_trees = rf->n_trees;
+    d.trees = rf->trees;
+    d.n_values = 3;
+    d.base = base;
+    d.tree_output = rf->out;
+    d.link = SKS_LINK_SOFTMAX;
+    d.allow_nan = 1;
+    return d;
+}
+
 /* Raw scores the plain way: each row through each tree in order, one node
  * at a time, summed in tree order from the base. */
 static void rnd_forest_score(const rnd_forest *rf, const double *base, bool f32, const double *x, int32_t n,
@@ -802,15 +818,7 @@ TEST(walks_agree_with_a_plain_walk)
         rnd_forest rf;
         rnd_forest_init(&rf, shapes[sh].trees, 5, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
         for (int cmp = 0; cmp < 2; cmp++) {
-            sks_desc d = fx_summed_trees(labels, 3, cmp ? SKS_CMP_F64_LE : SKS_CMP_F32_LE);
-            d.n_features = NF;
-            d.n_trees = rf.n_trees;
-            d.trees = rf.trees;
-            d.n_values = 3;
-            d.base = base;
-            d.tree_output = rf.out;
-            d.link = SKS_LINK_SOFTMAX;
-            d.allow_nan = 1;
+            sks_desc d = rnd_forest_desc(&rf, labels, base, cmp ? SKS_CMP_F64_LE : SKS_CMP_F32_LE);
             sks_model *m = build(&d);
             sks_error err;
             for (int nan = 0; nan < 2; nan++) {
@@ -893,16 +901,8 @@ TEST(contributions_are_shapley_values)
         rnd_forest rf;
         rnd_forest_init(&rf, shapes[sh].trees, nf, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
         double **covers = rnd_covers(&rf);
-        sks_desc d = fx_summed_trees(labels, 3, SKS_CMP_F64_LE);
-        d.n_features = nf;
-        d.n_trees = rf.n_trees;
-        d.trees = rf.trees;
-        d.n_values = 3;
-        d.base = base;
-        d.tree_output = rf.out;
+        sks_desc d = rnd_forest_desc(&rf, labels, base, SKS_CMP_F64_LE);
         d.tree_cover = (const double *const *)covers;
-        d.link = SKS_LINK_SOFTMAX;
-        d.allow_nan = 1;
         sks_model *m = build(&d);
         double *x = malloc((size_t)N * (size_t)nf * sizeof(double));
         double *got = malloc((size_t)N * (size_t)cols * sizeof(double)), raw[N * 3];
