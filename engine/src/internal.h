@@ -261,6 +261,20 @@ size_t sks__forest_scratch(const sks__forest *f, int32_t n_features);
 void sks__forest_score(const sks__forest *f, const void *x, int32_t n,
                        int32_t n_features, bool has_nan, void *scratch,
                        double *out);
+/* The same sums in steps, for threads that share one block of rows
+ * (predict.c: score_trees): sks__forest_begin sets n rows' sums to where
+ * they start; sks__forest_leaves walks trees [t0, t1) and keeps, for tree
+ * t and row r, the leaf's value slot at slots[t x n + r]; sks__forest_add
+ * adds trees [t0, t1)'s leaves to the sums, tree by tree; after the last
+ * tree, sks__forest_end. Added in tree order, the bits are
+ * sks__forest_score's. */
+void sks__forest_begin(const sks__forest *f, int32_t n, double *out);
+void sks__forest_leaves(const sks__forest *f, const void *x, int32_t n,
+                        int32_t n_features, bool has_nan, void *scratch,
+                        int32_t t0, int32_t t1, int32_t *slots);
+void sks__forest_add(const sks__forest *f, const int32_t *slots, int32_t n,
+                     int32_t t0, int32_t t1, double *out);
+void sks__forest_end(const sks__forest *f, int32_t n, double *out);
 
 /* tree.c: one node of the compiled forest, for walks other than the
  * kernels' (shap.c): whether a row (laid out as sks__forest_score reads

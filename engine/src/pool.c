@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +29,15 @@
 
 #include "internal.h"
 
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
+
 typedef struct pool_job {
     void (*fn)(void *);
     void *ctx;
-    int want;    /* helpers still wanted */
-    int running; /* helpers inside fn */
+    int want;             /* helpers still wanted */
+    _Atomic int running;  /* helpers inside fn (changed under pool.mu) */
     pthread_cond_t done;
     struct pool_job *next;
 } pool_job;
@@ -137,6 +142,17 @@ void sks__pool_run(int n_threads, void (*fn)(void *), void *ctx)
             break;
         }
     j.want = 0;
+    pthread_mutex_unlock(&pool.mu);
+    /* The helpers still inside fn are finishing their last claim: wait for
+     * them spinning a while before sleeping. A caller that sleeps on a CPU
+     * another process keeps busy waits for that process's turn to end
+     * (milliseconds) before it runs again. */
+    for (int spins = 0; spins < 4000 && atomic_load_explicit(&j.running, memory_order_acquire) > 0; spins++) {
+#ifdef __SSE__
+        _mm_pause();
+#endif
+    }
+    pthread_mutex_lock(&pool.mu);
     while (j.running > 0)
         pthread_cond_wait(&j.done, &pool.mu);
     pthread_mutex_unlock(&pool.mu);

@@ -603,81 +603,118 @@ bool sks__node_left(const sks__forest *f, int32_t i, const void *row)
 
 
 
-/* The kernels with has_nan fixed, one copy each way. */
-static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan,
-                        void *scratch, double *acc)
+/* The kernels with has_nan fixed, one copy each way: calls kernel_f64 or
+ * kernel_f32 (by the forest's nodes) with has_nan a constant placed between
+ * the arguments `before` and `after` (each a parenthesised list). */
+#define UNPAREN(...) __VA_ARGS__
+#define BY_LAYOUT(kernel, f, has_nan, before, after)                          \
+    do {                                                                      \
+        if ((f)->nodes64 != NULL) {                                           \
+            if (has_nan)                                                      \
+                kernel##_f64(UNPAREN before, true, UNPAREN after);            \
+            else                                                              \
+                kernel##_f64(UNPAREN before, false, UNPAREN after);           \
+        } else if (has_nan) {                                                 \
+            kernel##_f32(UNPAREN before, true, UNPAREN after);                \
+        } else {                                                              \
+            kernel##_f32(UNPAREN before, false, UNPAREN after);               \
+        }                                                                     \
+    } while (0)
+
+/* Trees [t0, t1) over n rows: each leaf's values added to the rows' sums in
+ * acc, or, when slots is not NULL, each leaf's value slot stored there
+ * instead (tree t's rows at slots + t x n; sks__forest_add adds them). */
+static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
+                        int32_t t0, int32_t t1, double *acc, int32_t *slots)
 {
-    if (f->nodes64 != NULL) {
-        if (has_nan)
-            block_trees_f64(f, x, n, nf, true, scratch, acc);
-        else
-            block_trees_f64(f, x, n, nf, false, scratch, acc);
-    } else {
-        if (has_nan)
-            block_trees_f32(f, x, n, nf, true, scratch, acc);
-        else
-            block_trees_f32(f, x, n, nf, false, scratch, acc);
-    }
+    if (slots != NULL)
+        BY_LAYOUT(block_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, NULL, slots));
+    else
+        BY_LAYOUT(block_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, acc, NULL));
 }
 
-static void complete_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, double *acc)
+static void complete_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, int32_t t0,
+                           int32_t t1, double *acc, int32_t *slots)
 {
-    if (f->nodes64 != NULL) {
-        if (has_nan)
-            complete_trees_f64(f, x, n, nf, true, acc);
-        else
-            complete_trees_f64(f, x, n, nf, false, acc);
-    } else {
-        if (has_nan)
-            complete_trees_f32(f, x, n, nf, true, acc);
-        else
-            complete_trees_f32(f, x, n, nf, false, acc);
-    }
+    if (slots != NULL)
+        BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (t0, t1, NULL, slots));
+    else
+        BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (t0, t1, acc, NULL));
 }
 
-static void tree_rows(const sks__forest *f, int32_t t, const void *x, int32_t n, int32_t nf,
-                      bool has_nan, double *acc)
+static void tree_rows(const sks__forest *f, int32_t t, const void *x, int32_t n, int32_t nf, bool has_nan,
+                      double *acc, int32_t *slots)
 {
-    if (f->nodes64 != NULL) {
-        if (has_nan)
-            tree_rows_f64(f, t, x, n, nf, true, acc);
-        else
-            tree_rows_f64(f, t, x, n, nf, false, acc);
-    } else {
-        if (has_nan)
-            tree_rows_f32(f, t, x, n, nf, true, acc);
-        else
-            tree_rows_f32(f, t, x, n, nf, false, acc);
-    }
+    if (slots != NULL)
+        BY_LAYOUT(tree_rows, f, has_nan, (f, t, x, n, nf), (NULL, slots));
+    else
+        BY_LAYOUT(tree_rows, f, has_nan, (f, t, x, n, nf), (acc, NULL));
 }
 
 static void row_groups(const sks__forest *f, const void *row, bool has_nan, double *acc)
 {
-    if (f->nodes64 != NULL) {
-        if (has_nan)
-            row_groups_f64(f, row, true, acc);
-        else
-            row_groups_f64(f, row, false, acc);
-    } else {
-        if (has_nan)
-            row_groups_f32(f, row, true, acc);
-        else
-            row_groups_f32(f, row, false, acc);
-    }
+    BY_LAYOUT(row_groups, f, has_nan, (f, row), (acc));
 }
 
 static void row_trees(const sks__forest *f, const void *row, bool has_nan, int32_t *leaf)
 {
-    if (f->nodes64 != NULL) {
-        if (has_nan)
-            row_trees_f64(f, row, true, leaf);
-        else
-            row_trees_f64(f, row, false, leaf);
+    BY_LAYOUT(row_trees, f, has_nan, (f, row), (leaf));
+}
+
+/* Every row's sums before the first tree: the base scores, or 0; -0.0 for
+ * a single tree (-0.0 + v is v for every v, where 0 + v would turn -0.0
+ * into +0.0). */
+void sks__forest_begin(const sks__forest *f, int32_t n, double *out)
+{
+    const int32_t nv = f->n_values;
+    if (f->aggregation == SKS_AGG_SINGLE) {
+        for (size_t i = 0; i < (size_t)n * (size_t)nv; i++)
+            out[i] = -0.0;
+    } else if (f->base != NULL) {
+        for (int32_t r = 0; r < n; r++)
+            memcpy(&out[(size_t)r * (size_t)nv], f->base, (size_t)nv * sizeof(double));
     } else {
-        if (has_nan)
-            row_trees_f32(f, row, true, leaf);
-        else
-            row_trees_f32(f, row, false, leaf);
+        memset(out, 0, (size_t)n * (size_t)nv * sizeof(double));
+    }
+}
+
+void sks__forest_end(const sks__forest *f, int32_t n, double *out)
+{
+    if (f->aggregation == SKS_AGG_MEAN) {
+        double div = (double)f->n_trees;
+        for (size_t i = 0; i < (size_t)n * (size_t)f->n_values; i++)
+            out[i] /= div;
+    }
+}
+
+void sks__forest_leaves(const sks__forest *f, const void *x, int32_t n, int32_t n_features, bool has_nan,
+                        void *scratch, int32_t t0, int32_t t1, int32_t *slots)
+{
+    const size_t row_bytes = (size_t)n_features * (f->nodes64 != NULL ? sizeof(double) : sizeof(float));
+    if (f->cat_bitsets != NULL) {
+        for (int32_t t = t0; t < t1; t++)
+            for (int32_t r = 0; r < n; r++)
+                slots[(size_t)t * (size_t)n + (size_t)r] =
+                    slot_f64(&f->nodes64[walk_cat(f, t, (const double *)((const char *)x + (size_t)r * row_bytes))]);
+    } else if (f->cleaf != NULL) {
+        complete_trees(f, x, n, n_features, has_nan, t0, t1, NULL, slots);
+    } else if (walks_blocks(f)) {
+        block_trees(f, x, n, n_features, has_nan, scratch, t0, t1, NULL, slots);
+    } else {
+        for (int32_t t = t0; t < t1; t++)
+            tree_rows(f, t, x, n, n_features, has_nan, NULL, slots + (size_t)t * (size_t)n);
+    }
+}
+
+void sks__forest_add(const sks__forest *f, const int32_t *slots, int32_t n, int32_t t0, int32_t t1, double *out)
+{
+    /* The slots' values: where sks__forest_leaves' walk found them. */
+    const double *values = f->cleaf != NULL ? f->cleaf : f->values;
+    const int32_t nv = f->n_values, lw = f->leaf_width;
+    for (int32_t t = t0; t < t1; t++) {
+        const int32_t *st = slots + (size_t)t * (size_t)n;
+        for (int32_t r = 0; r < n; r++)
+            add_values(f, values + (size_t)st[r] * (size_t)lw, tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
     }
 }
 
@@ -686,17 +723,11 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
 {
     const int32_t nv = f->n_values;
     const size_t row_bytes = (size_t)n_features * (f->nodes64 != NULL ? sizeof(double) : sizeof(float));
-    memset(out, 0, (size_t)n * (size_t)nv * sizeof(double));
+    sks__forest_begin(f, n, out);
     if (f->aggregation == SKS_AGG_SINGLE) {
-        /* -0.0 + v is v, for every v (0 + v would turn -0.0 into +0.0). */
-        for (int32_t i = 0; i < n * nv; i++)
-            out[i] = -0.0;
-        tree_rows(f, 0, x, n, n_features, has_nan, out);
+        tree_rows(f, 0, x, n, n_features, has_nan, out, NULL);
         return;
     }
-    if (f->base != NULL)
-        for (int32_t r = 0; r < n; r++)
-            memcpy(&out[(size_t)r * (size_t)nv], f->base, (size_t)nv * sizeof(double));
     if (f->cat_bitsets != NULL) {
         for (int32_t r = 0; r < n; r++)
             for (int32_t t = 0; t < f->n_trees; t++)
@@ -717,16 +748,12 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
                 add_leaf(f, leaf[t], tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
         }
     } else if (f->cleaf != NULL) {
-        complete_trees(f, x, n, n_features, has_nan, out);
+        complete_trees(f, x, n, n_features, has_nan, 0, f->n_trees, out, NULL);
     } else if (walks_blocks(f)) {
-        block_trees(f, x, n, n_features, has_nan, scratch, out);
+        block_trees(f, x, n, n_features, has_nan, scratch, 0, f->n_trees, out, NULL);
     } else {
         for (int32_t t = 0; t < f->n_trees; t++)
-            tree_rows(f, t, x, n, n_features, has_nan, out);
+            tree_rows(f, t, x, n, n_features, has_nan, out, NULL);
     }
-    if (f->aggregation == SKS_AGG_MEAN) {
-        double div = (double)f->n_trees;
-        for (size_t i = 0; i < (size_t)n * (size_t)nv; i++)
-            out[i] /= div;
-    }
+    sks__forest_end(f, n, out);
 }

@@ -62,7 +62,7 @@ static inline __attribute__((always_inline)) void K(complete_walk)(
 
 static inline __attribute__((always_inline)) void K(block_trees)(
     const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, int32_t *scratch,
-    double *acc)
+    int32_t t0, int32_t t1, double *acc, int32_t *slots)
 {
     const KERNEL_NODE *nodes = f->KERNEL_NODES;
     const int32_t nv = f->n_values, rows = block_rows(f, nf), cap = rows + GROUP;
@@ -70,7 +70,7 @@ static inline __attribute__((always_inline)) void K(block_trees)(
     for (int32_t r0 = 0; r0 < n; r0 += rows) {
         const int32_t nb = n - r0 < rows ? n - r0 : rows;
         const KERNEL_T *xb = x + (size_t)r0 * (size_t)nf;
-        for (int32_t t = 0; t < f->n_trees; t++) {
+        for (int32_t t = t0; t < t1; t++) {
             int32_t *a_node = scratch, *a_row = a_node + cap;
             int32_t *b_node = a_row + cap, *b_row = b_node + cap;
             const int32_t root = f->roots[t];
@@ -146,16 +146,20 @@ static inline __attribute__((always_inline)) void K(block_trees)(
                 na = nq;
                 steps = ROUND;
             }
-            for (int32_t r = 0; r < nb; r++)
-                add_leaf(f, K(slot)(&nodes[leaf[r]]),
-                         tree_acc(f, t, &acc[(size_t)(r0 + r) * (size_t)nv]));
+            if (slots != NULL)
+                for (int32_t r = 0; r < nb; r++)
+                    slots[(size_t)t * (size_t)n + (size_t)(r0 + r)] = K(slot)(&nodes[leaf[r]]);
+            else
+                for (int32_t r = 0; r < nb; r++)
+                    add_leaf(f, K(slot)(&nodes[leaf[r]]),
+                             tree_acc(f, t, &acc[(size_t)(r0 + r) * (size_t)nv]));
         }
     }
 }
 
 static inline __attribute__((always_inline)) void K(tree_rows)(
     const sks__forest *f, int32_t t, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan,
-    double *acc)
+    double *acc, int32_t *slots)
 {
     const KERNEL_NODE *nodes = f->KERNEL_NODES;
     const int32_t nv = f->n_values, root = f->roots[t];
@@ -170,11 +174,14 @@ static inline __attribute__((always_inline)) void K(tree_rows)(
             const KERNEL_NODE *nd = &nodes[idx[l]];
             const KERNEL_T *r = x + (size_t)row[l] * (size_t)nf;
             int32_t step = K(step)(nd, r[nd->feature & SKS__FEATURE_MASK], has_nan);
-            if (step != 0) {
+            if (__builtin_expect(step != 0, 1)) {
                 idx[l++] += step;
                 continue;
             }
-            add_leaf(f, K(slot)(nd), tree_acc(f, t, &acc[(size_t)row[l] * (size_t)nv]));
+            if (slots != NULL)
+                slots[row[l]] = K(slot)(nd);
+            else
+                add_leaf(f, K(slot)(nd), tree_acc(f, t, &acc[(size_t)row[l] * (size_t)nv]));
             if (next < n) {
                 row[l] = next++;
                 idx[l++] = root;
@@ -188,14 +195,15 @@ static inline __attribute__((always_inline)) void K(tree_rows)(
 }
 
 static inline __attribute__((always_inline)) void K(complete_trees)(
-    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, double *acc)
+    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, int32_t t0, int32_t t1,
+    double *acc, int32_t *slots)
 {
     const KERNEL_CNODE *all = f->cnodes;
     const int32_t nv = f->n_values, rows = block_rows(f, nf);
     for (int32_t r0 = 0; r0 < n; r0 += rows) {
         const int32_t nb = n - r0 < rows ? n - r0 : rows;
         const KERNEL_T *xb = x + (size_t)r0 * (size_t)nf;
-        for (int32_t t = 0; t < f->n_trees; t++) {
+        for (int32_t t = t0; t < t1; t++) {
             const KERNEL_CNODE *nodes = all + f->cnode_off[t];
             const int8_t *miss = f->cmiss + f->cnode_off[t];
             const double *values = f->cleaf + (size_t)f->cleaf_off[t] * (size_t)f->leaf_width;
@@ -204,9 +212,13 @@ static inline __attribute__((always_inline)) void K(complete_trees)(
                 intptr_t idx[CGROUP];
                 K(complete_walk)(nodes, miss, xb, c, nb, nf, depth, has_nan, idx);
                 const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
-                for (int32_t g = 0; g < lanes; g++)
-                    add_values(f, values + (size_t)idx[g] * (size_t)f->leaf_width,
-                               tree_acc(f, t, &acc[(size_t)(r0 + c + g) * (size_t)nv]));
+                if (slots != NULL)
+                    for (int32_t g = 0; g < lanes; g++)
+                        slots[(size_t)t * (size_t)n + (size_t)(r0 + c + g)] = f->cleaf_off[t] + (int32_t)idx[g];
+                else
+                    for (int32_t g = 0; g < lanes; g++)
+                        add_values(f, values + (size_t)idx[g] * (size_t)f->leaf_width,
+                                   tree_acc(f, t, &acc[(size_t)(r0 + c + g) * (size_t)nv]));
             }
         }
     }

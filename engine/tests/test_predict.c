@@ -827,15 +827,18 @@ TEST(walks_agree_with_a_plain_walk)
                         x[i] = NAN;
                 rnd_forest_score(&rf, base, !cmp, x, N, want);
                 for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
-                    for (int32_t r0 = 0; r0 < N; r0 += batches[b]) {
-                        int32_t n = N - r0 < batches[b] ? N - r0 : batches[b];
-                        sks_matrix X = fx_rows(x + (size_t)r0 * NF, n, NF);
-                        ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got + (size_t)r0 * 3, (size_t)n * 3,
-                                                    1, &err),
-                                  0, &err);
+                    /* More threads: the forest split by trees (predict.c: score_trees) */
+                    for (int threads = 1; threads <= (batches[b] >= 100 ? 3 : 1); threads++) {
+                        for (int32_t r0 = 0; r0 < N; r0 += batches[b]) {
+                            int32_t n = N - r0 < batches[b] ? N - r0 : batches[b];
+                            sks_matrix X = fx_rows(x + (size_t)r0 * NF, n, NF);
+                            ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got + (size_t)r0 * 3,
+                                                        (size_t)n * 3, threads, &err),
+                                      0, &err);
+                        }
+                        for (int i = 0; i < N * 3; i++)
+                            ASSERT_BITS(got[i], want[i]);
                     }
-                    for (int i = 0; i < N * 3; i++)
-                        ASSERT_BITS(got[i], want[i]);
                 }
             }
             for (int i = 0; i < N * NF; i += 7)
@@ -844,6 +847,62 @@ TEST(walks_agree_with_a_plain_walk)
         }
         rnd_forest_dispose(&rf);
     }
+    free(x);
+    free(want);
+    free(got);
+}
+
+/* Threads share a forest's work by trees, over chunks of rows (predict.c:
+ * score_trees): 2,100 small trees make chunks of about 1,000 rows, so
+ * 2,600 rows take three, the last one short. Every thread count gives the
+ * plain walk's bits; a refused value is reported at the input's first bad
+ * row, whichever thread converts it. */
+TEST(trees_split_across_threads)
+{
+    enum { N = 2600, NF = 5 };
+    static const int64_t labels[3] = {0, 1, 2};
+    static const double base[3] = {0.5, 0.25, -1.0};
+    double *x = malloc(N * NF * sizeof(double));
+    double *want = malloc(N * 3 * sizeof(double)), *got = malloc(N * 3 * sizeof(double));
+    uint64_t s = 11;
+    for (int i = 0; i < N * NF; i++)
+        x[i] = i % 13 == 0 ? NAN : rnd_unit(&s) * 2.2 - 1.1;
+    rnd_forest rf;
+    rnd_forest_init(&rf, 2100, NF, 40, 8, 0.2);
+    sks_error err;
+    for (int cmp = 0; cmp < 2; cmp++) {
+        sks_desc d = rnd_forest_desc(&rf, labels, base, cmp ? SKS_CMP_F64_LE : SKS_CMP_F32_LE);
+        sks_model *m = build(&d);
+        rnd_forest_score(&rf, base, !cmp, x, N, want);
+        sks_matrix X = fx_rows(x, N, NF);
+        for (int threads = 1; threads <= 4; threads++) {
+            memset(got, 0, N * 3 * sizeof(double));
+            ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got, N * 3, threads, &err), 0, &err);
+            for (int i = 0; i < N * 3; i++)
+                ASSERT_BITS(got[i], want[i]);
+        }
+        sks_model_free(m);
+
+        d.allow_nan = 0;
+        m = build(&d);
+        double *keep = malloc(N * NF * sizeof(double));
+        memcpy(keep, x, N * NF * sizeof(double));
+        for (int i = 0; i < N * NF; i++)
+            if (isnan(x[i]))
+                x[i] = 0.25;
+        x[1200 * NF + 3] = NAN; /* chunk 2's first part: the first */
+        x[1700 * NF + 0] = NAN; /* its second part */
+        x[2300 * NF + 1] = NAN; /* chunk 3 */
+        for (int threads = 1; threads <= 4; threads++) {
+            ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got, N * 3, threads, &err), SKS_EVALUE, &err);
+            ASSERT_INT(err.row, ==, 1200);
+            ASSERT_INT(err.column, ==, 3);
+        }
+        memcpy(x, keep, N * NF * sizeof(double));
+        free(keep);
+        sks_model_free(m);
+    }
+    rnd_forest_dispose(&rf);
     free(x);
     free(want);
     free(got);
@@ -972,6 +1031,7 @@ static const task_entry TESTS[] = {
     TASK(forest_mean_in_tree_order),
     TASK(layouts_and_threads_agree),
     TASK(walks_agree_with_a_plain_walk),
+    TASK(trees_split_across_threads),
     TASK(contributions_are_shapley_values),
     TASK(linear_links),
     TASK(linear_regression_many_rows),
