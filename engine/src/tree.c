@@ -275,6 +275,25 @@ static inline double *tree_acc(const sks__forest *f, int32_t t, double *row_acc)
     return f->tree_col != NULL ? row_acc + f->tree_col[t] : row_acc;
 }
 
+/* Adds each of nb rows' leaf values (value slots slot[r]) to its sums, the
+ * rows nv doubles apart from acc, for tree t: add_values, with the common
+ * cases (one value per leaf) spelled out so the loop has no inner one. */
+static inline void add_slots(const sks__forest *f, int32_t t, const int32_t *slot, int32_t nb, double *acc)
+{
+    const size_t nv = (size_t)f->n_values, lw = (size_t)f->leaf_width;
+    const double *values = f->values;
+    double *a = tree_acc(f, t, acc);
+    if (lw == 1 && !f->sum_f32)
+        for (int32_t r = 0; r < nb; r++)
+            a[(size_t)r * nv] += values[slot[r]];
+    else if (lw == 1)
+        for (int32_t r = 0; r < nb; r++)
+            a[(size_t)r * nv] = (float)(a[(size_t)r * nv] + values[slot[r]]);
+    else
+        for (int32_t r = 0; r < nb; r++)
+            add_values(f, &values[(size_t)slot[r] * lw], a + (size_t)r * nv);
+}
+
 /*
  * Four ways to walk (sks__forest_score picks):
  *
@@ -448,39 +467,47 @@ static int32_t block_rows(const sks__forest *f, int32_t nf)
 
 size_t sks__forest_scratch(const sks__forest *f, int32_t n_features)
 {
-    /* block_trees' two queues (node, row) and a leaf per row, each with
+    /* block_trees' and complete_trees' row pointers (row_pointers), then
+     * block_trees' two queues (node, row) and a leaf per row, each with
      * room for a group's padding lanes; or row_trees' leaf per tree. */
-    size_t blocks = 5 * ((size_t)block_rows(f, n_features) + GROUP);
-    size_t trees = (size_t)f->n_trees;
-    return (blocks > trees ? blocks : trees) * sizeof(int32_t);
+    const size_t rows = (size_t)block_rows(f, n_features);
+    size_t blocks = (rows + CGROUP) * sizeof(void *) + 5 * (rows + GROUP) * sizeof(int32_t);
+    size_t trees = (size_t)f->n_trees * sizeof(int32_t);
+    return blocks > trees ? blocks : trees;
 }
 
-/* go_right_*: all ones when x <= t fails (x > t, or either is NaN), else
- * 0; nan_*: all ones when x is NaN. SSE2's compares give these masks
- * directly; the plain C ones cost a few more instructions per step. */
+/* right_*: all ones when *x <= *t fails (x > t, or either is NaN), else
+ * 0, with miss (0 or -1: NaN goes left) clearing it for a NaN x when
+ * has_nan. x and t are read through pointers so that SSE2's compare takes
+ * t straight from memory: a load, a compare and a move to give the mask;
+ * the plain C one costs a few more instructions per step. */
 #ifdef __SSE2__
 #include <emmintrin.h>
-static inline int32_t go_right_f64(double x, double t)
+static inline int32_t right_f64(const double *x, const double *t, int32_t miss, bool has_nan)
 {
-    return _mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpnle_sd(_mm_set_sd(x), _mm_set_sd(t))));
+    __m128d v = _mm_load_sd(x);
+    int32_t right = _mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpnle_sd(v, _mm_load_sd(t))));
+    if (has_nan)
+        right &= ~(_mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpunord_sd(v, v))) & miss);
+    return right;
 }
-static inline int32_t nan_f64(double x)
+static inline int32_t right_f32(const float *x, const float *t, int32_t miss, bool has_nan)
 {
-    return _mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpunord_sd(_mm_set_sd(x), _mm_set_sd(x))));
-}
-static inline int32_t go_right_f32(float x, float t)
-{
-    return _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpnle_ss(_mm_set_ss(x), _mm_set_ss(t))));
-}
-static inline int32_t nan_f32(float x)
-{
-    return _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpunord_ss(_mm_set_ss(x), _mm_set_ss(x))));
+    __m128 v = _mm_load_ss(x);
+    int32_t right = _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpnle_ss(v, _mm_load_ss(t))));
+    if (has_nan)
+        right &= ~(_mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpunord_ss(v, v))) & miss);
+    return right;
 }
 #else
-static inline int32_t go_right_f64(double x, double t) { return -(int32_t)!(x <= t); }
-static inline int32_t nan_f64(double x) { return -(int32_t)(x != x); }
-static inline int32_t go_right_f32(float x, float t) { return -(int32_t)!(x <= t); }
-static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
+static inline int32_t right_f64(const double *x, const double *t, int32_t miss, bool has_nan)
+{
+    return -(int32_t)!(*x <= *t) & ~(has_nan ? -(int32_t)(*x != *x) & miss : 0);
+}
+static inline int32_t right_f32(const float *x, const float *t, int32_t miss, bool has_nan)
+{
+    return -(int32_t)!(*x <= *t) & ~(has_nan ? -(int32_t)(*x != *x) & miss : 0);
+}
 #endif
 
 /*
@@ -620,18 +647,19 @@ static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t 
     }
 }
 
-static void complete_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, double *acc)
+static void complete_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan,
+                           void *scratch, double *acc)
 {
     if (f->nodes64 != NULL) {
         if (has_nan)
-            complete_trees_f64(f, x, n, nf, true, acc);
+            complete_trees_f64(f, x, n, nf, true, scratch, acc);
         else
-            complete_trees_f64(f, x, n, nf, false, acc);
+            complete_trees_f64(f, x, n, nf, false, scratch, acc);
     } else {
         if (has_nan)
-            complete_trees_f32(f, x, n, nf, true, acc);
+            complete_trees_f32(f, x, n, nf, true, scratch, acc);
         else
-            complete_trees_f32(f, x, n, nf, false, acc);
+            complete_trees_f32(f, x, n, nf, false, scratch, acc);
     }
 }
 
@@ -717,7 +745,7 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
                 add_leaf(f, leaf[t], tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
         }
     } else if (f->cleaf != NULL) {
-        complete_trees(f, x, n, n_features, has_nan, out);
+        complete_trees(f, x, n, n_features, has_nan, scratch, out);
     } else if (walks_blocks(f)) {
         block_trees(f, x, n, n_features, has_nan, scratch, out);
     } else {
