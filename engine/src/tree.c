@@ -66,7 +66,7 @@ static void set_leaf(sks__forest *f, int32_t i, int32_t slot)
     }
 }
 
-static void build_complete(sks__forest *f);
+static void build_complete(sks__forest *f, int32_t n_features);
 
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
 {
@@ -193,21 +193,35 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     free(stack);
     free(fix);
     f->n_nodes = next;
-    build_complete(f);
+    build_complete(f, d->n_features);
     return f->cover != NULL ? sks__forest_expected(f, err) : 0;
 }
 
-/* Frees the complete layout (build_complete), leaving it NULL. */
+/* Frees the complete and leaf masks layouts (build_complete), leaving them
+ * NULL. */
 static void free_complete(sks__forest *f)
 {
-    free(f->cnodes);
+    free(f->cthr);
+    free(f->cfoff);
+    free(f->ccols);
     free(f->cmiss);
+    free(f->qthr);
+    free(f->qcol);
+    free(f->qoff);
+    free(f->qslot);
+    free(f->qmiss);
+    free(f->qkeep);
+    f->qthr = NULL;
+    f->qcol = f->qoff = f->qslot = NULL;
+    f->qmiss = NULL;
+    f->qkeep = NULL;
     free(f->cleaf);
     free(f->ctop);
     free(f->clevels);
     free(f->cnode_off);
     free(f->cleaf_off);
-    f->cnodes = NULL;
+    f->cthr = NULL;
+    f->cfoff = f->ccols = NULL;
     f->cmiss = NULL;
     f->cleaf = NULL;
     f->ctop = f->clevels = f->cnode_off = f->cleaf_off = NULL;
@@ -329,15 +343,17 @@ static inline void add_slots(const sks__forest *f, int32_t t, const int32_t *slo
  *   flight, a lane that reaches its leaf notes it and takes the next tree
  *   (deep trees: lockstep would wait long for the deepest lane).
  */
-enum { GROUP = 8, CGROUP = 16, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
+enum { GROUP = 8, CGROUP = 16, CPAD = 32, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
 
 /* A tree's node i, at position pos of level level of its complete layout
- * (last level: depth), into the nodes cn and their NaN sides cm; at the
- * last level, the node's values into cl, or with at, the node itself (a
- * leaf, or the split the rest of the walk starts from). A leaf above the
- * last level becomes a split whose two sides both lead to it. */
-static void fill_complete(const sks__forest *f, void *cn, int8_t *cm, double *cl, int32_t *at, int32_t i,
-                          int32_t pos, int32_t level, int32_t depth)
+ * (last level: depth), into the thresholds ct, columns co (col: each
+ * feature's column in the transposed block) and NaN sides cm; at the last
+ * level, the node's values into cl, or with at, the node itself (a leaf,
+ * or the split the rest of the walk starts from). A leaf above the last
+ * level becomes a split whose two sides both lead to it (threshold 0 on
+ * the block's first column). */
+static void fill_complete(const sks__forest *f, void *ct, int32_t *co, int8_t *cm, double *cl, int32_t *at,
+                          const int32_t *col, int32_t i, int32_t pos, int32_t level, int32_t depth)
 {
     if (level == depth) {
         const size_t lw = (size_t)f->leaf_width, k = (size_t)(pos - ((1 << depth) - 1));
@@ -350,12 +366,13 @@ static void fill_complete(const sks__forest *f, void *cn, int8_t *cm, double *cl
     int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
     uint32_t feature = skip < 0 ? 0 : f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature;
     if (f->nodes64 != NULL)
-        ((sks__cnode64 *)cn)[pos] = (sks__cnode64){skip < 0 ? 0 : f->nodes64[i].thr, feature & SKS__FEATURE_MASK, 0};
+        ((double *)ct)[pos] = skip < 0 ? 0 : f->nodes64[i].thr;
     else
-        ((sks__cnode *)cn)[pos] = (sks__cnode){skip < 0 ? 0 : f->nodes[i].thr, feature & SKS__FEATURE_MASK};
+        ((float *)ct)[pos] = skip < 0 ? 0 : f->nodes[i].thr;
+    co[pos] = (skip < 0 ? 0 : col[feature & SKS__FEATURE_MASK]) * f->cstride;
     cm[pos] = feature & SKS__MISSING_LEFT ? -1 : 0;
-    fill_complete(f, cn, cm, cl, at, skip < 0 ? i : i + 1, 2 * pos + 1, level + 1, depth);
-    fill_complete(f, cn, cm, cl, at, skip < 0 ? i : i + 1 + skip, 2 * pos + 2, level + 1, depth);
+    fill_complete(f, ct, co, cm, cl, at, col, skip < 0 ? i : i + 1, 2 * pos + 1, level + 1, depth);
+    fill_complete(f, ct, co, cm, cl, at, col, skip < 0 ? i : i + 1 + skip, 2 * pos + 2, level + 1, depth);
 }
 
 static bool walks_blocks(const sks__forest *f)
@@ -373,7 +390,75 @@ static bool walks_blocks(const sks__forest *f)
  * it ends. Other forests keep each tree's top TOP_LEVELS levels (f->ctop):
  * block_trees walks them so, and queues the rows not at a leaf there from
  * the node they reached. Without memory the layout is left out. */
-enum { TOP_LEVELS = 5 };
+enum { TOP_LEVELS = 5, CSTRIDE_MAX = 4096 };
+
+/* The first leaf, left to right, under node i. */
+static int32_t first_leaf(const sks__forest *f, int32_t i)
+{
+    while (f->nodes64[i].skip >= 0)
+        i++;
+    return i;
+}
+
+/* The leaf masks layout (f->qthr: see internal.h), for float64 forests
+ * whose trees have at most 64 leaves, each split's column from col. The
+ * compiled trees give their leaves value slots left to right (pre-order),
+ * so leaf k of tree t is slot qslot[t] + k. Without memory it is left
+ * out. */
+static void build_masks(sks__forest *f, const int32_t *col)
+{
+    int64_t splits = 0;
+    for (int32_t t = 0; t < f->n_trees; t++) {
+        int32_t end = t + 1 < f->n_trees ? f->roots[t + 1] : (int32_t)f->n_nodes, leaves = 0;
+        for (int32_t i = f->roots[t]; i < end; i++)
+            leaves += f->nodes64[i].skip < 0;
+        if (leaves > 64)
+            return;
+        splits += end - f->roots[t] - leaves;
+    }
+    f->qthr = malloc((size_t)splits * sizeof(double) + 1);
+    f->qcol = malloc((size_t)splits * sizeof(int32_t) + 1);
+    f->qmiss = malloc((size_t)splits * sizeof(int64_t) + 1);
+    f->qkeep = malloc((size_t)splits * sizeof(uint64_t) + 1);
+    f->qoff = malloc(((size_t)f->n_trees + 1) * sizeof(int32_t));
+    f->qslot = malloc((size_t)f->n_trees * sizeof(int32_t));
+    if (f->qthr == NULL || f->qcol == NULL || f->qmiss == NULL || f->qkeep == NULL || f->qoff == NULL ||
+        f->qslot == NULL) {
+        free(f->qthr);
+        free(f->qcol);
+        free(f->qmiss);
+        free(f->qkeep);
+        free(f->qoff);
+        free(f->qslot);
+        f->qthr = NULL;
+        f->qcol = f->qoff = f->qslot = NULL;
+        f->qmiss = NULL;
+        f->qkeep = NULL;
+        return;
+    }
+    int32_t q = 0;
+    for (int32_t t = 0; t < f->n_trees; t++) {
+        int32_t end = t + 1 < f->n_trees ? f->roots[t + 1] : (int32_t)f->n_nodes;
+        const int32_t base = slot_f64(&f->nodes64[first_leaf(f, f->roots[t])]);
+        f->qoff[t] = q;
+        f->qslot[t] = base;
+        for (int32_t i = f->roots[t]; i < end; i++) {
+            const sks__node64 *nd = &f->nodes64[i];
+            if (nd->skip < 0)
+                continue;
+            /* The left subtree's leaves: from its first to the right one's. */
+            int32_t a = slot_f64(&f->nodes64[first_leaf(f, i + 1)]) - base;
+            int32_t b = slot_f64(&f->nodes64[first_leaf(f, i + 1 + nd->skip)]) - base;
+            uint64_t left = (b >= 64 ? ~0ull : (1ull << b) - 1) & ~((1ull << a) - 1);
+            f->qthr[q] = nd->thr;
+            f->qcol[q] = col[nd->feature & SKS__FEATURE_MASK] * f->cstride;
+            f->qmiss[q] = nd->feature & SKS__MISSING_LEFT ? -1 : 0;
+            f->qkeep[q] = ~left;
+            q++;
+        }
+    }
+    f->qoff[f->n_trees] = q;
+}
 
 /* Each tree's levels in the complete layout, whole or its tops: sets
  * f->clevels, the nodes and last-level positions they take, and returns
@@ -386,16 +471,17 @@ static size_t complete_levels(sks__forest *f, bool whole, int64_t *n_nodes, int6
         *n_nodes += ((int64_t)1 << f->clevels[t]) - 1;
         *n_leaves += (int64_t)1 << f->clevels[t];
     }
-    const size_t node = f->nodes64 != NULL ? sizeof(sks__cnode64) : sizeof(sks__cnode);
+    const size_t node = (f->nodes64 != NULL ? sizeof(double) : sizeof(float)) + sizeof(int32_t) + 1;
     const size_t last = whole ? (size_t)f->leaf_width * sizeof(double) : sizeof(int32_t);
-    return (size_t)*n_nodes * (node + 1) + (size_t)*n_leaves * last;
+    return (size_t)*n_nodes * node + (size_t)*n_leaves * last;
 }
 
-static void build_complete(sks__forest *f)
+static void build_complete(sks__forest *f, int32_t n_features)
 {
-    if (f->cat_bitsets != NULL || f->aggregation == SKS_AGG_SINGLE || f->n_trees <= 0 || !walks_blocks(f))
+    if (f->cat_bitsets != NULL || f->aggregation == SKS_AGG_SINGLE || f->n_trees <= 0 || !walks_blocks(f) ||
+        n_features <= 0)
         return;
-    const size_t node = f->nodes64 != NULL ? sizeof(sks__cnode64) : sizeof(sks__cnode);
+    const size_t elem = f->nodes64 != NULL ? sizeof(double) : sizeof(float);
     int64_t n_nodes, n_leaves;
     double padded = 0, walked = 0;
     bool whole = true;
@@ -433,7 +519,43 @@ static void build_complete(sks__forest *f)
         complete_levels(f, whole, &n_nodes, &n_leaves);
     }
     const size_t last = whole ? (size_t)f->leaf_width * sizeof(double) : sizeof(int32_t);
-    f->cnodes = malloc((size_t)n_nodes * node + 1);
+    /* The transposed block: the features the forest's splits read (or the
+     * first, when none does; padding splits read its column 0), as many
+     * rows of them as fill BLOCK_BYTES (a multiple of CPAD, at least CPAD
+     * and at most CSTRIDE_MAX). */
+    bool *used = calloc((size_t)n_features, sizeof(bool));
+    int32_t *col = malloc((size_t)n_features * sizeof(int32_t));
+    f->ccols = malloc((size_t)n_features * sizeof(int32_t));
+    if (used == NULL || col == NULL || f->ccols == NULL) {
+        free(used);
+        free(col);
+        free_complete(f);
+        return;
+    }
+    for (int64_t i = 0; i < f->n_nodes; i++) {
+        int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
+        uint32_t feature = f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature;
+        if (skip >= 0 && (int32_t)(feature & SKS__FEATURE_MASK) < n_features)
+            used[feature & SKS__FEATURE_MASK] = true;
+    }
+    f->n_ccols = 0;
+    for (int32_t j = 0; j < n_features; j++)
+        if (used[j]) {
+            col[j] = f->n_ccols;
+            f->ccols[f->n_ccols++] = j;
+        }
+    if (f->n_ccols == 0)
+        f->ccols[f->n_ccols++] = 0;
+    free(used);
+    size_t stride = BLOCK_BYTES / ((size_t)f->n_ccols * elem) / CPAD * CPAD;
+    f->cstride = stride < CPAD ? CPAD : stride > CSTRIDE_MAX ? CSTRIDE_MAX : (int32_t)stride;
+    if ((int64_t)f->n_ccols * f->cstride > INT32_MAX) {
+        free(col);
+        free_complete(f);
+        return;
+    }
+    f->cthr = malloc((size_t)n_nodes * elem + 1);
+    f->cfoff = malloc((size_t)n_nodes * sizeof(int32_t) + 1);
     f->cmiss = malloc((size_t)n_nodes + 1);
     f->cnode_off = malloc((size_t)f->n_trees * sizeof(int32_t));
     f->cleaf_off = malloc((size_t)f->n_trees * sizeof(int32_t));
@@ -441,8 +563,9 @@ static void build_complete(sks__forest *f)
         f->cleaf = malloc((size_t)n_leaves * last);
     else
         f->ctop = malloc((size_t)n_leaves * last);
-    if (f->cnodes == NULL || f->cmiss == NULL || f->cnode_off == NULL || f->cleaf_off == NULL ||
+    if (f->cthr == NULL || f->cfoff == NULL || f->cmiss == NULL || f->cnode_off == NULL || f->cleaf_off == NULL ||
         (f->cleaf == NULL && f->ctop == NULL)) {
+        free(col);
         free_complete(f);
         return;
     }
@@ -450,28 +573,37 @@ static void build_complete(sks__forest *f)
     for (int32_t t = 0; t < f->n_trees; t++) {
         f->cnode_off[t] = no;
         f->cleaf_off[t] = lo;
-        fill_complete(f, (char *)f->cnodes + (size_t)no * node, f->cmiss + no,
-                      whole ? f->cleaf + (size_t)lo * (size_t)f->leaf_width : NULL, whole ? NULL : f->ctop + lo,
+        fill_complete(f, (char *)f->cthr + (size_t)no * elem, f->cfoff + no, f->cmiss + no,
+                      whole ? f->cleaf + (size_t)lo * (size_t)f->leaf_width : NULL, whole ? NULL : f->ctop + lo, col,
                       f->roots[t], 0, 0, f->clevels[t]);
         no += (1 << f->clevels[t]) - 1;
         lo += 1 << f->clevels[t];
     }
+    if (f->nodes64 != NULL)
+        build_masks(f, col);
+    free(col);
 }
 
-/* Rows per block of block_trees. */
+/* Rows per block of block_trees and complete_trees: the transposed
+ * block's with the complete layout, else about BLOCK_BYTES of rows. */
 static int32_t block_rows(const sks__forest *f, int32_t nf)
 {
+    if (f->cthr != NULL)
+        return f->cstride;
     size_t rows = BLOCK_BYTES / ((size_t)nf * (f->nodes64 != NULL ? sizeof(double) : sizeof(float)));
     return rows < GROUP ? GROUP : (int32_t)rows;
 }
 
 size_t sks__forest_scratch(const sks__forest *f, int32_t n_features)
 {
-    /* block_trees' and complete_trees' row pointers (row_pointers), then
-     * block_trees' two queues (node, row) and a leaf per row, each with
-     * room for a group's padding lanes; or row_trees' leaf per tree. */
+    /* block_trees' and complete_trees' row pointers (row_pointers) and
+     * transposed block (transpose), then block_trees' two queues (node,
+     * row) and a leaf per row, each with room for a group's padding lanes;
+     * or row_trees' leaf per tree. */
     const size_t rows = (size_t)block_rows(f, n_features);
-    size_t blocks = (rows + CGROUP) * sizeof(void *) + 5 * (rows + GROUP) * sizeof(int32_t);
+    const size_t elem = f->nodes64 != NULL ? sizeof(double) : sizeof(float);
+    size_t blocks = (rows + CGROUP) * sizeof(void *) + (size_t)f->n_ccols * (size_t)f->cstride * elem +
+                    5 * (rows + GROUP) * sizeof(int32_t);
     size_t trees = (size_t)f->n_trees * sizeof(int32_t);
     return blocks > trees ? blocks : trees;
 }
@@ -479,34 +611,40 @@ size_t sks__forest_scratch(const sks__forest *f, int32_t n_features)
 /* right_*: all ones when *x <= *t fails (x > t, or either is NaN), else
  * 0, with miss (0 or -1: NaN goes left) clearing it for a NaN x when
  * has_nan. x and t are read through pointers so that SSE2's compare takes
- * t straight from memory: a load, a compare and a move to give the mask;
+ * t straight from memory: a load, a compare and a move give the mask (on
+ * x86-64 the float64 compare's 64 bits: no sign extension to an index);
  * the plain C one costs a few more instructions per step. */
 #ifdef __SSE2__
 #include <emmintrin.h>
-static inline int32_t right_f64(const double *x, const double *t, int32_t miss, bool has_nan)
+#ifdef __x86_64__
+#define MASK_F64(m) ((intptr_t)_mm_cvtsi128_si64(_mm_castpd_si128(m)))
+#else
+#define MASK_F64(m) ((intptr_t)_mm_cvtsi128_si32(_mm_castpd_si128(m)))
+#endif
+static inline intptr_t right_f64(const double *x, const double *t, intptr_t miss, bool has_nan)
 {
     __m128d v = _mm_load_sd(x);
-    int32_t right = _mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpnle_sd(v, _mm_load_sd(t))));
+    intptr_t right = MASK_F64(_mm_cmpnle_sd(v, _mm_load_sd(t)));
     if (has_nan)
-        right &= ~(_mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpunord_sd(v, v))) & miss);
+        right &= ~(MASK_F64(_mm_cmpunord_sd(v, v)) & miss);
     return right;
 }
-static inline int32_t right_f32(const float *x, const float *t, int32_t miss, bool has_nan)
+static inline intptr_t right_f32(const float *x, const float *t, intptr_t miss, bool has_nan)
 {
     __m128 v = _mm_load_ss(x);
     int32_t right = _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpnle_ss(v, _mm_load_ss(t))));
     if (has_nan)
-        right &= ~(_mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpunord_ss(v, v))) & miss);
+        right &= ~(_mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpunord_ss(v, v))) & (int32_t)miss);
     return right;
 }
 #else
-static inline int32_t right_f64(const double *x, const double *t, int32_t miss, bool has_nan)
+static inline intptr_t right_f64(const double *x, const double *t, intptr_t miss, bool has_nan)
 {
-    return -(int32_t)!(*x <= *t) & ~(has_nan ? -(int32_t)(*x != *x) & miss : 0);
+    return -(intptr_t)!(*x <= *t) & ~(has_nan ? -(intptr_t)(*x != *x) & miss : 0);
 }
-static inline int32_t right_f32(const float *x, const float *t, int32_t miss, bool has_nan)
+static inline intptr_t right_f32(const float *x, const float *t, intptr_t miss, bool has_nan)
 {
-    return -(int32_t)!(*x <= *t) & ~(has_nan ? -(int32_t)(*x != *x) & miss : 0);
+    return -(intptr_t)!(*x <= *t) & ~(has_nan ? -(intptr_t)(*x != *x) & miss : 0);
 }
 #endif
 
@@ -552,15 +690,143 @@ static inline int32_t right_f32(const float *x, const float *t, int32_t miss, bo
 #define KERNEL_NODE sks__node
 #define KERNEL_T float
 #define KERNEL_NODES nodes
-#define KERNEL_CNODE sks__cnode
 #include "tree_kernels.h"
 
 #define KERNEL_SUFFIX f64
 #define KERNEL_NODE sks__node64
 #define KERNEL_T double
 #define KERNEL_NODES nodes64
-#define KERNEL_CNODE sks__cnode64
 #include "tree_kernels.h"
+
+/*
+ * mask_trees: float64 forests with the leaf masks layout (build_masks).
+ * Each row keeps a 64-bit mask of the leaves it may still reach, all ones
+ * at first; every split of the tree is compared for CGROUP rows of the
+ * transposed block at once (a vector of MV rows at a time, read
+ * contiguously), and a row that goes right at a split drops the leaves of
+ * its left subtree (qkeep). The row's leaf is then the lowest bit left
+ * (QuickScorer, Lucchese et al. 2015: every leaf left of it lies in the
+ * left subtree of a split on its path where the row went right, and
+ * splits off its path drop only leaves off its path). The comparisons are
+ * the walks' (x <= t goes left; NaN goes right, or left where the split
+ * sends it there), so the leaf is the same; leaves are added per tree,
+ * per row in tree order (add_slots).
+ */
+typedef double v2d __attribute__((vector_size(2 * sizeof(double))));
+typedef int64_t v2i __attribute__((vector_size(2 * sizeof(int64_t))));
+typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef int64_t v4i __attribute__((vector_size(4 * sizeof(int64_t))));
+
+/* CGROUP rows from c of the transposed block xt through splits j0 .. j1 -
+ * 1: each row's leaf, base + its lowest bit, into leaf. With vectors VD of
+ * MV doubles (VI: their masks): v2d for SSE2 (wider ones would be split
+ * into scalar compares there), v4d for AVX2. */
+#define MASK_GROUP(VD, VI, MV, MG)                                                                                 \
+    static inline __attribute__((always_inline)) void mask_group_##VD(const sks__forest *f, const double *xt,       \
+                                                                      int32_t j0, int32_t j1, int32_t base,        \
+                                                                      bool has_nan, int32_t *leaf)                 \
+    {                                                                                                              \
+        VI keep[MG];                                                                                               \
+        __asm__("" : "+r"(xt));                                                                                    \
+        for (int32_t g = 0; g < MG; g++)                                                                           \
+            keep[g] = (VI){0} - 1;                                                                                 \
+        for (int32_t j = j0; j < j1; j++) {                                                                        \
+            const double *xj = xt + f->qcol[j]; /* xt is opaque: xj[k] is one load from xt, qcol[j] */           \
+            VD thr;                                                                                                \
+            VI kp, miss;                                                                                           \
+            for (int32_t l = 0; l < MV; l++) {                                                                     \
+                thr[l] = f->qthr[j];                                                                               \
+                kp[l] = (int64_t)f->qkeep[j];                                                                      \
+                miss[l] = f->qmiss[j];                                                                             \
+            }                                                                                                      \
+            for (int32_t g = 0; g < MG; g++) {                                                                     \
+                VD v;                                                                                              \
+                memcpy(&v, xj + g * MV, sizeof v);                                                                 \
+                VI left = (VI)(v <= thr);                                                                          \
+                if (has_nan)                                                                                       \
+                    left |= (VI)(v != v) & miss;                                                                   \
+                keep[g] &= left | kp;                                                                              \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int32_t g = 0; g < MG; g++)                                                                           \
+            for (int32_t l = 0; l < MV; l++)                                                                       \
+                leaf[g * MV + l] = base + __builtin_ctzll((uint64_t)keep[g][l]);                                   \
+    }
+MASK_GROUP(v2d, v2i, 2, 8)
+MASK_GROUP(v4d, v4i, 4, 8)
+
+static inline __attribute__((always_inline)) void mask_trees_body(const sks__forest *f, const double *x, int32_t n,
+                                                                  int32_t nf, bool has_nan, bool wide,
+                                                                  void *scratch, double *acc)
+{
+    const int32_t nv = f->n_values, rows = f->cstride;
+    double *xt = (double *)((const double **)scratch + rows + CGROUP);
+    int32_t *leaf = (int32_t *)(xt + (size_t)f->n_ccols * (size_t)rows);
+    for (int32_t r0 = 0; r0 < n; r0 += rows) {
+        const int32_t nb = n - r0 < rows ? n - r0 : rows;
+        transpose_f64(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
+        for (int32_t t = 0; t < f->n_trees; t++) {
+            const int32_t j0 = f->qoff[t], j1 = f->qoff[t + 1], base = f->qslot[t];
+            for (int32_t c = 0; c < nb; c += wide ? 32 : 16) {
+                if (wide)
+                    mask_group_v4d(f, xt + c, j0, j1, base, has_nan, leaf + c);
+                else
+                    mask_group_v2d(f, xt + c, j0, j1, base, has_nan, leaf + c);
+            }
+            add_slots(f, t, leaf, nb, &acc[(size_t)r0 * (size_t)nv]);
+        }
+    }
+}
+
+static void mask_trees_base(const sks__forest *f, const double *x, int32_t n, int32_t nf, bool has_nan,
+                            void *scratch, double *acc)
+{
+    if (has_nan)
+        mask_trees_body(f, x, n, nf, true, false, scratch, acc);
+    else
+        mask_trees_body(f, x, n, nf, false, false, scratch, acc);
+}
+
+/* The same compiled for AVX2 (a vector per instruction, not two), taken
+ * when the CPU has it (use_avx2). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SKS_HAVE_AVX2 1
+__attribute__((target("avx2"))) static void mask_trees_avx2(const sks__forest *f, const double *x, int32_t n,
+                                                            int32_t nf, bool has_nan, void *scratch, double *acc)
+{
+    if (has_nan)
+        mask_trees_body(f, x, n, nf, true, true, scratch, acc);
+    else
+        mask_trees_body(f, x, n, nf, false, true, scratch, acc);
+}
+#endif
+
+/* -1: the kernels use AVX2 where the CPU has it; 0: never (the tests set
+ * it to check the baseline kernels on any CPU). */
+int sks__avx2 = -1;
+
+static bool use_avx2(void)
+{
+#ifdef SKS_HAVE_AVX2
+    if (sks__avx2 != 0) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2");
+    }
+#endif
+    return false;
+}
+
+static void mask_trees(const sks__forest *f, const double *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
+                       double *acc)
+{
+#ifdef SKS_HAVE_AVX2
+    if (use_avx2()) {
+        mask_trees_avx2(f, x, n, nf, has_nan, scratch, acc);
+        return;
+    }
+#endif
+    mask_trees_base(f, x, n, nf, has_nan, scratch, acc);
+}
 
 /* Whether x goes left at split i of a float64-layout forest with
  * categorical splits, the way scikit-learn's _predict_one_from_raw_data
@@ -744,6 +1010,8 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
             for (int32_t t = 0; t < f->n_trees; t++)
                 add_leaf(f, leaf[t], tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
         }
+    } else if (f->qthr != NULL && (f->cleaf == NULL || use_avx2())) {
+        mask_trees(f, x, n, n_features, has_nan, scratch, out);
     } else if (f->cleaf != NULL) {
         complete_trees(f, x, n, n_features, has_nan, scratch, out);
     } else if (walks_blocks(f)) {

@@ -32,27 +32,43 @@ static inline void K(row_pointers)(const KERNEL_T *xb, int32_t nb, int32_t nf, c
         xr[r] = xb + (size_t)(r < nb ? r : nb - 1) * (size_t)nf;
 }
 
-/* CGROUP rows (their pointers xr) through the first levels of a complete
- * layout (nodes, miss): the position each reaches on level `levels`,
- * counted from that level's first. The root's split is read once for
- * every lane. */
+/* The nb rows of nf values at xb transposed into xt, as the complete
+ * walks and mask_trees read them: column k (f->ccols[k]) from xt + k *
+ * f->cstride, for rows up to nb rounded up to CPAD (a multiple of their
+ * groups; those past nb repeat row nb - 1). */
+static inline void K(transpose)(const sks__forest *f, const KERNEL_T *xb, int32_t nb, int32_t nf, KERNEL_T *xt)
+{
+    const int32_t end = (nb + CPAD - 1) / CPAD * CPAD, nc = f->n_ccols, stride = f->cstride;
+    const int32_t *cols = f->ccols;
+    for (int32_t r = 0; r < end; r++) {
+        const KERNEL_T *row = xb + (size_t)(r < nb ? r : nb - 1) * (size_t)nf;
+        for (int32_t k = 0; k < nc; k++)
+            xt[(size_t)k * (size_t)stride + (size_t)r] = row[cols[k]];
+    }
+}
+
+/* CGROUP rows of a transposed block (xt: its first one's column 0)
+ * through the first levels of a complete layout (thresholds thr, columns
+ * times the stride foff, NaN sides miss): the position each reaches on
+ * level `levels`, counted from that level's first. Lane g's value of a
+ * column is at xt + foff + g: a node's column and threshold are each one
+ * load, indexed by the lane's position. */
 static inline __attribute__((always_inline)) void K(complete_walk)(
-    const KERNEL_CNODE *nodes, const int8_t *miss, const KERNEL_T *const *xr, int32_t levels, bool has_nan,
+    const KERNEL_T *thr, const int32_t *foff, const int8_t *miss, const KERNEL_T *xt, int32_t levels, bool has_nan,
     intptr_t *idx)
 {
     for (int32_t g = 0; g < CGROUP; g++)
         idx[g] = 0;
     if (levels > 0) {
-        const KERNEL_CNODE root = nodes[0];
-        const int32_t m0 = miss[0];
+        const KERNEL_T *x0 = xt + foff[0];
+        const intptr_t m0 = miss[0];
         for (int32_t g = 0; g < CGROUP; g++)
-            idx[g] = 1 - K(right)(&xr[g][root.feature], &root.thr, m0, has_nan); /* right: 0 or -1 */
+            idx[g] = 1 - K(right)(&x0[g], &thr[0], m0, has_nan); /* right: 0 or -1 */
     }
     for (int32_t s = 1; s < levels; s++) {
         for (int32_t g = 0; g < CGROUP; g++) {
-            const KERNEL_CNODE *nd = &nodes[idx[g]];
-            int32_t right = K(right)(&xr[g][nd->feature], &nd->thr, has_nan ? miss[idx[g]] : 0, has_nan);
-            idx[g] = 2 * idx[g] + 1 - right;
+            const intptr_t k = idx[g];
+            idx[g] = 2 * k + 1 - K(right)(&xt[foff[k] + g], &thr[k], has_nan ? miss[k] : 0, has_nan);
         }
     }
     for (int32_t g = 0; g < CGROUP; g++)
@@ -66,11 +82,14 @@ static inline __attribute__((always_inline)) void K(block_trees)(
     const KERNEL_NODE *nodes = f->KERNEL_NODES;
     const int32_t nv = f->n_values, rows = block_rows(f, nf), cap = rows + GROUP;
     const KERNEL_T **xrows = scratch;
-    int32_t *queues = (int32_t *)(xrows + rows + CGROUP);
+    KERNEL_T *xt = (KERNEL_T *)(xrows + rows + CGROUP);
+    int32_t *queues = (int32_t *)(xt + (size_t)f->n_ccols * (size_t)f->cstride);
     int32_t *leaf = queues + 4 * (size_t)cap;
     for (int32_t r0 = 0; r0 < n; r0 += rows) {
         const int32_t nb = n - r0 < rows ? n - r0 : rows;
         K(row_pointers)(x + (size_t)r0 * (size_t)nf, nb, nf, xrows);
+        if (f->ctop != NULL)
+            K(transpose)(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
         for (int32_t t = 0; t < f->n_trees; t++) {
             int32_t *a_node = queues, *a_row = a_node + cap;
             int32_t *b_node = a_row + cap, *b_row = b_node + cap;
@@ -79,13 +98,14 @@ static inline __attribute__((always_inline)) void K(block_trees)(
             if (f->ctop != NULL) {
                 /* The tree's top levels in the complete layout; the rows not
                  * at a leaf there are queued from the node they reached. */
-                const KERNEL_CNODE *top = (const KERNEL_CNODE *)f->cnodes + f->cnode_off[t];
+                const KERNEL_T *thr = (const KERNEL_T *)f->cthr + f->cnode_off[t];
+                const int32_t *foff = f->cfoff + f->cnode_off[t];
                 const int8_t *miss = f->cmiss + f->cnode_off[t];
                 const int32_t *at = f->ctop + f->cleaf_off[t], levels = f->clevels[t];
                 na = 0;
                 for (int32_t c = 0; c < nb; c += CGROUP) {
                     intptr_t idx[CGROUP];
-                    K(complete_walk)(top, miss, xrows + c, levels, has_nan, idx);
+                    K(complete_walk)(thr, foff, miss, xt + c, levels, has_nan, idx);
                     const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
                     for (int32_t g = 0; g < lanes; g++) {
                         const int32_t node = at[idx[g]];
@@ -184,21 +204,21 @@ static inline __attribute__((always_inline)) void K(tree_rows)(
 static inline __attribute__((always_inline)) void K(complete_trees)(
     const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, void *scratch, double *acc)
 {
-    const KERNEL_CNODE *all = f->cnodes;
     const int32_t nv = f->n_values, rows = block_rows(f, nf), lw = f->leaf_width;
-    const KERNEL_T **xrows = scratch;
+    KERNEL_T *xt = (KERNEL_T *)((const KERNEL_T **)scratch + rows + CGROUP);
     for (int32_t r0 = 0; r0 < n; r0 += rows) {
         const int32_t nb = n - r0 < rows ? n - r0 : rows;
-        K(row_pointers)(x + (size_t)r0 * (size_t)nf, nb, nf, xrows);
+        K(transpose)(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
         for (int32_t t = 0; t < f->n_trees; t++) {
-            const KERNEL_CNODE *nodes = all + f->cnode_off[t];
+            const KERNEL_T *thr = (const KERNEL_T *)f->cthr + f->cnode_off[t];
+            const int32_t *foff = f->cfoff + f->cnode_off[t];
             const int8_t *miss = f->cmiss + f->cnode_off[t];
             const double *values = f->cleaf + (size_t)f->cleaf_off[t] * (size_t)lw;
             const int32_t depth = f->depth[t];
             double *a = tree_acc(f, t, &acc[(size_t)r0 * (size_t)nv]);
             for (int32_t c = 0; c < nb; c += CGROUP) {
                 intptr_t idx[CGROUP];
-                K(complete_walk)(nodes, miss, xrows + c, depth, has_nan, idx);
+                K(complete_walk)(thr, foff, miss, xt + c, depth, has_nan, idx);
                 const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
                 for (int32_t g = 0; g < lanes; g++)
                     add_values(f, values + (size_t)idx[g] * (size_t)lw, a + (size_t)(c + g) * (size_t)nv);
@@ -270,4 +290,3 @@ static inline __attribute__((always_inline)) void K(row_trees)(
 #undef KERNEL_NODE
 #undef KERNEL_T
 #undef KERNEL_NODES
-#undef KERNEL_CNODE
