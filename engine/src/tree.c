@@ -66,7 +66,7 @@ static void set_leaf(sks__forest *f, int32_t i, int32_t slot)
     }
 }
 
-static void build_complete(sks__forest *f, int32_t n_features);
+static void build_complete(sks__forest *f);
 
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
 {
@@ -193,7 +193,7 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     free(stack);
     free(fix);
     f->n_nodes = next;
-    build_complete(f, d->n_features);
+    build_complete(f);
     return f->cover != NULL ? sks__forest_expected(f, err) : 0;
 }
 
@@ -476,10 +476,9 @@ static size_t complete_levels(sks__forest *f, bool whole, int64_t *n_nodes, int6
     return (size_t)*n_nodes * node + (size_t)*n_leaves * last;
 }
 
-static void build_complete(sks__forest *f, int32_t n_features)
+static void build_complete(sks__forest *f)
 {
-    if (f->cat_bitsets != NULL || f->aggregation == SKS_AGG_SINGLE || f->n_trees <= 0 || !walks_blocks(f) ||
-        n_features <= 0)
+    if (f->cat_bitsets != NULL || f->aggregation == SKS_AGG_SINGLE || f->n_trees <= 0 || !walks_blocks(f))
         return;
     const size_t elem = f->nodes64 != NULL ? sizeof(double) : sizeof(float);
     int64_t n_nodes, n_leaves;
@@ -523,6 +522,13 @@ static void build_complete(sks__forest *f, int32_t n_features)
      * first, when none does; padding splits read its column 0), as many
      * rows of them as fill BLOCK_BYTES (a multiple of CPAD, at least CPAD
      * and at most CSTRIDE_MAX). */
+    int32_t n_features = 1; /* the estimator's columns the splits read: up to the last one */
+    for (int64_t i = 0; i < f->n_nodes; i++) {
+        int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
+        uint32_t feature = (f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature) & SKS__FEATURE_MASK;
+        if (skip >= 0 && (int32_t)feature >= n_features)
+            n_features = (int32_t)feature + 1;
+    }
     bool *used = calloc((size_t)n_features, sizeof(bool));
     int32_t *col = malloc((size_t)n_features * sizeof(int32_t));
     f->ccols = malloc((size_t)n_features * sizeof(int32_t));
@@ -535,7 +541,7 @@ static void build_complete(sks__forest *f, int32_t n_features)
     for (int64_t i = 0; i < f->n_nodes; i++) {
         int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
         uint32_t feature = f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature;
-        if (skip >= 0 && (int32_t)(feature & SKS__FEATURE_MASK) < n_features)
+        if (skip >= 0)
             used[feature & SKS__FEATURE_MASK] = true;
     }
     f->n_ccols = 0;
