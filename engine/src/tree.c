@@ -8,7 +8,7 @@
  * right is a coin flip), and leaves step to themselves, so a pass needs
  * no per-lane branch. Deep forests, too large for the cache, are walked
  * tree by tree over all rows; forests that fit (boosted ones, mostly) in
- * blocks of rows through every tree (see "Four ways to walk").
+ * blocks of rows through every tree (see "Five ways to walk").
  *
  * Exactness: scikit-learn casts X to float32 and compares with a float64
  * threshold t. For a float32 x, x <= t exactly when x <= w, w the largest
@@ -309,8 +309,16 @@ static inline void add_slots(const sks__forest *f, int32_t t, const int32_t *slo
 }
 
 /*
- * Four ways to walk (sks__forest_score picks):
+ * Five ways to walk (sks__forest_score picks):
  *
+ * - mask_trees: batches, on float64 forests (LightGBM, HistGradientBoosting)
+ *   whose trees have at most 64 leaves (build_masks): no walk, every split
+ *   compared for 16 or 32 rows at once, each row's leaf the lowest bit of
+ *   its leaf mask (QuickScorer; see mask_trees). With AVX2 always (vectors
+ *   of 4 rows); with SSE2 only (vectors of 2) when the forest is not
+ *   walked whole by complete_trees. LightGBM's 1,500 trees of 31 leaves,
+ *   10,000 rows: 140 -> 53 ms (AVX2), 85 ms (SSE2); HistGradientBoosting
+ *   57 -> 23 ms (AVX2), 34 ms (SSE2).
  * - complete_trees: batches, on shallow forests (build_complete): as
  *   block_trees, but each tree padded to a complete binary tree of its
  *   depth, so that CGROUP rows walk it in lockstep for exactly its depth,
@@ -661,7 +669,7 @@ static inline intptr_t right_f32(const float *x, const float *t, intptr_t miss, 
  * layout. The callers below fix has_nan, so each kernel has a copy
  * without the NaN test.
  *
- * step: how far to move from node nd for value x: 1 (left), 1 + skip
+ * step: how far to move from node nd for the row at row: 1 (left), 1 + skip
  * (right), 0 in a leaf (thr NaN: "right", skip -1). Computed with masks,
  * not a branch: left or right is a coin flip.
  *
@@ -677,10 +685,10 @@ static inline intptr_t right_f32(const float *x, const float *t, intptr_t miss, 
  * again. Each tree adds its leaves to the block's rows before the next
  * tree starts: per row, trees are summed in order.
  *
- * complete_walk: CGROUP rows through a complete layout's first levels, in
- * lockstep, 2k + 1 or 2k + 2 at each step; complete_trees: rows [0, n) in
- * blocks as block_trees, each tree walked whole so, its leaves' values
- * added where the walks end.
+ * complete_walk: CGROUP rows of the transposed block (transpose) through a
+ * complete layout's first levels, in lockstep, 2k + 1 or 2k + 2 at each
+ * step; complete_trees: rows [0, n) in blocks as block_trees, each tree
+ * walked whole so, its leaves' values added where the walks end.
  *
  * tree_rows: one tree over rows [0, n): each lane walks a row; a lane that
  * reaches a leaf adds its values to that row's sum and takes the next row.

@@ -2,13 +2,13 @@
  * tree_kernels.h -- the tree walks, written once for each node layout:
  * tree.c includes this file twice, with float32 nodes and thresholds
  * (scikit-learn, XGBoost) and with float64 ones (LightGBM, float64
- * comparisons). See tree.c, "Three ways to walk", for what each does.
+ * comparisons). See tree.c, "Five ways to walk", for what each does.
  *
  * Before including, define KERNEL_SUFFIX (f32 or f64: the functions are
  * named step_f32, block_trees_f32, ...), KERNEL_NODE (the node type),
  * KERNEL_T (the input's element type), KERNEL_NODES (the forest's node
- * array of that type) and KERNEL_CNODE (the complete layout's node type);
- * go_right_<suffix>, nan_<suffix> and slot_<suffix> must exist. Every copy does the same operations in the same order.
+ * array of that type); right_<suffix> and slot_<suffix> must exist. Every
+ * copy does the same operations in the same order.
  * No include guard: it is a template, included once per layout.
  */
 #define K_CAT2(a, b) a##_##b
