@@ -51,20 +51,6 @@ typedef struct sks__node64 {
     int32_t skip;
 } sks__node64;
 
-/* The complete layout's nodes (tree.c: complete_trees): no skip, the
- * children of node k being 2k + 1 and 2k + 2; the feature without the
- * missing-goes-left bit (cmiss holds it). */
-typedef struct sks__cnode {
-    float thr;
-    uint32_t feature;
-} sks__cnode;
-
-typedef struct sks__cnode64 {
-    double thr;
-    uint32_t feature;
-    uint32_t unused;
-} sks__cnode64;
-
 #define SKS__MISSING_LEFT 0x80000000u
 #define SKS__FEATURE_MASK 0x7fffffffu
 
@@ -93,15 +79,30 @@ typedef struct sks__forest {
                         categorical forests walk the float64 layout) */
     /* NULL, or the forest's trees (or their top levels) again as complete
      * binary trees of clevels[t] levels (tree.c: build_complete): tree t's
-     * nodes from cnodes + cnode_off[t] (sks__cnode, or sks__cnode64 with
-     * nodes64), whether NaN goes left at each from cmiss + cnode_off[t]
+     * nodes from cnode_off[t] of cthr (their thresholds) and cfoff, whether
+     * NaN goes left at each from cmiss + cnode_off[t]
      * (-1: yes, 0: no); per position of the last level, from cleaf_off[t],
      * either the leaf's values (cleaf, leaf_width each: whole trees) or the
      * compiled node reached (ctop: top levels). */
-    void *cnodes;
+    void *cthr;      /* float, or double with nodes64 */
+    int32_t *cfoff;  /* the split's column in the transposed block, times cstride */
     int8_t *cmiss;
     double *cleaf;
     int32_t *ctop, *clevels, *cnode_off, *cleaf_off;
+    /* The complete walks read rows from a transposed block: column k of
+     * it (k < n_ccols) is feature ccols[k], cstride rows of it. */
+    int32_t *ccols, n_ccols, cstride;
+    /* NULL, or the leaf masks layout (tree.c: build_masks, mask_trees),
+     * float64 forests whose trees have at most 64 leaves: tree t's splits
+     * are qoff[t] .. qoff[t + 1] - 1 of qthr (threshold), qcol (column in
+     * the transposed block, times cstride), qmiss (all ones: NaN goes
+     * left) and qkeep (the leaves not in the split's left subtree: bit k
+     * for the tree's leaf k, left to right); its leaf k's value slot is
+     * qslot[t] + k. */
+    double *qthr;
+    int32_t *qcol, *qoff, *qslot;
+    int64_t *qmiss;
+    uint64_t *qkeep;
     double *cover;   /* NULL, or per compiled node its cover (format 1.3):
                         what contributions need (shap.c) */
     double *expected; /* with cover: n_values, each raw column's expected
@@ -251,6 +252,9 @@ void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *o
 
 /* tree.c */
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err);
+/* tree.c: -1 (default): the kernels use AVX2 where the CPU has it; 0:
+ * never (tests of the baseline kernels). */
+extern int sks__avx2;
 void sks__forest_dispose(sks__forest *f);
 /* Bytes of scratch sks__forest_score needs for rows of n_features values. */
 size_t sks__forest_scratch(const sks__forest *f, int32_t n_features);

@@ -8,7 +8,7 @@
  * right is a coin flip), and leaves step to themselves, so a pass needs
  * no per-lane branch. Deep forests, too large for the cache, are walked
  * tree by tree over all rows; forests that fit (boosted ones, mostly) in
- * blocks of rows through every tree (see "Four ways to walk").
+ * blocks of rows through every tree (see "Five ways to walk").
  *
  * Exactness: scikit-learn casts X to float32 and compares with a float64
  * threshold t. For a float32 x, x <= t exactly when x <= w, w the largest
@@ -197,17 +197,31 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     return f->cover != NULL ? sks__forest_expected(f, err) : 0;
 }
 
-/* Frees the complete layout (build_complete), leaving it NULL. */
+/* Frees the complete and leaf masks layouts (build_complete), leaving them
+ * NULL. */
 static void free_complete(sks__forest *f)
 {
-    free(f->cnodes);
+    free(f->cthr);
+    free(f->cfoff);
+    free(f->ccols);
     free(f->cmiss);
+    free(f->qthr);
+    free(f->qcol);
+    free(f->qoff);
+    free(f->qslot);
+    free(f->qmiss);
+    free(f->qkeep);
+    f->qthr = NULL;
+    f->qcol = f->qoff = f->qslot = NULL;
+    f->qmiss = NULL;
+    f->qkeep = NULL;
     free(f->cleaf);
     free(f->ctop);
     free(f->clevels);
     free(f->cnode_off);
     free(f->cleaf_off);
-    f->cnodes = NULL;
+    f->cthr = NULL;
+    f->cfoff = f->ccols = NULL;
     f->cmiss = NULL;
     f->cleaf = NULL;
     f->ctop = f->clevels = f->cnode_off = f->cleaf_off = NULL;
@@ -275,9 +289,36 @@ static inline double *tree_acc(const sks__forest *f, int32_t t, double *row_acc)
     return f->tree_col != NULL ? row_acc + f->tree_col[t] : row_acc;
 }
 
+/* Adds each of nb rows' leaf values (value slots slot[r]) to its sums, the
+ * rows nv doubles apart from acc, for tree t: add_values, with the common
+ * cases (one value per leaf) spelled out so the loop has no inner one. */
+static inline void add_slots(const sks__forest *f, int32_t t, const int32_t *slot, int32_t nb, double *acc)
+{
+    const size_t nv = (size_t)f->n_values, lw = (size_t)f->leaf_width;
+    const double *values = f->values;
+    double *a = tree_acc(f, t, acc);
+    if (lw == 1 && !f->sum_f32)
+        for (int32_t r = 0; r < nb; r++)
+            a[(size_t)r * nv] += values[slot[r]];
+    else if (lw == 1)
+        for (int32_t r = 0; r < nb; r++)
+            a[(size_t)r * nv] = (float)(a[(size_t)r * nv] + values[slot[r]]);
+    else
+        for (int32_t r = 0; r < nb; r++)
+            add_values(f, &values[(size_t)slot[r] * lw], a + (size_t)r * nv);
+}
+
 /*
- * Four ways to walk (sks__forest_score picks):
+ * Five ways to walk (sks__forest_score picks):
  *
+ * - mask_trees: batches, on float64 forests (LightGBM, HistGradientBoosting)
+ *   whose trees have at most 64 leaves (build_masks): no walk, every split
+ *   compared for 16 or 32 rows at once, each row's leaf the lowest bit of
+ *   its leaf mask (QuickScorer; see mask_trees). With AVX2 always (vectors
+ *   of 4 rows); with SSE2 only (vectors of 2) when the forest is not
+ *   walked whole by complete_trees. LightGBM's 1,500 trees of 31 leaves,
+ *   10,000 rows: 140 -> 53 ms (AVX2), 85 ms (SSE2); HistGradientBoosting
+ *   57 -> 23 ms (AVX2), 34 ms (SSE2).
  * - complete_trees: batches, on shallow forests (build_complete): as
  *   block_trees, but each tree padded to a complete binary tree of its
  *   depth, so that CGROUP rows walk it in lockstep for exactly its depth,
@@ -310,15 +351,17 @@ static inline double *tree_acc(const sks__forest *f, int32_t t, double *row_acc)
  *   flight, a lane that reaches its leaf notes it and takes the next tree
  *   (deep trees: lockstep would wait long for the deepest lane).
  */
-enum { GROUP = 8, CGROUP = 16, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
+enum { GROUP = 8, CGROUP = 16, CPAD = 32, ROUND = 2, LANES = 16, BLOCK_FOREST_BYTES = 4 << 20, BLOCK_BYTES = 32 << 10 };
 
 /* A tree's node i, at position pos of level level of its complete layout
- * (last level: depth), into the nodes cn and their NaN sides cm; at the
- * last level, the node's values into cl, or with at, the node itself (a
- * leaf, or the split the rest of the walk starts from). A leaf above the
- * last level becomes a split whose two sides both lead to it. */
-static void fill_complete(const sks__forest *f, void *cn, int8_t *cm, double *cl, int32_t *at, int32_t i,
-                          int32_t pos, int32_t level, int32_t depth)
+ * (last level: depth), into the thresholds ct, columns co (col: each
+ * feature's column in the transposed block) and NaN sides cm; at the last
+ * level, the node's values into cl, or with at, the node itself (a leaf,
+ * or the split the rest of the walk starts from). A leaf above the last
+ * level becomes a split whose two sides both lead to it (threshold 0 on
+ * the block's first column). */
+static void fill_complete(const sks__forest *f, void *ct, int32_t *co, int8_t *cm, double *cl, int32_t *at,
+                          const int32_t *col, int32_t i, int32_t pos, int32_t level, int32_t depth)
 {
     if (level == depth) {
         const size_t lw = (size_t)f->leaf_width, k = (size_t)(pos - ((1 << depth) - 1));
@@ -331,12 +374,13 @@ static void fill_complete(const sks__forest *f, void *cn, int8_t *cm, double *cl
     int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
     uint32_t feature = skip < 0 ? 0 : f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature;
     if (f->nodes64 != NULL)
-        ((sks__cnode64 *)cn)[pos] = (sks__cnode64){skip < 0 ? 0 : f->nodes64[i].thr, feature & SKS__FEATURE_MASK, 0};
+        ((double *)ct)[pos] = skip < 0 ? 0 : f->nodes64[i].thr;
     else
-        ((sks__cnode *)cn)[pos] = (sks__cnode){skip < 0 ? 0 : f->nodes[i].thr, feature & SKS__FEATURE_MASK};
+        ((float *)ct)[pos] = skip < 0 ? 0 : f->nodes[i].thr;
+    co[pos] = (skip < 0 ? 0 : col[feature & SKS__FEATURE_MASK]) * f->cstride;
     cm[pos] = feature & SKS__MISSING_LEFT ? -1 : 0;
-    fill_complete(f, cn, cm, cl, at, skip < 0 ? i : i + 1, 2 * pos + 1, level + 1, depth);
-    fill_complete(f, cn, cm, cl, at, skip < 0 ? i : i + 1 + skip, 2 * pos + 2, level + 1, depth);
+    fill_complete(f, ct, co, cm, cl, at, col, skip < 0 ? i : i + 1, 2 * pos + 1, level + 1, depth);
+    fill_complete(f, ct, co, cm, cl, at, col, skip < 0 ? i : i + 1 + skip, 2 * pos + 2, level + 1, depth);
 }
 
 static bool walks_blocks(const sks__forest *f)
@@ -354,7 +398,75 @@ static bool walks_blocks(const sks__forest *f)
  * it ends. Other forests keep each tree's top TOP_LEVELS levels (f->ctop):
  * block_trees walks them so, and queues the rows not at a leaf there from
  * the node they reached. Without memory the layout is left out. */
-enum { TOP_LEVELS = 5 };
+enum { TOP_LEVELS = 5, CSTRIDE_MAX = 4096 };
+
+/* The first leaf, left to right, under node i. */
+static int32_t first_leaf(const sks__forest *f, int32_t i)
+{
+    while (f->nodes64[i].skip >= 0)
+        i++;
+    return i;
+}
+
+/* The leaf masks layout (f->qthr: see internal.h), for float64 forests
+ * whose trees have at most 64 leaves, each split's column from col. The
+ * compiled trees give their leaves value slots left to right (pre-order),
+ * so leaf k of tree t is slot qslot[t] + k. Without memory it is left
+ * out. */
+static void build_masks(sks__forest *f, const int32_t *col)
+{
+    int64_t splits = 0;
+    for (int32_t t = 0; t < f->n_trees; t++) {
+        int32_t end = t + 1 < f->n_trees ? f->roots[t + 1] : (int32_t)f->n_nodes, leaves = 0;
+        for (int32_t i = f->roots[t]; i < end; i++)
+            leaves += f->nodes64[i].skip < 0;
+        if (leaves > 64)
+            return;
+        splits += end - f->roots[t] - leaves;
+    }
+    f->qthr = malloc((size_t)splits * sizeof(double) + 1);
+    f->qcol = malloc((size_t)splits * sizeof(int32_t) + 1);
+    f->qmiss = malloc((size_t)splits * sizeof(int64_t) + 1);
+    f->qkeep = malloc((size_t)splits * sizeof(uint64_t) + 1);
+    f->qoff = malloc(((size_t)f->n_trees + 1) * sizeof(int32_t));
+    f->qslot = malloc((size_t)f->n_trees * sizeof(int32_t));
+    if (f->qthr == NULL || f->qcol == NULL || f->qmiss == NULL || f->qkeep == NULL || f->qoff == NULL ||
+        f->qslot == NULL) {
+        free(f->qthr);
+        free(f->qcol);
+        free(f->qmiss);
+        free(f->qkeep);
+        free(f->qoff);
+        free(f->qslot);
+        f->qthr = NULL;
+        f->qcol = f->qoff = f->qslot = NULL;
+        f->qmiss = NULL;
+        f->qkeep = NULL;
+        return;
+    }
+    int32_t q = 0;
+    for (int32_t t = 0; t < f->n_trees; t++) {
+        int32_t end = t + 1 < f->n_trees ? f->roots[t + 1] : (int32_t)f->n_nodes;
+        const int32_t base = slot_f64(&f->nodes64[first_leaf(f, f->roots[t])]);
+        f->qoff[t] = q;
+        f->qslot[t] = base;
+        for (int32_t i = f->roots[t]; i < end; i++) {
+            const sks__node64 *nd = &f->nodes64[i];
+            if (nd->skip < 0)
+                continue;
+            /* The left subtree's leaves: from its first to the right one's. */
+            int32_t a = slot_f64(&f->nodes64[first_leaf(f, i + 1)]) - base;
+            int32_t b = slot_f64(&f->nodes64[first_leaf(f, i + 1 + nd->skip)]) - base;
+            uint64_t left = (b >= 64 ? ~0ull : (1ull << b) - 1) & ~((1ull << a) - 1);
+            f->qthr[q] = nd->thr;
+            f->qcol[q] = col[nd->feature & SKS__FEATURE_MASK] * f->cstride;
+            f->qmiss[q] = nd->feature & SKS__MISSING_LEFT ? -1 : 0;
+            f->qkeep[q] = ~left;
+            q++;
+        }
+    }
+    f->qoff[f->n_trees] = q;
+}
 
 /* Each tree's levels in the complete layout, whole or its tops: sets
  * f->clevels, the nodes and last-level positions they take, and returns
@@ -367,16 +479,16 @@ static size_t complete_levels(sks__forest *f, bool whole, int64_t *n_nodes, int6
         *n_nodes += ((int64_t)1 << f->clevels[t]) - 1;
         *n_leaves += (int64_t)1 << f->clevels[t];
     }
-    const size_t node = f->nodes64 != NULL ? sizeof(sks__cnode64) : sizeof(sks__cnode);
+    const size_t node = (f->nodes64 != NULL ? sizeof(double) : sizeof(float)) + sizeof(int32_t) + 1;
     const size_t last = whole ? (size_t)f->leaf_width * sizeof(double) : sizeof(int32_t);
-    return (size_t)*n_nodes * (node + 1) + (size_t)*n_leaves * last;
+    return (size_t)*n_nodes * node + (size_t)*n_leaves * last;
 }
 
 static void build_complete(sks__forest *f)
 {
     if (f->cat_bitsets != NULL || f->aggregation == SKS_AGG_SINGLE || f->n_trees <= 0 || !walks_blocks(f))
         return;
-    const size_t node = f->nodes64 != NULL ? sizeof(sks__cnode64) : sizeof(sks__cnode);
+    const size_t elem = f->nodes64 != NULL ? sizeof(double) : sizeof(float);
     int64_t n_nodes, n_leaves;
     double padded = 0, walked = 0;
     bool whole = true;
@@ -414,7 +526,50 @@ static void build_complete(sks__forest *f)
         complete_levels(f, whole, &n_nodes, &n_leaves);
     }
     const size_t last = whole ? (size_t)f->leaf_width * sizeof(double) : sizeof(int32_t);
-    f->cnodes = malloc((size_t)n_nodes * node + 1);
+    /* The transposed block: the features the forest's splits read (or the
+     * first, when none does; padding splits read its column 0), as many
+     * rows of them as fill BLOCK_BYTES (a multiple of CPAD, at least CPAD
+     * and at most CSTRIDE_MAX). */
+    int32_t n_features = 1; /* the estimator's columns the splits read: up to the last one */
+    for (int64_t i = 0; i < f->n_nodes; i++) {
+        int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
+        uint32_t feature = (f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature) & SKS__FEATURE_MASK;
+        if (skip >= 0 && (int32_t)feature >= n_features)
+            n_features = (int32_t)feature + 1;
+    }
+    bool *used = calloc((size_t)n_features, sizeof(bool));
+    int32_t *col = malloc((size_t)n_features * sizeof(int32_t));
+    f->ccols = malloc((size_t)n_features * sizeof(int32_t));
+    if (used == NULL || col == NULL || f->ccols == NULL) {
+        free(used);
+        free(col);
+        free_complete(f);
+        return;
+    }
+    for (int64_t i = 0; i < f->n_nodes; i++) {
+        int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
+        uint32_t feature = f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature;
+        if (skip >= 0)
+            used[feature & SKS__FEATURE_MASK] = true;
+    }
+    f->n_ccols = 0;
+    for (int32_t j = 0; j < n_features; j++)
+        if (used[j]) {
+            col[j] = f->n_ccols;
+            f->ccols[f->n_ccols++] = j;
+        }
+    if (f->n_ccols == 0)
+        f->ccols[f->n_ccols++] = 0;
+    free(used);
+    size_t stride = BLOCK_BYTES / ((size_t)f->n_ccols * elem) / CPAD * CPAD;
+    f->cstride = stride < CPAD ? CPAD : stride > CSTRIDE_MAX ? CSTRIDE_MAX : (int32_t)stride;
+    if ((int64_t)f->n_ccols * f->cstride > INT32_MAX) {
+        free(col);
+        free_complete(f);
+        return;
+    }
+    f->cthr = malloc((size_t)n_nodes * elem + 1);
+    f->cfoff = malloc((size_t)n_nodes * sizeof(int32_t) + 1);
     f->cmiss = malloc((size_t)n_nodes + 1);
     f->cnode_off = malloc((size_t)f->n_trees * sizeof(int32_t));
     f->cleaf_off = malloc((size_t)f->n_trees * sizeof(int32_t));
@@ -422,8 +577,9 @@ static void build_complete(sks__forest *f)
         f->cleaf = malloc((size_t)n_leaves * last);
     else
         f->ctop = malloc((size_t)n_leaves * last);
-    if (f->cnodes == NULL || f->cmiss == NULL || f->cnode_off == NULL || f->cleaf_off == NULL ||
+    if (f->cthr == NULL || f->cfoff == NULL || f->cmiss == NULL || f->cnode_off == NULL || f->cleaf_off == NULL ||
         (f->cleaf == NULL && f->ctop == NULL)) {
+        free(col);
         free_complete(f);
         return;
     }
@@ -431,56 +587,79 @@ static void build_complete(sks__forest *f)
     for (int32_t t = 0; t < f->n_trees; t++) {
         f->cnode_off[t] = no;
         f->cleaf_off[t] = lo;
-        fill_complete(f, (char *)f->cnodes + (size_t)no * node, f->cmiss + no,
-                      whole ? f->cleaf + (size_t)lo * (size_t)f->leaf_width : NULL, whole ? NULL : f->ctop + lo,
+        fill_complete(f, (char *)f->cthr + (size_t)no * elem, f->cfoff + no, f->cmiss + no,
+                      whole ? f->cleaf + (size_t)lo * (size_t)f->leaf_width : NULL, whole ? NULL : f->ctop + lo, col,
                       f->roots[t], 0, 0, f->clevels[t]);
         no += (1 << f->clevels[t]) - 1;
         lo += 1 << f->clevels[t];
     }
+    if (f->nodes64 != NULL)
+        build_masks(f, col);
+    free(col);
 }
 
-/* Rows per block of block_trees. */
+/* Rows per block of block_trees and complete_trees: the transposed
+ * block's with the complete layout, else about BLOCK_BYTES of rows. */
 static int32_t block_rows(const sks__forest *f, int32_t nf)
 {
+    if (f->cthr != NULL)
+        return f->cstride;
     size_t rows = BLOCK_BYTES / ((size_t)nf * (f->nodes64 != NULL ? sizeof(double) : sizeof(float)));
     return rows < GROUP ? GROUP : (int32_t)rows;
 }
 
 size_t sks__forest_scratch(const sks__forest *f, int32_t n_features)
 {
-    /* block_trees' two queues (node, row) and a leaf per row, each with
-     * room for a group's padding lanes; or row_trees' leaf per tree. */
-    size_t blocks = 5 * ((size_t)block_rows(f, n_features) + GROUP);
-    size_t trees = (size_t)f->n_trees;
-    return (blocks > trees ? blocks : trees) * sizeof(int32_t);
+    /* block_trees' and complete_trees' row pointers (row_pointers) and
+     * transposed block (transpose), then block_trees' two queues (node,
+     * row) and a leaf per row, each with room for a group's padding lanes;
+     * or row_trees' leaf per tree. */
+    const size_t rows = (size_t)block_rows(f, n_features);
+    const size_t elem = f->nodes64 != NULL ? sizeof(double) : sizeof(float);
+    size_t blocks = (rows + CGROUP) * sizeof(void *) + (size_t)f->n_ccols * (size_t)f->cstride * elem +
+                    5 * (rows + GROUP) * sizeof(int32_t);
+    size_t trees = (size_t)f->n_trees * sizeof(int32_t);
+    return blocks > trees ? blocks : trees;
 }
 
-/* go_right_*: all ones when x <= t fails (x > t, or either is NaN), else
- * 0; nan_*: all ones when x is NaN. SSE2's compares give these masks
- * directly; the plain C ones cost a few more instructions per step. */
+/* right_*: all ones when *x <= *t fails (x > t, or either is NaN), else
+ * 0, with miss (0 or -1: NaN goes left) clearing it for a NaN x when
+ * has_nan. x and t are read through pointers so that SSE2's compare takes
+ * t straight from memory: a load, a compare and a move give the mask (on
+ * x86-64 the float64 compare's 64 bits: no sign extension to an index);
+ * the plain C one costs a few more instructions per step. */
 #ifdef __SSE2__
 #include <emmintrin.h>
-static inline int32_t go_right_f64(double x, double t)
+#ifdef __x86_64__
+#define MASK_F64(m) ((intptr_t)_mm_cvtsi128_si64(_mm_castpd_si128(m)))
+#else
+#define MASK_F64(m) ((intptr_t)_mm_cvtsi128_si32(_mm_castpd_si128(m)))
+#endif
+static inline intptr_t right_f64(const double *x, const double *t, intptr_t miss, bool has_nan)
 {
-    return _mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpnle_sd(_mm_set_sd(x), _mm_set_sd(t))));
+    __m128d v = _mm_load_sd(x);
+    intptr_t right = MASK_F64(_mm_cmpnle_sd(v, _mm_load_sd(t)));
+    if (has_nan)
+        right &= ~(MASK_F64(_mm_cmpunord_sd(v, v)) & miss);
+    return right;
 }
-static inline int32_t nan_f64(double x)
+static inline intptr_t right_f32(const float *x, const float *t, intptr_t miss, bool has_nan)
 {
-    return _mm_cvtsi128_si32(_mm_castpd_si128(_mm_cmpunord_sd(_mm_set_sd(x), _mm_set_sd(x))));
-}
-static inline int32_t go_right_f32(float x, float t)
-{
-    return _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpnle_ss(_mm_set_ss(x), _mm_set_ss(t))));
-}
-static inline int32_t nan_f32(float x)
-{
-    return _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpunord_ss(_mm_set_ss(x), _mm_set_ss(x))));
+    __m128 v = _mm_load_ss(x);
+    int32_t right = _mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpnle_ss(v, _mm_load_ss(t))));
+    if (has_nan)
+        right &= ~(_mm_cvtsi128_si32(_mm_castps_si128(_mm_cmpunord_ss(v, v))) & (int32_t)miss);
+    return right;
 }
 #else
-static inline int32_t go_right_f64(double x, double t) { return -(int32_t)!(x <= t); }
-static inline int32_t nan_f64(double x) { return -(int32_t)(x != x); }
-static inline int32_t go_right_f32(float x, float t) { return -(int32_t)!(x <= t); }
-static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
+static inline intptr_t right_f64(const double *x, const double *t, intptr_t miss, bool has_nan)
+{
+    return -(intptr_t)!(*x <= *t) & ~(has_nan ? -(intptr_t)(*x != *x) & miss : 0);
+}
+static inline intptr_t right_f32(const float *x, const float *t, intptr_t miss, bool has_nan)
+{
+    return -(intptr_t)!(*x <= *t) & ~(has_nan ? -(intptr_t)(*x != *x) & miss : 0);
+}
 #endif
 
 /*
@@ -490,7 +669,7 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
  * layout. The callers below fix has_nan, so each kernel has a copy
  * without the NaN test.
  *
- * step: how far to move from node nd for value x: 1 (left), 1 + skip
+ * step: how far to move from node nd for the row at row: 1 (left), 1 + skip
  * (right), 0 in a leaf (thr NaN: "right", skip -1). Computed with masks,
  * not a branch: left or right is a coin flip.
  *
@@ -506,10 +685,10 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
  * again. Each tree adds its leaves to the block's rows before the next
  * tree starts: per row, trees are summed in order.
  *
- * complete_walk: CGROUP rows through a complete layout's first levels, in
- * lockstep, 2k + 1 or 2k + 2 at each step; complete_trees: rows [0, n) in
- * blocks as block_trees, each tree walked whole so, its leaves' values
- * added where the walks end.
+ * complete_walk: CGROUP rows of the transposed block (transpose) through a
+ * complete layout's first levels, in lockstep, 2k + 1 or 2k + 2 at each
+ * step; complete_trees: rows [0, n) in blocks as block_trees, each tree
+ * walked whole so, its leaves' values added where the walks end.
  *
  * tree_rows: one tree over rows [0, n): each lane walks a row; a lane that
  * reaches a leaf adds its values to that row's sum and takes the next row.
@@ -525,15 +704,162 @@ static inline int32_t nan_f32(float x) { return -(int32_t)(x != x); }
 #define KERNEL_NODE sks__node
 #define KERNEL_T float
 #define KERNEL_NODES nodes
-#define KERNEL_CNODE sks__cnode
 #include "tree_kernels.h"
 
 #define KERNEL_SUFFIX f64
 #define KERNEL_NODE sks__node64
 #define KERNEL_T double
 #define KERNEL_NODES nodes64
-#define KERNEL_CNODE sks__cnode64
 #include "tree_kernels.h"
+
+/*
+ * mask_trees: float64 forests with the leaf masks layout (build_masks).
+ * Each row keeps a 64-bit mask of the leaves it may still reach, all ones
+ * at first; every split of the tree is compared for CGROUP rows of the
+ * transposed block at once (a vector of MV rows at a time, read
+ * contiguously), and a row that goes right at a split drops the leaves of
+ * its left subtree (qkeep). The row's leaf is then the lowest bit left
+ * (QuickScorer, Lucchese et al. 2015: every leaf left of it lies in the
+ * left subtree of a split on its path where the row went right, and
+ * splits off its path drop only leaves off its path). The comparisons are
+ * the walks' (x <= t goes left; NaN goes right, or left where the split
+ * sends it there), so the leaf is the same; leaves are added per tree,
+ * per row in tree order (add_slots).
+ */
+typedef double v2d __attribute__((vector_size(2 * sizeof(double))));
+typedef int64_t v2i __attribute__((vector_size(2 * sizeof(int64_t))));
+typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+typedef int64_t v4i __attribute__((vector_size(4 * sizeof(int64_t))));
+
+/* CGROUP rows from c of the transposed block xt through splits j0 .. j1 -
+ * 1: each row's leaf, base + its lowest bit, into leaf. With vectors VD of
+ * MV doubles (VI: their masks): v2d for SSE2 (wider ones would be split
+ * into scalar compares there), v4d for AVX2. */
+#define MASK_GROUP(VD, VI, MV, MG)                                                                                 \
+    static inline __attribute__((always_inline)) void mask_group_##VD(const sks__forest *f, const double *xt,       \
+                                                                      int32_t j0, int32_t j1, int32_t base,        \
+                                                                      bool has_nan, int32_t *leaf)                 \
+    {                                                                                                              \
+        VI keep[MG];                                                                                               \
+        __asm__("" : "+r"(xt));                                                                                    \
+        for (int32_t g = 0; g < MG; g++)                                                                           \
+            keep[g] = (VI){0} - 1;                                                                                 \
+        for (int32_t j = j0; j < j1; j++) {                                                                        \
+            const double *xj = xt + f->qcol[j]; /* xt is opaque: xj[k] is one load from xt, qcol[j] */           \
+            VD thr;                                                                                                \
+            VI kp, miss;                                                                                           \
+            for (int32_t l = 0; l < MV; l++) {                                                                     \
+                thr[l] = f->qthr[j];                                                                               \
+                kp[l] = (int64_t)f->qkeep[j];                                                                      \
+                miss[l] = f->qmiss[j];                                                                             \
+            }                                                                                                      \
+            for (int32_t g = 0; g < MG; g++) {                                                                     \
+                VD v;                                                                                              \
+                memcpy(&v, xj + g * MV, sizeof v);                                                                 \
+                VI left = (VI)(v <= thr);                                                                          \
+                if (has_nan)                                                                                       \
+                    left |= (VI)(v != v) & miss;                                                                   \
+                keep[g] &= left | kp;                                                                              \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int32_t g = 0; g < MG; g++)                                                                           \
+            for (int32_t l = 0; l < MV; l++)                                                                       \
+                leaf[g * MV + l] = base + __builtin_ctzll((uint64_t)keep[g][l]);                                   \
+    }
+MASK_GROUP(v2d, v2i, 2, 8)
+MASK_GROUP(v4d, v4i, 4, 8)
+
+static inline __attribute__((always_inline)) void mask_trees_body(const sks__forest *f, const double *x, int32_t n,
+                                                                  int32_t nf, bool has_nan, bool wide,
+                                                                  void *scratch, int32_t t0, int32_t t1,
+                                                                  double *acc, int32_t *slots)
+{
+    const int32_t nv = f->n_values, rows = f->cstride;
+    double *xt = (double *)((const double **)scratch + rows + CGROUP);
+    int32_t *leaf = (int32_t *)(xt + (size_t)f->n_ccols * (size_t)rows);
+    for (int32_t r0 = 0; r0 < n; r0 += rows) {
+        const int32_t nb = n - r0 < rows ? n - r0 : rows;
+        transpose_f64(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
+        for (int32_t t = t0; t < t1; t++) {
+            const int32_t j0 = f->qoff[t], j1 = f->qoff[t + 1], base = f->qslot[t];
+            for (int32_t c = 0; c < nb; c += wide ? 32 : 16) {
+                if (wide)
+                    mask_group_v4d(f, xt + c, j0, j1, base, has_nan, leaf + c);
+                else
+                    mask_group_v2d(f, xt + c, j0, j1, base, has_nan, leaf + c);
+            }
+            if (slots != NULL)
+                memcpy(slots + (size_t)t * (size_t)n + (size_t)r0, leaf, (size_t)nb * sizeof(int32_t));
+            else
+                add_slots(f, t, leaf, nb, &acc[(size_t)r0 * (size_t)nv]);
+        }
+    }
+}
+
+static void mask_trees_base(const sks__forest *f, const double *x, int32_t n, int32_t nf, bool has_nan,
+                            void *scratch, int32_t t0, int32_t t1, double *acc, int32_t *slots)
+{
+    if (slots != NULL) {
+        if (has_nan)
+            mask_trees_body(f, x, n, nf, true, false, scratch, t0, t1, NULL, slots);
+        else
+            mask_trees_body(f, x, n, nf, false, false, scratch, t0, t1, NULL, slots);
+    } else if (has_nan) {
+        mask_trees_body(f, x, n, nf, true, false, scratch, t0, t1, acc, NULL);
+    } else {
+        mask_trees_body(f, x, n, nf, false, false, scratch, t0, t1, acc, NULL);
+    }
+}
+
+/* The same compiled for AVX2 (a vector per instruction, not two), taken
+ * when the CPU has it (use_avx2). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SKS_HAVE_AVX2 1
+__attribute__((target("avx2"))) static void mask_trees_avx2(const sks__forest *f, const double *x, int32_t n,
+                                                            int32_t nf, bool has_nan, void *scratch, int32_t t0,
+                                                            int32_t t1, double *acc, int32_t *slots)
+{
+    if (slots != NULL) {
+        if (has_nan)
+            mask_trees_body(f, x, n, nf, true, true, scratch, t0, t1, NULL, slots);
+        else
+            mask_trees_body(f, x, n, nf, false, true, scratch, t0, t1, NULL, slots);
+    } else if (has_nan) {
+        mask_trees_body(f, x, n, nf, true, true, scratch, t0, t1, acc, NULL);
+    } else {
+        mask_trees_body(f, x, n, nf, false, true, scratch, t0, t1, acc, NULL);
+    }
+}
+#endif
+
+/* -1: the kernels use AVX2 where the CPU has it; 0: never (the tests set
+ * it to check the baseline kernels on any CPU). */
+int sks__avx2 = -1;
+
+static bool use_avx2(void)
+{
+#ifdef SKS_HAVE_AVX2
+    if (sks__avx2 != 0) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2");
+    }
+#endif
+    return false;
+}
+
+/* Trees [t0, t1) over n rows, added to their sums in acc, or with slots
+ * not NULL, their leaves' value slots stored there (sks__forest_leaves). */
+static void mask_trees(const sks__forest *f, const double *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
+                       int32_t t0, int32_t t1, double *acc, int32_t *slots)
+{
+#ifdef SKS_HAVE_AVX2
+    if (use_avx2()) {
+        mask_trees_avx2(f, x, n, nf, has_nan, scratch, t0, t1, acc, slots);
+        return;
+    }
+#endif
+    mask_trees_base(f, x, n, nf, has_nan, scratch, t0, t1, acc, slots);
+}
 
 /* Whether x goes left at split i of a float64-layout forest with
  * categorical splits, the way scikit-learn's _predict_one_from_raw_data
@@ -633,13 +959,13 @@ static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t 
         BY_LAYOUT(block_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, acc, NULL));
 }
 
-static void complete_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, int32_t t0,
-                           int32_t t1, double *acc, int32_t *slots)
+static void complete_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
+                           int32_t t0, int32_t t1, double *acc, int32_t *slots)
 {
     if (slots != NULL)
-        BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (t0, t1, NULL, slots));
+        BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, NULL, slots));
     else
-        BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (t0, t1, acc, NULL));
+        BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, acc, NULL));
 }
 
 static void tree_rows(const sks__forest *f, int32_t t, const void *x, int32_t n, int32_t nf, bool has_nan,
@@ -687,6 +1013,19 @@ void sks__forest_end(const sks__forest *f, int32_t n, double *out)
     }
 }
 
+/* Which walk takes a batch of rows (no categorical splits): the leaf masks
+ * where they beat the complete layout (with AVX2) or there is none; else
+ * the complete layout, the blocks or tree by tree. */
+static bool walks_masks(const sks__forest *f)
+{
+    return f->qthr != NULL && (f->cleaf == NULL || use_avx2());
+}
+
+static bool walks_complete(const sks__forest *f)
+{
+    return f->cat_bitsets == NULL && f->cleaf != NULL && !walks_masks(f);
+}
+
 void sks__forest_leaves(const sks__forest *f, const void *x, int32_t n, int32_t n_features, bool has_nan,
                         void *scratch, int32_t t0, int32_t t1, int32_t *slots)
 {
@@ -696,8 +1035,10 @@ void sks__forest_leaves(const sks__forest *f, const void *x, int32_t n, int32_t 
             for (int32_t r = 0; r < n; r++)
                 slots[(size_t)t * (size_t)n + (size_t)r] =
                     slot_f64(&f->nodes64[walk_cat(f, t, (const double *)((const char *)x + (size_t)r * row_bytes))]);
-    } else if (f->cleaf != NULL) {
-        complete_trees(f, x, n, n_features, has_nan, t0, t1, NULL, slots);
+    } else if (walks_masks(f)) {
+        mask_trees(f, x, n, n_features, has_nan, scratch, t0, t1, NULL, slots);
+    } else if (walks_complete(f)) {
+        complete_trees(f, x, n, n_features, has_nan, scratch, t0, t1, NULL, slots);
     } else if (walks_blocks(f)) {
         block_trees(f, x, n, n_features, has_nan, scratch, t0, t1, NULL, slots);
     } else {
@@ -709,7 +1050,7 @@ void sks__forest_leaves(const sks__forest *f, const void *x, int32_t n, int32_t 
 void sks__forest_add(const sks__forest *f, const int32_t *slots, int32_t n, int32_t t0, int32_t t1, double *out)
 {
     /* The slots' values: where sks__forest_leaves' walk found them. */
-    const double *values = f->cleaf != NULL ? f->cleaf : f->values;
+    const double *values = walks_complete(f) ? f->cleaf : f->values;
     const int32_t nv = f->n_values, lw = f->leaf_width;
     for (int32_t t = t0; t < t1; t++) {
         const int32_t *st = slots + (size_t)t * (size_t)n;
@@ -747,8 +1088,10 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
             for (int32_t t = 0; t < f->n_trees; t++)
                 add_leaf(f, leaf[t], tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
         }
+    } else if (walks_masks(f)) {
+        mask_trees(f, x, n, n_features, has_nan, scratch, 0, f->n_trees, out, NULL);
     } else if (f->cleaf != NULL) {
-        complete_trees(f, x, n, n_features, has_nan, 0, f->n_trees, out, NULL);
+        complete_trees(f, x, n, n_features, has_nan, scratch, 0, f->n_trees, out, NULL);
     } else if (walks_blocks(f)) {
         block_trees(f, x, n, n_features, has_nan, scratch, 0, f->n_trees, out, NULL);
     } else {

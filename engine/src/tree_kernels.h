@@ -2,58 +2,73 @@
  * tree_kernels.h -- the tree walks, written once for each node layout:
  * tree.c includes this file twice, with float32 nodes and thresholds
  * (scikit-learn, XGBoost) and with float64 ones (LightGBM, float64
- * comparisons). See tree.c, "Three ways to walk", for what each does.
+ * comparisons). See tree.c, "Five ways to walk", for what each does.
  *
  * Before including, define KERNEL_SUFFIX (f32 or f64: the functions are
  * named step_f32, block_trees_f32, ...), KERNEL_NODE (the node type),
  * KERNEL_T (the input's element type), KERNEL_NODES (the forest's node
- * array of that type) and KERNEL_CNODE (the complete layout's node type);
- * go_right_<suffix>, nan_<suffix> and slot_<suffix> must exist. Every copy does the same operations in the same order.
+ * array of that type); right_<suffix> and slot_<suffix> must exist. Every
+ * copy does the same operations in the same order.
  * No include guard: it is a template, included once per layout.
  */
 #define K_CAT2(a, b) a##_##b
 #define K_CAT(a, b) K_CAT2(a, b)
 #define K(name) K_CAT(name, KERNEL_SUFFIX)
 
-static inline int32_t K(step)(const KERNEL_NODE *nd, KERNEL_T x, bool has_nan)
+/* How far to move from node nd for the row at row: 1 (left), 1 + skip
+ * (right), 0 in a leaf (thr NaN: "right", skip -1). */
+static inline int32_t K(step)(const KERNEL_NODE *nd, const KERNEL_T *row, bool has_nan)
 {
-    int32_t right = K(go_right)(x, nd->thr);
-    if (has_nan)
-        right &= ~(K(nan)(x) & ((int32_t)nd->feature >> 31));
+    int32_t right = K(right)(&row[nd->feature & SKS__FEATURE_MASK], &nd->thr, (int32_t)nd->feature >> 31, has_nan);
     return 1 + (nd->skip & right);
 }
 
-/* Rows c .. c + CGROUP of the nb rows of nf values at xb (lanes past nb
- * repeat row nb - 1) through the first levels of a complete layout (nodes,
- * miss): the position each reaches on level `levels`, counted from that
- * level's first. The root's split is read once for every lane. */
-static inline __attribute__((always_inline)) void K(complete_walk)(
-    const KERNEL_CNODE *nodes, const int8_t *miss, const KERNEL_T *xb, int32_t c, int32_t nb, int32_t nf,
-    int32_t levels, bool has_nan, intptr_t *idx)
+/* xr[r] = the row r of the nb rows of nf values at xb, for r < nb rounded
+ * up to CGROUP; the rows past nb repeat row nb - 1 (padding lanes). */
+static inline void K(row_pointers)(const KERNEL_T *xb, int32_t nb, int32_t nf, const KERNEL_T **xr)
 {
-    const KERNEL_T *xr[CGROUP];
-    for (int32_t g = 0; g < CGROUP; g++) {
-        xr[g] = xb + (size_t)(c + g < nb ? c + g : nb - 1) * (size_t)nf;
-        idx[g] = 0;
+    const int32_t end = (nb + CGROUP - 1) / CGROUP * CGROUP;
+    for (int32_t r = 0; r < end; r++)
+        xr[r] = xb + (size_t)(r < nb ? r : nb - 1) * (size_t)nf;
+}
+
+/* The nb rows of nf values at xb transposed into xt, as the complete
+ * walks and mask_trees read them: column k (f->ccols[k]) from xt + k *
+ * f->cstride, for rows up to nb rounded up to CPAD (a multiple of their
+ * groups; those past nb repeat row nb - 1). */
+static inline void K(transpose)(const sks__forest *f, const KERNEL_T *xb, int32_t nb, int32_t nf, KERNEL_T *xt)
+{
+    const int32_t end = (nb + CPAD - 1) / CPAD * CPAD, nc = f->n_ccols, stride = f->cstride;
+    const int32_t *cols = f->ccols;
+    for (int32_t r = 0; r < end; r++) {
+        const KERNEL_T *row = xb + (size_t)(r < nb ? r : nb - 1) * (size_t)nf;
+        for (int32_t k = 0; k < nc; k++)
+            xt[(size_t)k * (size_t)stride + (size_t)r] = row[cols[k]];
     }
+}
+
+/* CGROUP rows of a transposed block (xt: its first one's column 0)
+ * through the first levels of a complete layout (thresholds thr, columns
+ * times the stride foff, NaN sides miss): the position each reaches on
+ * level `levels`, counted from that level's first. Lane g's value of a
+ * column is at xt + foff + g: a node's column and threshold are each one
+ * load, indexed by the lane's position. */
+static inline __attribute__((always_inline)) void K(complete_walk)(
+    const KERNEL_T *thr, const int32_t *foff, const int8_t *miss, const KERNEL_T *xt, int32_t levels, bool has_nan,
+    intptr_t *idx)
+{
+    for (int32_t g = 0; g < CGROUP; g++)
+        idx[g] = 0;
     if (levels > 0) {
-        const KERNEL_CNODE root = nodes[0];
-        for (int32_t g = 0; g < CGROUP; g++) {
-            KERNEL_T v = xr[g][root.feature];
-            int32_t right = K(go_right)(v, root.thr); /* 0 or -1 */
-            if (has_nan)
-                right &= ~(K(nan)(v) & miss[0]);
-            idx[g] = 1 - right;
-        }
+        const KERNEL_T *x0 = xt + foff[0];
+        const intptr_t m0 = miss[0];
+        for (int32_t g = 0; g < CGROUP; g++)
+            idx[g] = 1 - K(right)(&x0[g], &thr[0], m0, has_nan); /* right: 0 or -1 */
     }
     for (int32_t s = 1; s < levels; s++) {
         for (int32_t g = 0; g < CGROUP; g++) {
-            const KERNEL_CNODE *nd = &nodes[idx[g]];
-            KERNEL_T v = xr[g][nd->feature];
-            int32_t right = K(go_right)(v, nd->thr);
-            if (has_nan)
-                right &= ~(K(nan)(v) & miss[idx[g]]);
-            idx[g] = 2 * idx[g] + 1 - right;
+            const intptr_t k = idx[g];
+            idx[g] = 2 * k + 1 - K(right)(&xt[foff[k] + g], &thr[k], has_nan ? miss[k] : 0, has_nan);
         }
     }
     for (int32_t g = 0; g < CGROUP; g++)
@@ -61,34 +76,40 @@ static inline __attribute__((always_inline)) void K(complete_walk)(
 }
 
 static inline __attribute__((always_inline)) void K(block_trees)(
-    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, int32_t *scratch,
+    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
     int32_t t0, int32_t t1, double *acc, int32_t *slots)
 {
     const KERNEL_NODE *nodes = f->KERNEL_NODES;
     const int32_t nv = f->n_values, rows = block_rows(f, nf), cap = rows + GROUP;
-    int32_t *leaf = scratch + 4 * (size_t)cap;
+    const KERNEL_T **xrows = scratch;
+    KERNEL_T *xt = (KERNEL_T *)(xrows + rows + CGROUP);
+    int32_t *queues = (int32_t *)(xt + (size_t)f->n_ccols * (size_t)f->cstride);
+    int32_t *leaf = queues + 4 * (size_t)cap;
     for (int32_t r0 = 0; r0 < n; r0 += rows) {
         const int32_t nb = n - r0 < rows ? n - r0 : rows;
-        const KERNEL_T *xb = x + (size_t)r0 * (size_t)nf;
+        K(row_pointers)(x + (size_t)r0 * (size_t)nf, nb, nf, xrows);
+        if (f->ctop != NULL)
+            K(transpose)(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
         for (int32_t t = t0; t < t1; t++) {
-            int32_t *a_node = scratch, *a_row = a_node + cap;
+            int32_t *a_node = queues, *a_row = a_node + cap;
             int32_t *b_node = a_row + cap, *b_row = b_node + cap;
             const int32_t root = f->roots[t];
             int32_t na = nb, steps = f->shallow[t] > ROUND ? f->shallow[t] : ROUND, todo = f->depth[t];
             if (f->ctop != NULL) {
                 /* The tree's top levels in the complete layout; the rows not
                  * at a leaf there are queued from the node they reached. */
-                const KERNEL_CNODE *top = (const KERNEL_CNODE *)f->cnodes + f->cnode_off[t];
+                const KERNEL_T *thr = (const KERNEL_T *)f->cthr + f->cnode_off[t];
+                const int32_t *foff = f->cfoff + f->cnode_off[t];
                 const int8_t *miss = f->cmiss + f->cnode_off[t];
                 const int32_t *at = f->ctop + f->cleaf_off[t], levels = f->clevels[t];
                 na = 0;
                 for (int32_t c = 0; c < nb; c += CGROUP) {
                     intptr_t idx[CGROUP];
-                    K(complete_walk)(top, miss, xb, c, nb, nf, levels, has_nan, idx);
+                    K(complete_walk)(thr, foff, miss, xt + c, levels, has_nan, idx);
                     const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
                     for (int32_t g = 0; g < lanes; g++) {
-                        int32_t node = at[idx[g]];
-                        leaf[c + g] = node;
+                        const int32_t node = at[idx[g]];
+                        leaf[c + g] = K(slot)(&nodes[node]);
                         a_node[na] = node;
                         a_row[na] = c + g;
                         na += nodes[node].skip >= 0;
@@ -115,23 +136,19 @@ static inline __attribute__((always_inline)) void K(block_trees)(
                     const KERNEL_T *xr[GROUP];
                     for (int32_t g = 0; g < GROUP; g++) {
                         idx[g] = a_node[c + g];
-                        xr[g] = xb + (size_t)a_row[c + g] * (size_t)nf;
+                        xr[g] = xrows[a_row[c + g]];
                     }
-                    for (int32_t s = 0; s < steps; s++) {
-                        for (int32_t g = 0; g < GROUP; g++) {
-                            const KERNEL_NODE *nd = &nodes[idx[g]];
-                            KERNEL_T v = xr[g][nd->feature & SKS__FEATURE_MASK];
-                            idx[g] += K(step)(nd, v, has_nan);
-                        }
-                    }
+                    for (int32_t s = 0; s < steps; s++)
+                        for (int32_t g = 0; g < GROUP; g++)
+                            idx[g] += K(step)(&nodes[idx[g]], xr[g], has_nan);
                     if (last) {
                         for (int32_t g = 0; g < GROUP; g++)
-                            leaf[a_row[c + g]] = idx[g];
+                            leaf[a_row[c + g]] = K(slot)(&nodes[idx[g]]);
                         continue;
                     }
                     for (int32_t g = 0; g < GROUP; g++) {
                         int32_t r = a_row[c + g];
-                        leaf[r] = idx[g];
+                        leaf[r] = K(slot)(&nodes[idx[g]]); /* a split's is overwritten later */
                         b_node[nq] = idx[g];
                         b_row[nq] = r;
                         nq += (c + g < na) & (nodes[idx[g]].skip >= 0);
@@ -147,12 +164,9 @@ static inline __attribute__((always_inline)) void K(block_trees)(
                 steps = ROUND;
             }
             if (slots != NULL)
-                for (int32_t r = 0; r < nb; r++)
-                    slots[(size_t)t * (size_t)n + (size_t)(r0 + r)] = K(slot)(&nodes[leaf[r]]);
+                memcpy(slots + (size_t)t * (size_t)n + (size_t)r0, leaf, (size_t)nb * sizeof(int32_t));
             else
-                for (int32_t r = 0; r < nb; r++)
-                    add_leaf(f, K(slot)(&nodes[leaf[r]]),
-                             tree_acc(f, t, &acc[(size_t)(r0 + r) * (size_t)nv]));
+                add_slots(f, t, leaf, nb, &acc[(size_t)r0 * (size_t)nv]);
         }
     }
 }
@@ -172,8 +186,7 @@ static inline __attribute__((always_inline)) void K(tree_rows)(
     while (active > 0) {
         for (int32_t l = 0; l < active;) {
             const KERNEL_NODE *nd = &nodes[idx[l]];
-            const KERNEL_T *r = x + (size_t)row[l] * (size_t)nf;
-            int32_t step = K(step)(nd, r[nd->feature & SKS__FEATURE_MASK], has_nan);
+            int32_t step = K(step)(nd, x + (size_t)row[l] * (size_t)nf, has_nan);
             if (__builtin_expect(step != 0, 1)) {
                 idx[l++] += step;
                 continue;
@@ -195,30 +208,31 @@ static inline __attribute__((always_inline)) void K(tree_rows)(
 }
 
 static inline __attribute__((always_inline)) void K(complete_trees)(
-    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, int32_t t0, int32_t t1,
-    double *acc, int32_t *slots)
+    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, void *scratch, int32_t t0,
+    int32_t t1, double *acc, int32_t *slots)
 {
-    const KERNEL_CNODE *all = f->cnodes;
-    const int32_t nv = f->n_values, rows = block_rows(f, nf);
+    const int32_t nv = f->n_values, rows = block_rows(f, nf), lw = f->leaf_width;
+    KERNEL_T *xt = (KERNEL_T *)((const KERNEL_T **)scratch + rows + CGROUP);
     for (int32_t r0 = 0; r0 < n; r0 += rows) {
         const int32_t nb = n - r0 < rows ? n - r0 : rows;
-        const KERNEL_T *xb = x + (size_t)r0 * (size_t)nf;
+        K(transpose)(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
         for (int32_t t = t0; t < t1; t++) {
-            const KERNEL_CNODE *nodes = all + f->cnode_off[t];
+            const KERNEL_T *thr = (const KERNEL_T *)f->cthr + f->cnode_off[t];
+            const int32_t *foff = f->cfoff + f->cnode_off[t];
             const int8_t *miss = f->cmiss + f->cnode_off[t];
-            const double *values = f->cleaf + (size_t)f->cleaf_off[t] * (size_t)f->leaf_width;
+            const double *values = f->cleaf + (size_t)f->cleaf_off[t] * (size_t)lw;
             const int32_t depth = f->depth[t];
+            double *a = tree_acc(f, t, &acc[(size_t)r0 * (size_t)nv]);
             for (int32_t c = 0; c < nb; c += CGROUP) {
                 intptr_t idx[CGROUP];
-                K(complete_walk)(nodes, miss, xb, c, nb, nf, depth, has_nan, idx);
+                K(complete_walk)(thr, foff, miss, xt + c, depth, has_nan, idx);
                 const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
                 if (slots != NULL)
                     for (int32_t g = 0; g < lanes; g++)
                         slots[(size_t)t * (size_t)n + (size_t)(r0 + c + g)] = f->cleaf_off[t] + (int32_t)idx[g];
                 else
                     for (int32_t g = 0; g < lanes; g++)
-                        add_values(f, values + (size_t)idx[g] * (size_t)f->leaf_width,
-                                   tree_acc(f, t, &acc[(size_t)(r0 + c + g) * (size_t)nv]));
+                        add_values(f, values + (size_t)idx[g] * (size_t)lw, a + (size_t)(c + g) * (size_t)nv);
             }
         }
     }
@@ -238,9 +252,7 @@ static inline __attribute__((always_inline)) void K(row_groups)(
         do {
             moved = 0;
             for (int32_t g = 0; g < GROUP; g++) {
-                const KERNEL_NODE *nd = &nodes[idx[g]];
-                KERNEL_T v = row[nd->feature & SKS__FEATURE_MASK];
-                int32_t step = K(step)(nd, v, has_nan);
+                int32_t step = K(step)(&nodes[idx[g]], row, has_nan);
                 moved |= step;
                 idx[g] += step;
             }
@@ -264,7 +276,7 @@ static inline __attribute__((always_inline)) void K(row_trees)(
     while (active > 0) {
         for (int32_t l = 0; l < active;) {
             const KERNEL_NODE *nd = &nodes[idx[l]];
-            int32_t step = K(step)(nd, row[nd->feature & SKS__FEATURE_MASK], has_nan);
+            int32_t step = K(step)(nd, row, has_nan);
             if (step != 0) {
                 idx[l++] += step;
                 continue;
@@ -289,4 +301,3 @@ static inline __attribute__((always_inline)) void K(row_trees)(
 #undef KERNEL_NODE
 #undef KERNEL_T
 #undef KERNEL_NODES
-#undef KERNEL_CNODE

@@ -694,6 +694,7 @@ typedef struct rnd_forest {
     sks_tree_desc *trees;
     int32_t *out; /* per tree, the raw score column it adds to */
     uint64_t s;
+    int grid; /* 0, or thresholds are multiples of 1 / grid (ties with rows on it) */
 } rnd_forest;
 
 static uint64_t rnd_next(uint64_t *s)
@@ -719,6 +720,8 @@ static int32_t rnd_grow(rnd_forest *rf, int32_t *left, int32_t *right, int32_t *
     }
     feature[me] = (int32_t)(rnd_next(&rf->s) % (uint64_t)rf->n_features);
     thr[me] = rnd_unit(&rf->s) * 2.0 - 1.0;
+    if (rf->grid > 0)
+        thr[me] = round(thr[me] * rf->grid) / rf->grid;
     ml[me] = rnd_next(&rf->s) & 1;
     value[me] = 0.0;
     /* The left subtree leaves room for the right child. */
@@ -728,11 +731,12 @@ static int32_t rnd_grow(rnd_forest *rf, int32_t *left, int32_t *right, int32_t *
 }
 
 static void rnd_forest_init(rnd_forest *rf, int32_t n_trees, int32_t n_features, int32_t cap, int max_depth,
-                            double p_leaf)
+                            double p_leaf, int grid)
 {
     rf->n_trees = n_trees;
     rf->n_features = n_features;
     rf->s = 7;
+    rf->grid = grid;
     rf->trees = calloc((size_t)n_trees, sizeof(sks_tree_desc));
     rf->out = malloc((size_t)n_trees * sizeof(int32_t));
     for (int32_t t = 0; t < n_trees; t++) {
@@ -795,9 +799,13 @@ static void rnd_forest_score(const rnd_forest *rf, const double *base, bool f32,
     }
 }
 
+extern int sks__avx2; /* tree.c: 0 keeps the kernels off AVX2 */
+
 /* Every walk (one row, small batches, blocks of rows, tree by tree over a
- * forest too large for the block walk), both comparisons, with and
- * without NaN: the same bits as one node at a time, in tree order. */
+ * forest too large for the block walk, the leaf masks of float64 forests
+ * of at most 64 leaves a tree, with and without AVX2), both comparisons,
+ * with and without NaN: the same bits as one node at a time, in tree
+ * order. */
 TEST(walks_agree_with_a_plain_walk)
 {
     enum { N = 700, NF = 5 };
@@ -805,49 +813,57 @@ TEST(walks_agree_with_a_plain_walk)
     static const double base[3] = {0.25, -0.5, 0.125};
     /* 61 trees of up to 200 nodes and depth 14; 30 trees of 14,000 nodes
      * (over 4 MB of nodes: walked tree by tree); 45 nearly complete trees
-     * of depth 7 (the complete layout, tree.c: build_complete). */
-    static const struct { int32_t trees, cap; int depth; double p_leaf; } shapes[3] = {
-        {61, 200, 14, 0.3}, {30, 14000, 40, 0.02}, {45, 300, 7, 0.04}};
+     * of depth 7 (the complete layout, tree.c: build_complete); 70 trees of
+     * at most 31 leaves, lopsided, up to 15 deep, thresholds and rows on a
+     * grid of 1/8 (ties), as LightGBM's; 40 trees of at most 64 leaves, up
+     * to 30 deep, on a grid of 1/16 (tree.c: mask_trees, with the float64
+     * comparison). */
+    static const struct { int32_t trees, cap; int depth; double p_leaf; int grid; } shapes[5] = {
+        {61, 200, 14, 0.3, 0}, {30, 14000, 40, 0.02, 0}, {45, 300, 7, 0.04, 0}, {70, 61, 15, 0.25, 8},
+        {40, 127, 30, 0.1, 16}};
     static const int32_t batches[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 300, N};
-    double *x = malloc(N * NF * sizeof(double));
+    double *x = malloc(N * NF * sizeof(double)), *xg = malloc(N * NF * sizeof(double));
     double *want = malloc(N * 3 * sizeof(double)), *got = malloc(N * 3 * sizeof(double));
     uint64_t s = 3;
     for (int i = 0; i < N * NF; i++)
         x[i] = rnd_unit(&s) * 2.2 - 1.1;
-    for (int sh = 0; sh < 3; sh++) {
+    for (int sh = 0; sh < 5; sh++) {
         rnd_forest rf;
-        rnd_forest_init(&rf, shapes[sh].trees, 5, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
+        rnd_forest_init(&rf, shapes[sh].trees, 5, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf,
+                        shapes[sh].grid);
         for (int cmp = 0; cmp < 2; cmp++) {
             sks_desc d = rnd_forest_desc(&rf, labels, base, cmp ? SKS_CMP_F64_LE : SKS_CMP_F32_LE);
             sks_model *m = build(&d);
             sks_error err;
             for (int nan = 0; nan < 2; nan++) {
-                if (nan)
-                    for (int i = 0; i < N * NF; i += 7)
-                        x[i] = NAN;
-                rnd_forest_score(&rf, base, !cmp, x, N, want);
-                for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
-                    /* More threads: the forest split by trees (predict.c: score_trees) */
-                    for (int threads = 1; threads <= (batches[b] >= 100 ? 3 : 1); threads++) {
-                        for (int32_t r0 = 0; r0 < N; r0 += batches[b]) {
-                            int32_t n = N - r0 < batches[b] ? N - r0 : batches[b];
-                            sks_matrix X = fx_rows(x + (size_t)r0 * NF, n, NF);
-                            ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got + (size_t)r0 * 3,
-                                                        (size_t)n * 3, threads, &err),
-                                      0, &err);
+                for (int i = 0; i < N * NF; i++)
+                    xg[i] = nan && i % 7 == 0 ? NAN : rf.grid > 0 ? round(x[i] * rf.grid) / rf.grid : x[i];
+                rnd_forest_score(&rf, base, !cmp, xg, N, want);
+                for (int isa = 0; isa < 2; isa++) {
+                    sks__avx2 = isa ? 0 : -1;
+                    for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
+                        /* More threads: the forest split by trees (predict.c: score_trees) */
+                        for (int threads = 1; threads <= (batches[b] >= 100 ? 3 : 1); threads++) {
+                            for (int32_t r0 = 0; r0 < N; r0 += batches[b]) {
+                                int32_t n = N - r0 < batches[b] ? N - r0 : batches[b];
+                                sks_matrix X = fx_rows(xg + (size_t)r0 * NF, n, NF);
+                                ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got + (size_t)r0 * 3,
+                                                            (size_t)n * 3, threads, &err),
+                                          0, &err);
+                            }
+                            for (int i = 0; i < N * 3; i++)
+                                ASSERT_BITS(got[i], want[i]);
                         }
-                        for (int i = 0; i < N * 3; i++)
-                            ASSERT_BITS(got[i], want[i]);
                     }
+                    sks__avx2 = -1;
                 }
             }
-            for (int i = 0; i < N * NF; i += 7)
-                x[i] = rnd_unit(&s) * 2.2 - 1.1;
             sks_model_free(m);
         }
         rnd_forest_dispose(&rf);
     }
     free(x);
+    free(xg);
     free(want);
     free(got);
 }
@@ -868,18 +884,22 @@ TEST(trees_split_across_threads)
     for (int i = 0; i < N * NF; i++)
         x[i] = i % 13 == 0 ? NAN : rnd_unit(&s) * 2.2 - 1.1;
     rnd_forest rf;
-    rnd_forest_init(&rf, 2100, NF, 40, 8, 0.2);
+    rnd_forest_init(&rf, 2100, NF, 40, 8, 0.2, 0);
     sks_error err;
     for (int cmp = 0; cmp < 2; cmp++) {
         sks_desc d = rnd_forest_desc(&rf, labels, base, cmp ? SKS_CMP_F64_LE : SKS_CMP_F32_LE);
         sks_model *m = build(&d);
         rnd_forest_score(&rf, base, !cmp, x, N, want);
         sks_matrix X = fx_rows(x, N, NF);
-        for (int threads = 1; threads <= 4; threads++) {
-            memset(got, 0, N * 3 * sizeof(double));
-            ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got, N * 3, threads, &err), 0, &err);
-            for (int i = 0; i < N * 3; i++)
-                ASSERT_BITS(got[i], want[i]);
+        for (int isa = 0; isa < 2; isa++) { /* float64: the leaf masks, with and without AVX2 */
+            sks__avx2 = isa ? 0 : -1;
+            for (int threads = 1; threads <= 4; threads++) {
+                memset(got, 0, N * 3 * sizeof(double));
+                ASSERT_RC(sks_model_predict(m, SKS_OUT_DECISION, &X, got, N * 3, threads, &err), 0, &err);
+                for (int i = 0; i < N * 3; i++)
+                    ASSERT_BITS(got[i], want[i]);
+            }
+            sks__avx2 = -1;
         }
         sks_model_free(m);
 
@@ -958,7 +978,7 @@ TEST(contributions_are_shapley_values)
     for (int sh = 0; sh < 2; sh++) {
         const int32_t nf = shapes[sh].nf, cols = 3 * (nf + 1);
         rnd_forest rf;
-        rnd_forest_init(&rf, shapes[sh].trees, nf, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf);
+        rnd_forest_init(&rf, shapes[sh].trees, nf, shapes[sh].cap, shapes[sh].depth, shapes[sh].p_leaf, 0);
         double **covers = rnd_covers(&rf);
         sks_desc d = rnd_forest_desc(&rf, labels, base, SKS_CMP_F64_LE);
         d.tree_cover = (const double *const *)covers;
