@@ -287,7 +287,8 @@ static void finish_rows(job *j, int64_t r0, int32_t n, double *raw)
  * s->tree_block trees walked over all the chunk's rows, their leaves kept
  * in s->slots; then PART_ROWS rows' sums finished. A part starts once
  * every part of the rounds before it is done (s->done counts them: a part
- * finishes only after those before its round, so a count is enough).
+ * finishes only after those before its round, so a count is enough); the
+ * last round, once every tree is added (below).
  *
  * The walked trees' leaves go into the sums in tree order (the same bits
  * as one thread's): a thread that has walked a part adds it, and then any
@@ -552,12 +553,12 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
 
     /* Claims. Linear models: a thread takes 1/(2 nt) of the rows left, so
      * claims shrink as the work runs out and a thread slowed by other work
-     * takes less. Trees: one equal share per thread, because a tree
-     * chunk's rows share each tree's cached nodes and smaller chunks cost
-     * more per row (CHUNK_*): on a 100-tree deep forest, 10,000 rows at 2
-     * threads, shrinking claims measured 1.2-1.5x slower on a quiet machine
-     * than halves, and no faster with one CPU busy (docs/BENCHMARKS.md,
-     * "Threads"). Every claim repays itself (min_rows). */
+     * takes less. Forests: by trees (below). Trees too few for that: one
+     * equal share of rows per thread, because a chunk's rows share each
+     * tree's cached nodes and smaller chunks cost more per row (CHUNK_*; on
+     * a 100-tree deep forest, 10,000 rows at 2 threads, shrinking claims of
+     * rows measured 1.2-1.5x slower on a quiet machine than halves). Every
+     * claim repays itself (min_rows). */
     int64_t block = min_rows;
     int64_t split = nt > 1 ? 2 * (int64_t)nt : 1;
     if (in->kind == SKS_EST_TREES && !contrib) { /* contributions: rows apart, claims shrink */
