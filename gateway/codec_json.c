@@ -37,6 +37,7 @@
 
 typedef struct jp {
     const char *p, *end, *start;
+    const char *sse_lo, *sse_hi; /* number_sse2 reads numbers starting here */
     gw_arena *a;
     char *err;
     size_t errlen;
@@ -135,13 +136,14 @@ static inline unsigned digit_bits(__m128i v)
     return (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(t, _mm_set1_epi8((char)(0x80 + 10))));
 }
 
-/* The common number, d+ or d+.d+ with at most 8 digits before the point,
- * 16 after and 19 in all, read in one pass over 32 bytes: where its digit
- * runs end comes from one classification of the 32 bytes, and both runs
- * are converted at once, right-aligned in SSE2 lanes (the point sits
- * between them, so no run is read twice nor shifted). Returns 1 with
+/* The common number -- d+ or d+.d+ with at most 8 digits before the
+ * point, 16 after and 19 in all, or 0.d+ with 20 after, then perhaps an
+ * exponent of one or two digits -- read in one pass over 32 bytes: where
+ * its digit runs end comes from one classification of the 32 bytes, and
+ * both runs are converted at once, right-aligned in SSE2 lanes (the point
+ * sits between them, so no run is read twice nor shifted). Returns 1 with
  * j->p, *x and *is_int set, or 0 to leave the number to number()'s general
- * path -- an exponent, more digits, a syntax error, -Infinity.
+ * path -- longer numbers, a syntax error, -Infinity.
  * The caller guarantees 33 bytes from j->p and 16 before it: nothing here
  * reads outside [j->p - 16, j->p + 33). */
 static inline __attribute__((always_inline)) int number_sse2(jp *j, double *x, int *is_int)
@@ -157,20 +159,40 @@ static inline __attribute__((always_inline)) int number_sse2(jp *j, double *x, i
     unsigned i0 = (unsigned)__builtin_ctzll(nd); /* integer digits */
     if (i0 - 1 >= 8 || (*p == '0' && i0 > 1))
         return 0;
-    /* the last run (fraction, else integer) ends at i1 and has fl digits;
-     * with a fraction the integer digits, hl of them, end at i0 */
+    /* the digits end at i1; the last 16 at most of them (the low run,
+     * ll digits) are converted apart from those before (the high run, hl
+     * digits ending at he: the integer digits, or in 0.000ddd the first of
+     * the fraction's, at most 4 and below 1844 so that the sum fits) */
     int frac = p[i0] == '.';
     unsigned i1 = frac ? (unsigned)__builtin_ctzll(nd & ~0ull << (i0 + 1)) : i0;
-    unsigned fl = frac ? i1 - i0 - 1 : i0, hl = frac ? i0 : 0;
-    if (fl - 1 >= 16 || i1 > 20 || (p[i1] | 0x20) == 'e') /* i1 <= 20: 19 digits at most */
+    unsigned fl = frac ? i1 - i0 - 1 : 0, ll = frac ? fl : i0, hl = frac ? i0 : 0, he = i0;
+    if (ll - 1 >= 16) {
+        if (ll == 0 || *p != '0' || ll > 20 || (ll == 20 && p[2] != '0'))
+            return 0;
+        hl = ll - 16;
+        he = i1 - 16;
+        ll = 16;
+    } else if (i1 > 20) { /* 19 digits at most */
         return 0;
+    }
+    int q = -(int)fl;
+    unsigned end = i1;
+    if ((p[i1] | 0x20) == 'e') {
+        /* an exponent of one or two digits: none can overflow */
+        unsigned k = i1 + 1 + (p[i1 + 1] == '-' || p[i1 + 1] == '+');
+        end = (unsigned)__builtin_ctzll(nd & ~0ull << k);
+        if (end - k - 1 >= 2)
+            return 0;
+        int ev = end - k == 1 ? p[k] - '0' : (p[k] - '0') * 10 + p[k + 1] - '0';
+        q += p[i1 + 1] == '-' ? -ev : ev;
+    }
 
     /* Each run's digits as values, the lanes before it zeroed; then pairs,
      * fours and eights of digits by multiply-adds of 16-bit lanes. */
     const __m128i zero = _mm_setzero_si128(), c0 = _mm_set1_epi8('0');
     __m128i f = _mm_and_si128(_mm_sub_epi8(_mm_loadu_si128((const __m128i *)(p + i1 - 16)), c0),
-                              _mm_loadu_si128((const __m128i *)(lanes + fl)));
-    __m128i h = _mm_and_si128(_mm_sub_epi8(_mm_loadl_epi64((const __m128i *)(p + i0 - 8)), c0),
+                              _mm_loadu_si128((const __m128i *)(lanes + ll)));
+    __m128i h = _mm_and_si128(_mm_sub_epi8(_mm_loadl_epi64((const __m128i *)(p + he - 8)), c0),
                               _mm_loadl_epi64((const __m128i *)(lanes + 8 + hl)));
     const __m128i m10 = _mm_set1_epi32(10 | 1 << 16), m100 = _mm_set1_epi32(100 | 1 << 16),
                   m10000 = _mm_set1_epi32(10000 | 1 << 16);
@@ -178,15 +200,15 @@ static inline __attribute__((always_inline)) int number_sse2(jp *j, double *x, i
                                  _mm_madd_epi16(_mm_unpackhi_epi8(f, zero), m10));
     __m128i h2 = _mm_madd_epi16(_mm_unpacklo_epi8(h, zero), m10);
     __m128i f4 = _mm_madd_epi16(f2, m100), h4 = _mm_madd_epi16(_mm_packs_epi32(h2, h2), m100);
-    __m128i e8 = _mm_madd_epi16(_mm_packs_epi32(f4, h4), m10000); /* F's high, F's low, H, H */
-    uint64_t fv = (uint64_t)_mm_cvtsi128_si64(e8);
+    __m128i e8 = _mm_madd_epi16(_mm_packs_epi32(f4, h4), m10000); /* low's high 8, low's low 8, high, high */
+    uint64_t lv = (uint64_t)_mm_cvtsi128_si64(e8);
     uint64_t hv = (uint32_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(e8, e8));
-    uint64_t mant = hv * pow10_u64[fl] + (fv & 0xFFFFFFFF) * 100000000u + (fv >> 32);
+    uint64_t mant = hv * pow10_u64[ll] + (lv & 0xFFFFFFFF) * 100000000u + (lv >> 32);
 
-    p += i1;
-    if (gw_decimal_to_double(mant, frac ? -(int)fl : 0, neg, 0, s, (size_t)(p - s), x) != 0)
+    p += end;
+    if (gw_decimal_to_double(mant, q, neg, 0, s, (size_t)(p - s), x) != 0)
         return 0; /* out of memory: the general path says so */
-    *is_int = !frac;
+    *is_int = !frac && end == i1;
     j->p = p;
     return 1;
 }
@@ -200,7 +222,7 @@ static inline __attribute__((always_inline)) int number_sse2(jp *j, double *x, i
 static inline __attribute__((always_inline)) int number(jp *j, double *x, int *is_int)
 {
 #if defined(__SSE2__) && defined(__x86_64__)
-    if (j->end - j->p >= 33 && j->p - j->start >= 16 && number_sse2(j, x, is_int))
+    if (j->p >= j->sse_lo && j->p <= j->sse_hi && number_sse2(j, x, is_int))
         return 0;
 #endif
     const char *s = j->p, *p = s, *e = j->end;
@@ -710,6 +732,10 @@ static int decode(const char *data, size_t len, gw_arena *a, gw_val **out, char 
     j.rows = rows;
     j.p = j.start = data;
     j.end = data + len;
+    /* 16 bytes before a number and 33 from it (number_sse2); an empty
+     * window in a shorter body (the empty one never reaches a number) */
+    j.sse_lo = len >= 49 ? data + 16 : j.end;
+    j.sse_hi = len >= 49 ? j.end - 33 : data;
     j.a = a;
     j.err = err;
     j.errlen = errlen;
