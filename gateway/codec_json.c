@@ -37,7 +37,7 @@
 
 typedef struct jp {
     const char *p, *end, *start;
-    const char *sse_lo, *sse_hi; /* number_sse2 reads numbers starting here */
+    const char *sse_lo, *sse_hi; /* a number starting in [lo, hi] has number_sse2's room */
     gw_arena *a;
     char *err;
     size_t errlen;
@@ -171,7 +171,8 @@ static inline __attribute__((always_inline)) int number_sse2(jp *j, double *x, i
     /* the digits end at i1; the last 16 at most of them (the low run,
      * ll digits) are converted apart from those before (the high run, hl
      * digits ending at he: the integer digits, or in 0.000ddd the first of
-     * the fraction's, at most 4 and below 1844 so that the sum fits) */
+     * the fraction's -- at most 4, the first of 4 a zero, so that the
+     * significand stays below 10^19) */
     int frac = p[i0] == '.';
     unsigned i1 = frac ? (unsigned)__builtin_ctzll(nd & ~0ull << (i0 + 1)) : i0;
     unsigned fl = frac ? i1 - i0 - 1 : 0, ll = frac ? fl : i0, hl = frac ? i0 : 0, he = i0;
@@ -509,8 +510,7 @@ static int parse_array(jp *j, gw_val *out)
                 if (j->vlen == j->vcap && grow_vals(j) != 0)
                     return -1;
                 char c = *j->p;
-                if (starts_number(c) ? parse_number(j, &j->vs[j->vlen]) != 0
-                                                       : parse_value(j, &j->vs[j->vlen]) != 0)
+                if (starts_number(c) ? parse_number(j, &j->vs[j->vlen]) != 0 : parse_value(j, &j->vs[j->vlen]) != 0)
                     return -1;
                 j->vlen++;
             } else {
