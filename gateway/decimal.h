@@ -101,6 +101,18 @@ static inline int gw_decimal_eisel_lemire(uint64_t w, int q, int neg, double *ou
     return 1;
 }
 
+/* x >= 0 (or +0.0), negated when neg, without a branch: in a body of
+ * numbers the sign is a coin toss, and a branch on it mispredicts half the
+ * time. */
+static inline double gw_decimal_sign(double x, int neg)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    bits |= (uint64_t)(neg != 0) << 63;
+    memcpy(&x, &bits, sizeof bits);
+    return x;
+}
+
 /* *out = the float64 nearest to (-1)^neg * w * 10^q (ties to even), as
  * strtod and Python's float() round it. `w` holds the first 19 significant
  * digits at most; `truncated` says digits were dropped after them (then
@@ -114,13 +126,12 @@ static inline int gw_decimal_to_double(uint64_t w, int q, int neg, int truncated
                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     if (!truncated) {
         if (w == 0) {
-            *out = neg ? -0.0 : 0.0;
+            *out = gw_decimal_sign(0.0, neg);
             return 0;
         }
         int exact_q = q >= -22 && q <= 22;
         if (w < 1000000000000000u && exact_q) {
-            double x = q < 0 ? (double)w / exact[-q] : (double)w * exact[q];
-            *out = neg ? -x : x;
+            *out = gw_decimal_sign(q < 0 ? (double)w / exact[-q] : (double)w * exact[q], neg);
             return 0;
         }
 #ifndef GW_DECIMAL_STRTOD_ONLY /* the benchmark's "before" build */
@@ -128,8 +139,7 @@ static inline int gw_decimal_to_double(uint64_t w, int q, int neg, int truncated
             return 0;
 #endif
         if (w <= (1ull << 53) && exact_q) {
-            double x = q < 0 ? (double)w / exact[-q] : (double)w * exact[q];
-            *out = neg ? -x : x;
+            *out = gw_decimal_sign(q < 0 ? (double)w / exact[-q] : (double)w * exact[q], neg);
             return 0;
         }
     }

@@ -8,7 +8,8 @@
  * a significand of up to 19 digits with a decimal exponent (the
  * Eisel-Lemire path's whole domain, near-halfway cases included). Whatever
  * the decoder accepts must equal strtod's reading of the same text, read
- * as an array item and as a cell of /predict's rows path alike.
+ * as an array item and as a cell of /predict's rows path alike, and the
+ * decoder's two readers of numbers must agree (check).
  */
 #include <math.h>
 #include <stdio.h>
@@ -30,22 +31,54 @@ static void against_strtod(const char *text, size_t len, double got, const char 
     }
 }
 
+/* The decoder reads a number with room around it in one SSE2 pass
+ * (codec_json.c, number_sse2), one near either end of the body byte by
+ * byte: each text is read as an array item both ways (tight, then with 40
+ * spaces each side), and the two must accept it alike, to the same bits, or
+ * refuse it in the same words. */
+static int item(const char *text, size_t len, size_t pad, gw_arena *a, double *x, char *err, size_t errlen)
+{
+    char body[300];
+    memset(body, ' ', pad);
+    body[pad] = '[';
+    memcpy(body + pad + 1, text, len);
+    body[pad + 1 + len] = ']';
+    memset(body + pad + 2 + len, ' ', pad);
+    gw_val *root;
+    if (gw_json_decode(body, 2 * pad + len + 2, a, &root, err, errlen) != 0)
+        return -1;
+    if (root->n != 1 || root->u.items[0].type != GW_NUM)
+        return 1;
+    *x = root->u.items[0].u.num;
+    return 0;
+}
+
+/* A refusal's words without its byte offset. */
+static const char *reason(const char *err)
+{
+    const char *c = strchr(err, ':');
+    return c ? c : err;
+}
+
 static void check(const char *text, size_t len)
 {
-    static const char head[] = "{\"instances\": [[1, ", tail[] = "]]}";
-    char body[200];
+    static const char head[] = "{\"instances\": [[1, ", tail[] = "]]}                                ";
+    char body[200], err[200], perr[200];
     if (len + sizeof head + sizeof tail > sizeof body)
         return;
-    body[0] = '[';
-    memcpy(body + 1, text, len);
-    body[len + 1] = ']';
     gw_arena a;
     gw_arena_init(&a);
+    double x, px;
+    int rc = item(text, len, 0, &a, &x, err, sizeof err), prc = item(text, len, 40, &a, &px, perr, sizeof perr);
+    if (rc != prc || (rc == 0 && memcmp(&x, &px, sizeof x) != 0) ||
+        (rc < 0 && strcmp(reason(err), reason(perr)) != 0)) {
+        fprintf(stderr, "%.*s: tight %d %a %s, padded %d %a %s\n", (int)len, text, rc, rc ? 0 : x, rc < 0 ? err : "",
+                prc, prc ? 0 : px, prc < 0 ? perr : "");
+        abort();
+    }
+    if (rc == 0 && !isnan(x))
+        against_strtod(text, len, x, "tree");
     gw_val *root;
-    char err[200];
-    if (gw_json_decode(body, len + 2, &a, &root, err, sizeof err) == 0 && root->n == 1 &&
-        root->u.items[0].type == GW_NUM && !isnan(root->u.items[0].u.num))
-        against_strtod(text, len, root->u.items[0].u.num, "tree");
     size_t n = sizeof head - 1;
     memcpy(body, head, n);
     memcpy(body + n, text, len);
