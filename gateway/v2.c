@@ -98,6 +98,17 @@ typedef struct tensor {
     size_t *len;
 } tensor;
 
+/* The elements nested JSON data holds. */
+static size_t leaves(const gw_val *v)
+{
+    if (v->type != GW_ARR)
+        return 1;
+    size_t n = 0;
+    for (uint32_t i = 0; i < v->n; i++)
+        n += leaves(&v->u.items[i]);
+    return n;
+}
+
 /* Flattens nested JSON data row-major into t (*n elements so far). */
 static int flatten(const gw_val *v, tensor *t, size_t *n, gw_err *e)
 {
@@ -186,6 +197,30 @@ static int read_input(const gw_val *in, size_t idx, const char **bin, const char
     if (count > 1e9)
         return gw_errf(e, 413, "input \"%s\" is too large", t->name);
     t->count = (size_t)count;
+    /* The shape's elements must be in the request before they get memory:
+     * a shape alone (a few bytes) could otherwise ask for gigabytes. */
+    const gw_val *bds = params ? gw_obj_get(params, "binary_data_size") : NULL;
+    double size = 0;
+    if (bds != NULL) {
+        if (bds->type != GW_NUM || !(bds->u.num >= 0) || bds->u.num != floor(bds->u.num))
+            return gw_errf(e, 400, "input \"%s\": binary_data_size must be a non-negative integer", t->name);
+        size = bds->u.num;
+        if (size > (double)(bin_end - *bin))
+            return gw_errf(e, 400, "input \"%s\": binary_data_size %.0f is more than the %zu binary bytes left", t->name,
+                           size, (size_t)(bin_end - *bin));
+        if (dt->kind != 4 && (size_t)size != t->count * (size_t)dt->size)
+            return gw_errf(e, 400, "input \"%s\": binary_data_size is %.0f; shape and %s need %zu", t->name, size,
+                           dt->name, t->count * (size_t)dt->size);
+        if (dt->kind == 4 && t->count > (size_t)size / 4)
+            return gw_errf(e, 400, "input \"%s\": the shape's %zu BYTES elements need at least %zu binary bytes; "
+                                   "binary_data_size is %.0f", t->name, t->count, t->count * 4, size);
+    } else {
+        if (data == NULL)
+            return gw_errf(e, 400, "input \"%s\" has no \"data\" (nor parameters.binary_data_size)", t->name);
+        size_t n = leaves(data);
+        if (n != t->count)
+            return gw_errf(e, 400, "input \"%s\": \"data\" has %zu elements; the shape says %zu", t->name, n, t->count);
+    }
     size_t alloc = t->count ? t->count : 1;
     t->x = gw_arena_alloc(a, alloc * sizeof(double));
     t->s = NULL;
@@ -196,14 +231,7 @@ static int read_input(const gw_val *in, size_t idx, const char **bin, const char
     }
     if (t->x == NULL || (dt->kind == 4 && (t->s == NULL || t->len == NULL)))
         return gw_errf(e, 500, "out of memory");
-    const gw_val *bds = params ? gw_obj_get(params, "binary_data_size") : NULL;
     if (bds != NULL) {
-        if (bds->type != GW_NUM || !(bds->u.num >= 0) || bds->u.num != floor(bds->u.num))
-            return gw_errf(e, 400, "input \"%s\": binary_data_size must be a non-negative integer", t->name);
-        double size = bds->u.num;
-        if (size > (double)(bin_end - *bin))
-            return gw_errf(e, 400, "input \"%s\": binary_data_size %.0f is more than the %zu binary bytes left", t->name,
-                           size, (size_t)(bin_end - *bin));
         const unsigned char *p = (const unsigned char *)*bin, *end = p + (size_t)size;
         *bin += (size_t)size;
         if (dt->kind == 4) {
@@ -225,16 +253,11 @@ static int read_input(const gw_val *in, size_t idx, const char **bin, const char
             if (i != t->count)
                 return gw_errf(e, 400, "input \"%s\": %zu BYTES elements; the shape says %zu", t->name, i, t->count);
         } else {
-            if ((size_t)size != t->count * (size_t)dt->size)
-                return gw_errf(e, 400, "input \"%s\": binary_data_size is %.0f; shape and %s need %zu", t->name, size,
-                               dt->name, t->count * (size_t)dt->size);
             for (size_t i = 0; i < t->count; i++)
                 t->x[i] = from_bits(dt, p + i * (size_t)dt->size);
         }
         return 0;
     }
-    if (data == NULL)
-        return gw_errf(e, 400, "input \"%s\" has no \"data\" (nor parameters.binary_data_size)", t->name);
     size_t n = 0;
     if (flatten(data, t, &n, e) != 0)
         return -1;

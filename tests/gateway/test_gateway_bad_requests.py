@@ -188,6 +188,17 @@ case("v2-ihcl-text", "POST", V2P, {"Inference-Header-Content-Length": "abc"}, hd
 case("v2-ihcl-neg", "POST", V2P, {"Inference-Header-Content-Length": "-5"}, hdr + b"\0" * 32, 400)
 case("v2-ihcl-zero", "POST", V2P, {"Inference-Header-Content-Length": "0"}, b"\0" * 32, 400)
 case("v2-ihcl-cut-json", "POST", V2P, {"Inference-Header-Content-Length": "10"}, hdr + b"\0" * 32, 400)
+# A shape of hundreds of millions of elements with one element of data (or
+# none, or a few binary bytes) is refused before any memory is taken for it
+# (it took about 7 GB, found by fuzz_json: corpus/json/seed8).
+BIG = [29, 9999994, 3]
+case("v2-big-shape-data", "POST", V2P, J, v2([t(BIG, [1.0])]), 400)
+case("v2-big-shape-no-data", "POST", V2P, J, v2([{"name": "x", "shape": BIG, "datatype": "BYTES", "tada": [1]}]), 400)
+hdr_big = v2([t(BIG, None, "BYTES", parameters={"binary_data_size": 8})]).replace(b', "data": null', b"")
+case("v2-big-shape-bytes", "POST", V2P, {"Inference-Header-Content-Length": str(len(hdr_big))},
+     hdr_big + b"\1\0\0\0a\1\0\0\0b", 400)
+hdr_big = v2([t(BIG, None, parameters={"binary_data_size": 8})]).replace(b', "data": null', b"")
+case("v2-big-shape-fp64", "POST", V2P, {"Inference-Header-Content-Length": str(len(hdr_big))}, hdr_big + b"\0" * 8, 400)
 case("v2-two-tensors", "POST", V2P, J, v2([t([1, 4], GOOD_ROW), t([1, 4], GOOD_ROW, name="y")]), 422)
 case("v2-count-422", "POST", V2P, J, v2([t([1, 3], [1.0, 2.0, 3.0])]), 422)
 case("v2-columns-unknown", "POST", V2P, J, v2([t([1], [1.0], name=n) for n in ["a", "b", "c", "d"]]), 422)
@@ -292,6 +303,36 @@ def test_over_h2o_hard_limit(corpus_gw):
     c = Client(corpus_gw.url)
     assert c.post_json("/predict", {"features": GOOD_ROW})[0] == 200
     assert corpus_gw.proc.poll() is None
+
+
+def vm_peak(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmPeak:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmPeak")
+
+
+def test_big_shapes_take_no_memory(model_dir):
+    """V2 shapes of hundreds of millions of elements with next to no data:
+    refused without reserving memory for them (the process's peak virtual
+    size grows by less than 256 MiB; it grew by ~7 GB a request)."""
+    g = start(model_dir)
+    try:
+        c = Client(g.url)
+        assert c.post_json("/predict", {"features": GOOD_ROW})[0] == 200
+        before = vm_peak(g.proc.pid)
+        big = [(cid, m, p, h, b, st) for cid, m, p, h, b, st, _ in CASES if cid.startswith("v2-big-shape")]
+        assert len(big) == 4
+        for cid, m, p, h, b, st in big:
+            status, body, headers = c.request(m, p, b, h)
+            assert status == st, (cid, status, body)
+        grown = vm_peak(g.proc.pid) - before
+        assert grown < 256 << 20, f"peak virtual size grew by {grown / 2**20:.0f} MiB"
+        assert c.post_json("/predict", {"features": GOOD_ROW})[0] == 200
+        c.close()
+    finally:
+        assert g.stop() == 0
 
 
 def test_corpus_under_asan(model_dir):
