@@ -36,6 +36,7 @@
 typedef struct pool_job {
     void (*fn)(void *);
     void *ctx;
+    int caller_cpu;       /* where the caller was when it asked, or -1 */
     int want;             /* helpers still wanted */
     _Atomic int running;  /* helpers inside fn (changed under pool.mu) */
     pthread_cond_t done;
@@ -83,7 +84,21 @@ static void *pool_thread(void *arg)
         j->want--;
         j->running++;
         pthread_mutex_unlock(&pool.mu);
+        /* A helper woken on the caller's CPU would only take turns with
+         * it, and the scheduler leaves it there when every CPU is busy (one
+         * task more on one CPU than another is no imbalance to it): for the
+         * job it moves to the process's other CPUs. */
+        cpu_set_t all;
+        bool moved = false;
+        if (j->caller_cpu >= 0 && sched_getcpu() == j->caller_cpu && sched_getaffinity(0, sizeof all, &all) == 0 &&
+            CPU_ISSET(j->caller_cpu, &all) && CPU_COUNT(&all) > 1) {
+            cpu_set_t others = all;
+            CPU_CLR(j->caller_cpu, &others);
+            moved = sched_setaffinity(0, sizeof others, &others) == 0;
+        }
         j->fn(j->ctx);
+        if (moved)
+            sched_setaffinity(0, sizeof all, &all);
         pthread_mutex_lock(&pool.mu);
         if (--j->running == 0)
             pthread_cond_signal(&j->done);
@@ -100,7 +115,8 @@ void sks__pool_run(int n_threads, void (*fn)(void *), void *ctx)
         return;
     }
     pthread_once(&atfork_once, install_atfork);
-    pool_job j = {.fn = fn, .ctx = ctx, .want = n_threads - 1, .running = 0, .next = NULL};
+    pool_job j = {.fn = fn, .ctx = ctx, .caller_cpu = sched_getcpu(), .want = n_threads - 1, .running = 0,
+                  .next = NULL};
     pthread_cond_init(&j.done, NULL);
 
     pthread_mutex_lock(&pool.mu);
