@@ -265,6 +265,10 @@ size_t sks__forest_scratch(const sks__forest *f, int32_t n_features);
 void sks__forest_score(const sks__forest *f, const void *x, int32_t n,
                        int32_t n_features, bool has_nan, void *scratch,
                        double *out);
+/* Whether the batch walks take the forest's rows in blocks through every
+ * tree (it fits the cache: boosted trees), or its trees one at a time over
+ * all the rows (larger forests; predict.c splits those by trees). */
+bool sks__forest_walks_blocks(const sks__forest *f);
 /* The same sums in steps, for threads that share one block of rows
  * (predict.c: score_trees): sks__forest_begin sets n rows' sums to where
  * they start; sks__forest_leaves walks trees [t0, t1) and keeps, for tree

@@ -559,17 +559,22 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
             nt = (int)useful;
     }
 
-    /* Claims. Linear models: a thread takes 1/(2 nt) of the rows left, so
-     * claims shrink as the work runs out and a thread slowed by other work
-     * takes less. Forests: by trees (below). Trees too few for that: one
+    /* Claims. Linear models, forests walked in blocks (they fit the
+     * cache: boosted trees) and contributions: a thread takes 1/(2 nt) of
+     * the rows left, so claims shrink as the work runs out and a thread
+     * slowed by other work takes less. Larger forests: by trees (below;
+     * boosted trees split so ran 1.0-1.3x at 2 threads against 1.5-1.9x
+     * with rows claimed). Larger forests with too few trees for that: one
      * equal share of rows per thread, because a chunk's rows share each
      * tree's cached nodes and smaller chunks cost more per row (CHUNK_*; on
      * a 100-tree deep forest, 10,000 rows at 2 threads, shrinking claims of
      * rows measured 1.2-1.5x slower on a quiet machine than halves). Every
      * claim repays itself (min_rows). */
+    const sks__forest *f = &m->forest;
+    const bool deep = in->kind == SKS_EST_TREES && !contrib && !sks__forest_walks_blocks(f);
     int64_t block = min_rows;
     int64_t split = nt > 1 ? 2 * (int64_t)nt : 1;
-    if (in->kind == SKS_EST_TREES && !contrib) { /* contributions: rows apart, claims shrink */
+    if (deep && f->n_trees < 2 * nt) {
         split = nt;
         if (block < (n_rows + nt - 1) / nt)
             block = (n_rows + nt - 1) / nt;
@@ -579,11 +584,10 @@ static int predict_rows(const sks_model *m, sks_output what, const sks_matrix *X
                               .bad_row = -1, .bad_col = -1},
                .jobs = jobs, .max_jobs = nt, .n_rows = n_rows, .block = block, .split = split,
                .align = in->kind == SKS_EST_TREES ? 1 : SKS__LIN_BLOCK};
-    /* Forests with trees enough for every thread are split by trees
-     * (score_trees): about 32 parts per thread, in chunks of rows whose
-     * converted values fit CHUNK_BYTES and leaves SLOT_BYTES. */
-    const sks__forest *f = &m->forest;
-    if (in->kind == SKS_EST_TREES && !contrib && nt > 1 && f->n_trees >= 2 * nt) {
+    /* Larger forests with trees enough for every thread are split by
+     * trees (score_trees): about 32 parts per thread, in chunks of rows
+     * whose converted values fit CHUNK_BYTES and leaves SLOT_BYTES. */
+    if (deep && nt > 1 && f->n_trees >= 2 * nt) {
         enum { SLOT_BYTES = 8 << 20 };
         size_t xsize = f->nodes64 != NULL ? sizeof(double) : sizeof(float);
         int64_t chunk = CHUNK_BYTES / (int64_t)((size_t)m->est_width * xsize + 1);

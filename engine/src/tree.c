@@ -389,6 +389,11 @@ static bool walks_blocks(const sks__forest *f)
     return (size_t)f->n_nodes * node <= BLOCK_FOREST_BYTES;
 }
 
+bool sks__forest_walks_blocks(const sks__forest *f)
+{
+    return f->cat_bitsets != NULL || walks_blocks(f);
+}
+
 /* The complete layout (f->cnodes), for forests without categorical splits
  * that fit in BLOCK_FOREST_BYTES. Shallow forests, whose trees are at
  * most 12 deep and padded to their depth add at most a quarter to the
