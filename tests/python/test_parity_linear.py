@@ -358,6 +358,14 @@ def test_nan_and_inf_rejected(kind, bad, datasets, roundtrip):
                 assert "nan" in str(e.value).lower(), str(e.value)
     with pytest.raises(ValueError):
         m.predict(X.astype(np.float32))
+    # Rows go to the kernel in blocks of 8 (a full block of contiguous
+    # float64 rows in one pass): the bad value is still named by its row.
+    X = np.tile(d.X_test[:5], (5, 1))
+    X[11, 2] = bad
+    for method in ("predict", "decision_function"):
+        if hasattr(est, method):
+            with pytest.raises(ValueError, match=r"\(row 11, column 2\)"):
+                getattr(m, method)(X)
 
 
 # ----------------------------------------------------------- float32 training
