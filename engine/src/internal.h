@@ -269,17 +269,18 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n,
  * tree (it fits the cache: boosted trees), or its trees one at a time over
  * all the rows (larger forests; predict.c splits those by trees). */
 bool sks__forest_walks_blocks(const sks__forest *f);
-/* The same sums in steps, for threads that share one block of rows
- * (predict.c: score_trees): sks__forest_begin sets n rows' sums to where
- * they start; sks__forest_leaves walks trees [t0, t1) and keeps, for tree
- * t and row r, the leaf's value slot at slots[t x n + r]; sks__forest_add
- * adds trees [t0, t1)'s leaves to the sums, tree by tree; after the last
- * tree, sks__forest_end. Added in tree order, the bits are
+/* The same sums in steps, for threads that share one block of rows of a
+ * forest that does not walk in blocks (predict.c: score_trees; such a
+ * forest has no categorical splits): sks__forest_begin sets n rows' sums
+ * to where they start; sks__forest_leaves walks trees [t0, t1) and keeps,
+ * for tree t and row r, the leaf's value slot at slots[t x n + r];
+ * sks__forest_add adds trees [t0, t1)'s leaves to the sums, tree by tree;
+ * after the last tree, sks__forest_end. Added in tree order, the bits are
  * sks__forest_score's. */
 void sks__forest_begin(const sks__forest *f, int32_t n, double *out);
 void sks__forest_leaves(const sks__forest *f, const void *x, int32_t n,
-                        int32_t n_features, bool has_nan, void *scratch,
-                        int32_t t0, int32_t t1, int32_t *slots);
+                        int32_t n_features, bool has_nan, int32_t t0,
+                        int32_t t1, int32_t *slots);
 void sks__forest_add(const sks__forest *f, const int32_t *slots, int32_t n,
                      int32_t t0, int32_t t1, double *out);
 void sks__forest_end(const sks__forest *f, int32_t n, double *out);
@@ -340,6 +341,15 @@ void sks__pool_run(int n_threads, void (*fn)(void *), void *ctx);
 /* CPUs this process may use: its affinity mask, capped by its cgroup's CPU
  * quota (v2 cpu.max, v1 cfs_quota_us) rounded up; asked once. */
 int sks__pool_cpus(void);
+/* One turn of a spin-wait (x86's pause: cheaper for the CPU's other
+ * hyperthread and for power than a bare loop), for the waits that are
+ * usually microseconds (pool.c, predict.c). */
+static inline void sks__spin_pause(void)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_ia32_pause();
+#endif
+}
 
 /* sha256 of data as 64 lowercase hex chars + NUL. */
 void sks__sha256_hex(const void *data, size_t len, char hex[65]);

@@ -29,10 +29,6 @@
 
 #include "internal.h"
 
-#ifdef __SSE__
-#include <xmmintrin.h>
-#endif
-
 typedef struct pool_job {
     void (*fn)(void *);
     void *ctx;
@@ -163,11 +159,8 @@ void sks__pool_run(int n_threads, void (*fn)(void *), void *ctx)
      * them spinning a while before sleeping. A caller that sleeps on a CPU
      * another process keeps busy waits for that process's turn to end
      * (milliseconds) before it runs again. */
-    for (int spins = 0; spins < 4000 && atomic_load_explicit(&j.running, memory_order_acquire) > 0; spins++) {
-#ifdef __SSE__
-        _mm_pause();
-#endif
-    }
+    for (int spins = 0; spins < 4000 && atomic_load_explicit(&j.running, memory_order_acquire) > 0; spins++)
+        sks__spin_pause();
     pthread_mutex_lock(&pool.mu);
     while (j.running > 0)
         pthread_cond_wait(&j.done, &pool.mu);

@@ -364,6 +364,21 @@ static int64_t chunk_parts(const share *s, int64_t n)
     return 2 * ((n + PART_ROWS - 1) / PART_ROWS) + s->tree_parts;
 }
 
+/* The rows [*a, *b) of row part p of a chunk of n rows. */
+static void part_rows(int64_t p, int32_t n, int32_t *a, int32_t *b)
+{
+    *a = (int32_t)p * PART_ROWS;
+    *b = n - *a < PART_ROWS ? n : *a + PART_ROWS;
+}
+
+/* The trees [*t0, *t1) of tree part q. */
+static void part_trees(const share *s, int64_t q, int32_t *t0, int32_t *t1)
+{
+    const int32_t n_trees = s->proto.m->forest.n_trees;
+    *t0 = (int32_t)q * s->tree_block;
+    *t1 = n_trees - *t0 < s->tree_block ? n_trees : *t0 + s->tree_block;
+}
+
 /* Waits until *count reaches `want`; false if the call stopped. Spins a
  * while first: what is waited for is usually microseconds away, and a
  * thread that yields its CPU to another process can be off it for
@@ -373,13 +388,10 @@ static bool wait_for(share *s, _Atomic int64_t *count, int64_t want)
     for (unsigned spins = 0; atomic_load_explicit(count, memory_order_acquire) < want; spins++) {
         if (atomic_load_explicit(&s->stop, memory_order_relaxed))
             return false;
-        if (spins < 2000) {
-#ifdef __SSE__
-            _mm_pause();
-#endif
-        } else {
+        if (spins < 2000)
+            sks__spin_pause();
+        else
             sched_yield();
-        }
     }
     return true;
 }
@@ -400,8 +412,8 @@ static void add_walked(share *s, int64_t k, int32_t n)
         if (!atomic_compare_exchange_strong(&s->adding, &idle, true))
             return;
         if (atomic_load(&s->added) == a) { /* not added meanwhile */
-            int32_t t0 = (int32_t)q * s->tree_block;
-            int32_t t1 = f->n_trees - t0 < s->tree_block ? f->n_trees : t0 + s->tree_block;
+            int32_t t0, t1;
+            part_trees(s, q, &t0, &t1);
             sks__forest_add(f, s->slots, n, t0, t1, s->sums);
             atomic_store(&s->added, a + 1);
         }
@@ -409,7 +421,7 @@ static void add_walked(share *s, int64_t k, int32_t n)
     }
 }
 
-static void score_trees(share *s, job *j, void *scratch)
+static void score_trees(share *s, job *j)
 {
     const sks__forest *f = &j->m->forest;
     const int32_t nc = j->m->est_width, nv = f->n_values;
@@ -427,7 +439,8 @@ static void score_trees(share *s, job *j, void *scratch)
         if (p < rows) { /* convert, begin the sums */
             if (!wait_for(s, &s->done, start))
                 break;
-            int32_t a = (int32_t)p * PART_ROWS, b = n - a < PART_ROWS ? n : a + PART_ROWS;
+            int32_t a, b;
+            part_rows(p, n, &a, &b);
             bool has_nan = false;
             if (!load_rows(j, c0 + a, b - a, (char *)s->xbuf + (size_t)a * (size_t)nc * xsize, &has_nan)) {
                 atomic_store(&s->stop, true);
@@ -440,16 +453,17 @@ static void score_trees(share *s, job *j, void *scratch)
             if (!wait_for(s, &s->done, start + rows))
                 break;
             int64_t q = p - rows;
-            int32_t t0 = (int32_t)q * s->tree_block;
-            int32_t t1 = f->n_trees - t0 < s->tree_block ? f->n_trees : t0 + s->tree_block;
+            int32_t t0, t1;
+            part_trees(s, q, &t0, &t1);
             bool has_nan = atomic_load_explicit(&s->nan_chunk, memory_order_relaxed) == k + 1;
-            sks__forest_leaves(f, s->xbuf, n, nc, has_nan, scratch, t0, t1, s->slots);
+            sks__forest_leaves(f, s->xbuf, n, nc, has_nan, t0, t1, s->slots);
             atomic_store(&s->walked[q], k + 1);
             add_walked(s, k, n);
         } else { /* finish, once every tree is added */
             if (!wait_for(s, &s->added, (k + 1) * s->tree_parts))
                 break;
-            int32_t a = (int32_t)(p - rows - s->tree_parts) * PART_ROWS, b = n - a < PART_ROWS ? n : a + PART_ROWS;
+            int32_t a, b;
+            part_rows(p - rows - s->tree_parts, n, &a, &b);
             sks__forest_end(f, b - a, s->sums + (size_t)a * (size_t)nv);
             finish_rows(j, c0 + a, b - a, s->sums + (size_t)a * (size_t)nv);
         }
@@ -475,12 +489,12 @@ static void score_rows(share *s, job *j)
         if (chunk > biggest)
             chunk = biggest;
     }
-    if (s->by_trees) /* rows and sums are shared */
-        chunk = 1;
-    size_t xbytes = s->by_trees ? 1 : trees ? (size_t)chunk * (size_t)nc * xsize : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
-    void *xbuf = malloc(xbytes);
-    double *raw = malloc((size_t)chunk * (size_t)nr * sizeof(double));
-    void *scratch = trees ? malloc(sks__forest_scratch(&m->forest, (int32_t)nc)) : NULL;
+    /* Split by trees, the converted rows and the sums are shared (s). */
+    const bool own = !s->by_trees;
+    size_t xbytes = trees ? (size_t)chunk * (size_t)nc * xsize : (size_t)nc * SKS__LIN_BLOCK * sizeof(double);
+    void *xbuf = own ? malloc(xbytes) : NULL;
+    double *raw = own ? malloc((size_t)chunk * (size_t)nr * sizeof(double)) : NULL;
+    void *scratch = trees && own ? malloc(sks__forest_scratch(&m->forest, (int32_t)nc)) : NULL;
     const bool contrib = j->what == SKS_OUT_CONTRIBUTIONS; /* trees with covers (checked) */
     /* The estimator's columns' contributions, then summed per input column. */
     const size_t est_contrib = (size_t)nr * ((size_t)nc + 1);
@@ -490,14 +504,14 @@ static void score_rows(share *s, job *j)
         j->prep = malloc((size_t)m->prep_width * sizeof(double));
         j->prep2 = malloc((size_t)m->prep_width * sizeof(double));
     }
-    if (xbuf == NULL || raw == NULL || (trees && scratch == NULL) || (contrib && shap == NULL) ||
+    if ((own && (xbuf == NULL || raw == NULL || (trees && scratch == NULL))) || (contrib && shap == NULL) ||
         (use_prep && (j->prep == NULL || j->prep2 == NULL))) {
         j->nomem = true;
         atomic_store(&s->stop, true);
         goto done;
     }
     if (s->by_trees) {
-        score_trees(s, j, scratch);
+        score_trees(s, j);
         goto done;
     }
     /* Blocks are claimed in row order, so every row before a bad value is

@@ -197,14 +197,9 @@ int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err)
     return f->cover != NULL ? sks__forest_expected(f, err) : 0;
 }
 
-/* Frees the complete and leaf masks layouts (build_complete), leaving them
- * NULL. */
-static void free_complete(sks__forest *f)
+/* Frees the leaf masks layout (build_masks), leaving it NULL. */
+static void free_masks(sks__forest *f)
 {
-    free(f->cthr);
-    free(f->cfoff);
-    free(f->ccols);
-    free(f->cmiss);
     free(f->qthr);
     free(f->qcol);
     free(f->qoff);
@@ -215,6 +210,17 @@ static void free_complete(sks__forest *f)
     f->qcol = f->qoff = f->qslot = NULL;
     f->qmiss = NULL;
     f->qkeep = NULL;
+}
+
+/* Frees the complete and leaf masks layouts (build_complete), leaving them
+ * NULL. */
+static void free_complete(sks__forest *f)
+{
+    free(f->cthr);
+    free(f->cfoff);
+    free(f->ccols);
+    free(f->cmiss);
+    free_masks(f);
     free(f->cleaf);
     free(f->ctop);
     free(f->clevels);
@@ -437,16 +443,7 @@ static void build_masks(sks__forest *f, const int32_t *col)
     f->qslot = malloc((size_t)f->n_trees * sizeof(int32_t));
     if (f->qthr == NULL || f->qcol == NULL || f->qmiss == NULL || f->qkeep == NULL || f->qoff == NULL ||
         f->qslot == NULL) {
-        free(f->qthr);
-        free(f->qcol);
-        free(f->qmiss);
-        free(f->qkeep);
-        free(f->qoff);
-        free(f->qslot);
-        f->qthr = NULL;
-        f->qcol = f->qoff = f->qslot = NULL;
-        f->qmiss = NULL;
-        f->qkeep = NULL;
+        free_masks(f);
         return;
     }
     int32_t q = 0;
@@ -536,12 +533,9 @@ static void build_complete(sks__forest *f)
      * rows of them as fill BLOCK_BYTES (a multiple of CPAD, at least CPAD
      * and at most CSTRIDE_MAX). */
     int32_t n_features = 1; /* the estimator's columns the splits read: up to the last one */
-    for (int64_t i = 0; i < f->n_nodes; i++) {
-        int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
-        uint32_t feature = (f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature) & SKS__FEATURE_MASK;
-        if (skip >= 0 && (int32_t)feature >= n_features)
-            n_features = (int32_t)feature + 1;
-    }
+    for (int32_t i = 0; i < (int32_t)f->n_nodes; i++)
+        if (sks__node_skip(f, i) >= 0 && sks__node_feature(f, i) >= n_features)
+            n_features = sks__node_feature(f, i) + 1;
     bool *used = calloc((size_t)n_features, sizeof(bool));
     int32_t *col = malloc((size_t)n_features * sizeof(int32_t));
     f->ccols = malloc((size_t)n_features * sizeof(int32_t));
@@ -551,12 +545,9 @@ static void build_complete(sks__forest *f)
         free_complete(f);
         return;
     }
-    for (int64_t i = 0; i < f->n_nodes; i++) {
-        int32_t skip = f->nodes64 != NULL ? f->nodes64[i].skip : f->nodes[i].skip;
-        uint32_t feature = f->nodes64 != NULL ? f->nodes64[i].feature : f->nodes[i].feature;
-        if (skip >= 0)
-            used[feature & SKS__FEATURE_MASK] = true;
-    }
+    for (int32_t i = 0; i < (int32_t)f->n_nodes; i++)
+        if (sks__node_skip(f, i) >= 0)
+            used[sks__node_feature(f, i)] = true;
     f->n_ccols = 0;
     for (int32_t j = 0; j < n_features; j++)
         if (used[j]) {
@@ -776,8 +767,7 @@ MASK_GROUP(v4d, v4i, 4, 8)
 
 static inline __attribute__((always_inline)) void mask_trees_body(const sks__forest *f, const double *x, int32_t n,
                                                                   int32_t nf, bool has_nan, bool wide,
-                                                                  void *scratch, int32_t t0, int32_t t1,
-                                                                  double *acc, int32_t *slots)
+                                                                  void *scratch, double *acc)
 {
     const int32_t nv = f->n_values, rows = f->cstride;
     double *xt = (double *)((const double **)scratch + rows + CGROUP);
@@ -785,7 +775,7 @@ static inline __attribute__((always_inline)) void mask_trees_body(const sks__for
     for (int32_t r0 = 0; r0 < n; r0 += rows) {
         const int32_t nb = n - r0 < rows ? n - r0 : rows;
         transpose_f64(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
-        for (int32_t t = t0; t < t1; t++) {
+        for (int32_t t = 0; t < f->n_trees; t++) {
             const int32_t j0 = f->qoff[t], j1 = f->qoff[t + 1], base = f->qslot[t];
             for (int32_t c = 0; c < nb; c += wide ? 32 : 16) {
                 if (wide)
@@ -793,27 +783,18 @@ static inline __attribute__((always_inline)) void mask_trees_body(const sks__for
                 else
                     mask_group_v2d(f, xt + c, j0, j1, base, has_nan, leaf + c);
             }
-            if (slots != NULL)
-                memcpy(slots + (size_t)t * (size_t)n + (size_t)r0, leaf, (size_t)nb * sizeof(int32_t));
-            else
-                add_slots(f, t, leaf, nb, &acc[(size_t)r0 * (size_t)nv]);
+            add_slots(f, t, leaf, nb, &acc[(size_t)r0 * (size_t)nv]);
         }
     }
 }
 
 static void mask_trees_base(const sks__forest *f, const double *x, int32_t n, int32_t nf, bool has_nan,
-                            void *scratch, int32_t t0, int32_t t1, double *acc, int32_t *slots)
+                            void *scratch, double *acc)
 {
-    if (slots != NULL) {
-        if (has_nan)
-            mask_trees_body(f, x, n, nf, true, false, scratch, t0, t1, NULL, slots);
-        else
-            mask_trees_body(f, x, n, nf, false, false, scratch, t0, t1, NULL, slots);
-    } else if (has_nan) {
-        mask_trees_body(f, x, n, nf, true, false, scratch, t0, t1, acc, NULL);
-    } else {
-        mask_trees_body(f, x, n, nf, false, false, scratch, t0, t1, acc, NULL);
-    }
+    if (has_nan)
+        mask_trees_body(f, x, n, nf, true, false, scratch, acc);
+    else
+        mask_trees_body(f, x, n, nf, false, false, scratch, acc);
 }
 
 /* The same compiled for AVX2 (a vector per instruction, not two), taken
@@ -821,19 +802,12 @@ static void mask_trees_base(const sks__forest *f, const double *x, int32_t n, in
 #if defined(__x86_64__) && defined(__GNUC__)
 #define SKS_HAVE_AVX2 1
 __attribute__((target("avx2"))) static void mask_trees_avx2(const sks__forest *f, const double *x, int32_t n,
-                                                            int32_t nf, bool has_nan, void *scratch, int32_t t0,
-                                                            int32_t t1, double *acc, int32_t *slots)
+                                                            int32_t nf, bool has_nan, void *scratch, double *acc)
 {
-    if (slots != NULL) {
-        if (has_nan)
-            mask_trees_body(f, x, n, nf, true, true, scratch, t0, t1, NULL, slots);
-        else
-            mask_trees_body(f, x, n, nf, false, true, scratch, t0, t1, NULL, slots);
-    } else if (has_nan) {
-        mask_trees_body(f, x, n, nf, true, true, scratch, t0, t1, acc, NULL);
-    } else {
-        mask_trees_body(f, x, n, nf, false, true, scratch, t0, t1, acc, NULL);
-    }
+    if (has_nan)
+        mask_trees_body(f, x, n, nf, true, true, scratch, acc);
+    else
+        mask_trees_body(f, x, n, nf, false, true, scratch, acc);
 }
 #endif
 
@@ -852,18 +826,16 @@ static bool use_avx2(void)
     return false;
 }
 
-/* Trees [t0, t1) over n rows, added to their sums in acc, or with slots
- * not NULL, their leaves' value slots stored there (sks__forest_leaves). */
 static void mask_trees(const sks__forest *f, const double *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
-                       int32_t t0, int32_t t1, double *acc, int32_t *slots)
+                       double *acc)
 {
 #ifdef SKS_HAVE_AVX2
     if (use_avx2()) {
-        mask_trees_avx2(f, x, n, nf, has_nan, scratch, t0, t1, acc, slots);
+        mask_trees_avx2(f, x, n, nf, has_nan, scratch, acc);
         return;
     }
 #endif
-    mask_trees_base(f, x, n, nf, has_nan, scratch, t0, t1, acc, slots);
+    mask_trees_base(f, x, n, nf, has_nan, scratch, acc);
 }
 
 /* Whether x goes left at split i of a float64-layout forest with
@@ -952,27 +924,21 @@ bool sks__node_left(const sks__forest *f, int32_t i, const void *row)
         }                                                                     \
     } while (0)
 
-/* Trees [t0, t1) over n rows: each leaf's values added to the rows' sums in
- * acc, or, when slots is not NULL, each leaf's value slot stored there
- * instead (tree t's rows at slots + t x n; sks__forest_add adds them). */
 static void block_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
-                        int32_t t0, int32_t t1, double *acc, int32_t *slots)
+                        double *acc)
 {
-    if (slots != NULL)
-        BY_LAYOUT(block_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, NULL, slots));
-    else
-        BY_LAYOUT(block_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, acc, NULL));
+    BY_LAYOUT(block_trees, f, has_nan, (f, x, n, nf), (scratch, acc));
 }
 
 static void complete_trees(const sks__forest *f, const void *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
-                           int32_t t0, int32_t t1, double *acc, int32_t *slots)
+                           double *acc)
 {
-    if (slots != NULL)
-        BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, NULL, slots));
-    else
-        BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (scratch, t0, t1, acc, NULL));
+    BY_LAYOUT(complete_trees, f, has_nan, (f, x, n, nf), (scratch, acc));
 }
 
+/* Tree t over n rows: each leaf's values added to the rows' sums in acc,
+ * or, when slots is not NULL, each row's leaf value slot stored at
+ * slots[row] instead (sks__forest_leaves). */
 static void tree_rows(const sks__forest *f, int32_t t, const void *x, int32_t n, int32_t nf, bool has_nan,
                       double *acc, int32_t *slots)
 {
@@ -1021,46 +987,27 @@ void sks__forest_end(const sks__forest *f, int32_t n, double *out)
 /* Which walk takes a batch of rows (no categorical splits): the leaf masks
  * where they beat the complete layout (with AVX2) or there is none; else
  * the complete layout, the blocks or tree by tree. */
+/* Whether a batch takes the leaf masks: where they beat the complete
+ * layout (with AVX2) or there is none. */
 static bool walks_masks(const sks__forest *f)
 {
     return f->qthr != NULL && (f->cleaf == NULL || use_avx2());
 }
 
-static bool walks_complete(const sks__forest *f)
-{
-    return f->cat_bitsets == NULL && f->cleaf != NULL && !walks_masks(f);
-}
-
 void sks__forest_leaves(const sks__forest *f, const void *x, int32_t n, int32_t n_features, bool has_nan,
-                        void *scratch, int32_t t0, int32_t t1, int32_t *slots)
+                        int32_t t0, int32_t t1, int32_t *slots)
 {
-    const size_t row_bytes = (size_t)n_features * (f->nodes64 != NULL ? sizeof(double) : sizeof(float));
-    if (f->cat_bitsets != NULL) {
-        for (int32_t t = t0; t < t1; t++)
-            for (int32_t r = 0; r < n; r++)
-                slots[(size_t)t * (size_t)n + (size_t)r] =
-                    slot_f64(&f->nodes64[walk_cat(f, t, (const double *)((const char *)x + (size_t)r * row_bytes))]);
-    } else if (walks_masks(f)) {
-        mask_trees(f, x, n, n_features, has_nan, scratch, t0, t1, NULL, slots);
-    } else if (walks_complete(f)) {
-        complete_trees(f, x, n, n_features, has_nan, scratch, t0, t1, NULL, slots);
-    } else if (walks_blocks(f)) {
-        block_trees(f, x, n, n_features, has_nan, scratch, t0, t1, NULL, slots);
-    } else {
-        for (int32_t t = t0; t < t1; t++)
-            tree_rows(f, t, x, n, n_features, has_nan, NULL, slots + (size_t)t * (size_t)n);
-    }
+    for (int32_t t = t0; t < t1; t++)
+        tree_rows(f, t, x, n, n_features, has_nan, NULL, slots + (size_t)t * (size_t)n);
 }
 
 void sks__forest_add(const sks__forest *f, const int32_t *slots, int32_t n, int32_t t0, int32_t t1, double *out)
 {
-    /* The slots' values: where sks__forest_leaves' walk found them. */
-    const double *values = walks_complete(f) ? f->cleaf : f->values;
     const int32_t nv = f->n_values, lw = f->leaf_width;
     for (int32_t t = t0; t < t1; t++) {
         const int32_t *st = slots + (size_t)t * (size_t)n;
         for (int32_t r = 0; r < n; r++)
-            add_values(f, values + (size_t)st[r] * (size_t)lw, tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
+            add_values(f, f->values + (size_t)st[r] * (size_t)lw, tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
     }
 }
 
@@ -1094,11 +1041,11 @@ void sks__forest_score(const sks__forest *f, const void *x, int32_t n, int32_t n
                 add_leaf(f, leaf[t], tree_acc(f, t, &out[(size_t)r * (size_t)nv]));
         }
     } else if (walks_masks(f)) {
-        mask_trees(f, x, n, n_features, has_nan, scratch, 0, f->n_trees, out, NULL);
+        mask_trees(f, x, n, n_features, has_nan, scratch, out);
     } else if (f->cleaf != NULL) {
-        complete_trees(f, x, n, n_features, has_nan, scratch, 0, f->n_trees, out, NULL);
+        complete_trees(f, x, n, n_features, has_nan, scratch, out);
     } else if (walks_blocks(f)) {
-        block_trees(f, x, n, n_features, has_nan, scratch, 0, f->n_trees, out, NULL);
+        block_trees(f, x, n, n_features, has_nan, scratch, out);
     } else {
         for (int32_t t = 0; t < f->n_trees; t++)
             tree_rows(f, t, x, n, n_features, has_nan, out, NULL);

@@ -77,7 +77,7 @@ static inline __attribute__((always_inline)) void K(complete_walk)(
 
 static inline __attribute__((always_inline)) void K(block_trees)(
     const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
-    int32_t t0, int32_t t1, double *acc, int32_t *slots)
+    double *acc)
 {
     const KERNEL_NODE *nodes = f->KERNEL_NODES;
     const int32_t nv = f->n_values, rows = block_rows(f, nf), cap = rows + GROUP;
@@ -90,7 +90,7 @@ static inline __attribute__((always_inline)) void K(block_trees)(
         K(row_pointers)(x + (size_t)r0 * (size_t)nf, nb, nf, xrows);
         if (f->ctop != NULL)
             K(transpose)(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
-        for (int32_t t = t0; t < t1; t++) {
+        for (int32_t t = 0; t < f->n_trees; t++) {
             int32_t *a_node = queues, *a_row = a_node + cap;
             int32_t *b_node = a_row + cap, *b_row = b_node + cap;
             const int32_t root = f->roots[t];
@@ -163,10 +163,7 @@ static inline __attribute__((always_inline)) void K(block_trees)(
                 na = nq;
                 steps = ROUND;
             }
-            if (slots != NULL)
-                memcpy(slots + (size_t)t * (size_t)n + (size_t)r0, leaf, (size_t)nb * sizeof(int32_t));
-            else
-                add_slots(f, t, leaf, nb, &acc[(size_t)r0 * (size_t)nv]);
+            add_slots(f, t, leaf, nb, &acc[(size_t)r0 * (size_t)nv]);
         }
     }
 }
@@ -208,15 +205,14 @@ static inline __attribute__((always_inline)) void K(tree_rows)(
 }
 
 static inline __attribute__((always_inline)) void K(complete_trees)(
-    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, void *scratch, int32_t t0,
-    int32_t t1, double *acc, int32_t *slots)
+    const sks__forest *f, const KERNEL_T *x, int32_t n, int32_t nf, bool has_nan, void *scratch, double *acc)
 {
     const int32_t nv = f->n_values, rows = block_rows(f, nf), lw = f->leaf_width;
     KERNEL_T *xt = (KERNEL_T *)((const KERNEL_T **)scratch + rows + CGROUP);
     for (int32_t r0 = 0; r0 < n; r0 += rows) {
         const int32_t nb = n - r0 < rows ? n - r0 : rows;
         K(transpose)(f, x + (size_t)r0 * (size_t)nf, nb, nf, xt);
-        for (int32_t t = t0; t < t1; t++) {
+        for (int32_t t = 0; t < f->n_trees; t++) {
             const KERNEL_T *thr = (const KERNEL_T *)f->cthr + f->cnode_off[t];
             const int32_t *foff = f->cfoff + f->cnode_off[t];
             const int8_t *miss = f->cmiss + f->cnode_off[t];
@@ -227,12 +223,8 @@ static inline __attribute__((always_inline)) void K(complete_trees)(
                 intptr_t idx[CGROUP];
                 K(complete_walk)(thr, foff, miss, xt + c, depth, has_nan, idx);
                 const int32_t lanes = nb - c < CGROUP ? nb - c : CGROUP;
-                if (slots != NULL)
-                    for (int32_t g = 0; g < lanes; g++)
-                        slots[(size_t)t * (size_t)n + (size_t)(r0 + c + g)] = f->cleaf_off[t] + (int32_t)idx[g];
-                else
-                    for (int32_t g = 0; g < lanes; g++)
-                        add_values(f, values + (size_t)idx[g] * (size_t)lw, a + (size_t)(c + g) * (size_t)nv);
+                for (int32_t g = 0; g < lanes; g++)
+                    add_values(f, values + (size_t)idx[g] * (size_t)lw, a + (size_t)(c + g) * (size_t)nv);
             }
         }
     }

@@ -98,6 +98,15 @@ def stop_process(proc: subprocess.Popen, timeout: float, sig: int = signal.SIGTE
     return proc.returncode
 
 
+def status_bytes(pid: int, field: str) -> int:
+    """A size from /proc/PID/status (VmRSS, VmPeak, ...), in bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(f"no {field} in /proc/{pid}/status")
+
+
 def free_port() -> int:
     import socket
     with socket.socket() as s:

@@ -15,7 +15,7 @@ import struct
 import threading
 import time
 
-from gw_util import Client
+from gw_util import Client, status_bytes
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 (
@@ -154,11 +154,7 @@ class RawH2:
 
 
 def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
+    return status_bytes(pid, "VmRSS")
 
 
 class RssSampler:

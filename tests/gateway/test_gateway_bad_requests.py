@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SANITIZER_ENV, Gateway, asan_binary, sanitizer_reports
-from gw_util import Client
+from gw_util import Client, status_bytes
 
 msgpack = pytest.importorskip("msgpack")
 
@@ -305,14 +305,6 @@ def test_over_h2o_hard_limit(corpus_gw):
     assert corpus_gw.proc.poll() is None
 
 
-def vm_peak(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmPeak:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmPeak")
-
-
 def test_big_shapes_take_no_memory(model_dir):
     """V2 shapes of hundreds of millions of elements with next to no data:
     refused without reserving memory for them (the process's peak virtual
@@ -321,13 +313,13 @@ def test_big_shapes_take_no_memory(model_dir):
     try:
         c = Client(g.url)
         assert c.post_json("/predict", {"features": GOOD_ROW})[0] == 200
-        before = vm_peak(g.proc.pid)
+        before = status_bytes(g.proc.pid, "VmPeak")
         big = [(cid, m, p, h, b, st) for cid, m, p, h, b, st, _ in CASES if cid.startswith("v2-big-shape")]
         assert len(big) == 4
         for cid, m, p, h, b, st in big:
             status, body, headers = c.request(m, p, b, h)
             assert status == st, (cid, status, body)
-        grown = vm_peak(g.proc.pid) - before
+        grown = status_bytes(g.proc.pid, "VmPeak") - before
         assert grown < 256 << 20, f"peak virtual size grew by {grown / 2**20:.0f} MiB"
         assert c.post_json("/predict", {"features": GOOD_ROW})[0] == 200
         c.close()
