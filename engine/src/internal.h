@@ -250,11 +250,15 @@ double sks__np_sum(const double *a, int64_t n);
 float sks__np_sum_f32(const float *a, int64_t n);
 void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *out);
 
+/* cpu.c: the kernels use AVX2 (AVX-512) where the CPU has it unless
+ * sks__avx2 (sks__avx512) is 0, as the tests of the baseline kernels set
+ * it; sks__avx2 = 0 keeps them off AVX-512 too. */
+extern int sks__avx2, sks__avx512;
+bool sks__cpu_avx2(void);
+bool sks__cpu_avx512(void);
+
 /* tree.c */
 int sks__forest_compile(const sks_desc *d, sks__forest *f, sks_error *err);
-/* tree.c: -1 (default): the kernels use AVX2 where the CPU has it; 0:
- * never (tests of the baseline kernels). */
-extern int sks__avx2;
 void sks__forest_dispose(sks__forest *f);
 /* Bytes of scratch sks__forest_score needs for rows of n_features values. */
 size_t sks__forest_scratch(const sks__forest *f, int32_t n_features);
@@ -330,6 +334,13 @@ enum { SKS__LIN_BLOCK = 8 };
  * out is n x n_targets. */
 void sks__linear_score(const sks__linear *l, const double *xt, int32_t n,
                        int32_t n_features, double *out);
+/* The same bits for a full block of SKS__LIN_BLOCK contiguous float64 rows
+ * read where they are (row i at (char *)x + i * row_stride), without the
+ * feature-major copy; false when this CPU has no kernel for it (one
+ * needs AVX-512), out untouched. Rows are not checked: a value that is not
+ * finite makes every score of its row NaN or infinite. */
+bool sks__linear_score_rows(const sks__linear *l, const double *x, int64_t row_stride,
+                            int32_t n_features, double *out);
 
 /* pool.c: the process's persistent scoring threads. Runs fn(ctx) on the
  * calling thread and on up to n_threads - 1 pool threads at once (fn

@@ -234,6 +234,26 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
     return true;
 }
 
+/* A full block of contiguous float64 rows scored where they are (linear.c:
+ * sks__linear_score_rows), when this CPU has a kernel for it and every
+ * score is finite: a value that is not finite would have made its row's
+ * scores NaN or infinite, so a block with one goes through load_f64t,
+ * which names it (scores that overflow take the same way and get the same
+ * bits). */
+static bool linear_in_place(job *j, int64_t r0, int32_t n, double *raw)
+{
+    const sks_matrix *X = j->X;
+    if (n != SKS__LIN_BLOCK || j->prep != NULL || X->dtype != SKS_F64 || X->col_stride != sizeof(double))
+        return false;
+    const double *x = (const double *)(const void *)((const char *)X->data + r0 * X->row_stride);
+    if (!sks__linear_score_rows(&j->m->linear, x, X->row_stride, (int32_t)j->m->est_width, raw))
+        return false;
+    int bad = 0; /* x - x is 0 for a finite x, NaN otherwise; no chain of adds */
+    for (int32_t i = 0; i < SKS__LIN_BLOCK * j->m->n_raw; i++)
+        bad |= !(raw[i] - raw[i] == 0.0);
+    return !bad;
+}
+
 /* One predict call's rows, shared by the threads scoring them (pool.c):
  * each takes a job of its own (its scratch and its first bad value) and
  * claims blocks of rows from `next` until none are left. */
@@ -551,9 +571,11 @@ static void score_rows(share *s, job *j)
                 sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, scratch, raw);
             } else {
                 n = (int32_t)(j->r1 - r0 < SKS__LIN_BLOCK ? j->r1 - r0 : SKS__LIN_BLOCK);
-                if (!load_f64t(j, r0, n, xbuf))
-                    goto bad;
-                sks__linear_score(&m->linear, xbuf, n, (int32_t)nc, raw);
+                if (!linear_in_place(j, r0, n, raw)) {
+                    if (!load_f64t(j, r0, n, xbuf))
+                        goto bad;
+                    sks__linear_score(&m->linear, xbuf, n, (int32_t)nc, raw);
+                }
             }
             finish_rows(j, r0, n, raw);
             r0 += n;

@@ -798,7 +798,7 @@ static void mask_trees_base(const sks__forest *f, const double *x, int32_t n, in
 }
 
 /* The same compiled for AVX2 (a vector per instruction, not two), taken
- * when the CPU has it (use_avx2). */
+ * when the CPU has it (cpu.c). */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define SKS_HAVE_AVX2 1
 __attribute__((target("avx2"))) static void mask_trees_avx2(const sks__forest *f, const double *x, int32_t n,
@@ -811,26 +811,11 @@ __attribute__((target("avx2"))) static void mask_trees_avx2(const sks__forest *f
 }
 #endif
 
-/* -1: the kernels use AVX2 where the CPU has it; 0: never (the tests set
- * it to check the baseline kernels on any CPU). */
-int sks__avx2 = -1;
-
-static bool use_avx2(void)
-{
-#ifdef SKS_HAVE_AVX2
-    if (sks__avx2 != 0) {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2");
-    }
-#endif
-    return false;
-}
-
 static void mask_trees(const sks__forest *f, const double *x, int32_t n, int32_t nf, bool has_nan, void *scratch,
                        double *acc)
 {
 #ifdef SKS_HAVE_AVX2
-    if (use_avx2()) {
+    if (sks__cpu_avx2()) {
         mask_trees_avx2(f, x, n, nf, has_nan, scratch, acc);
         return;
     }
@@ -991,7 +976,7 @@ void sks__forest_end(const sks__forest *f, int32_t n, double *out)
  * layout (with AVX2) or there is none. */
 static bool walks_masks(const sks__forest *f)
 {
-    return f->qthr != NULL && (f->cleaf == NULL || use_avx2());
+    return f->qthr != NULL && (f->cleaf == NULL || sks__cpu_avx2());
 }
 
 void sks__forest_leaves(const sks__forest *f, const void *x, int32_t n, int32_t n_features, bool has_nan,

@@ -799,7 +799,109 @@ static void rnd_forest_score(const rnd_forest *rf, const double *base, bool f32,
     }
 }
 
-extern int sks__avx2; /* tree.c: 0 keeps the kernels off AVX2 */
+
+extern int sks__avx2, sks__avx512; /* cpu.c: 0 keeps the kernels off AVX2 (AVX-512) */
+
+/* The linear kernels (the feature-major one after a copy, and on AVX-512
+ * rows read where they are, linear.c) give the feature-order sum's bits
+ * for every count of features and targets around their vector widths and
+ * target groups, blocks and a short tail, rows with a gap after them (NaN
+ * there: never read), on every kernel this CPU can run and at 1-3
+ * threads; a value that is not finite is named at its row and column in
+ * any block, while scores that overflow from finite values are returned. */
+TEST(linear_kernels_agree)
+{
+    enum { N = 45, GAP = 3 };
+    static const int32_t nfs[] = {1, 7, 8, 9, 13, 100}, nts[] = {1, 3, 5, 8, 9, 17};
+    sks_error err;
+    uint64_t s = 11;
+    for (size_t a = 0; a < sizeof nfs / sizeof nfs[0]; a++)
+        for (size_t b = 0; b < sizeof nts / sizeof nts[0]; b++) {
+            const int32_t nf = nfs[a], nt = nts[b], w = nf + GAP;
+            double *coef = malloc((size_t)nt * (size_t)nf * sizeof(double)), *icpt = malloc((size_t)nt * sizeof(double));
+            double *x = malloc((size_t)N * (size_t)w * sizeof(double)), *want = malloc((size_t)N * (size_t)nt * sizeof(double));
+            double *got = malloc((size_t)N * (size_t)nt * sizeof(double));
+            for (int32_t i = 0; i < nt * nf; i++) /* mixed magnitudes and signs: the order shows in the bits */
+                coef[i] = (rnd_unit(&s) - 0.5) * pow(10.0, (double)(rnd_next(&s) % 5) - 2.0);
+            for (int32_t t = 0; t < nt; t++)
+                icpt[t] = rnd_unit(&s) - 0.5;
+            for (int32_t i = 0; i < N; i++)
+                for (int32_t j = 0; j < w; j++)
+                    x[(size_t)i * (size_t)w + (size_t)j] =
+                        j < nf ? (rnd_unit(&s) - 0.5) * pow(10.0, (double)(rnd_next(&s) % 7) - 3.0) : NAN;
+            for (int32_t i = 0; i < N; i++)
+                for (int32_t t = 0; t < nt; t++) {
+                    double sum = 0.0;
+                    for (int32_t j = 0; j < nf; j++)
+                        sum += x[(size_t)i * (size_t)w + (size_t)j] * coef[(size_t)t * (size_t)nf + (size_t)j];
+                    want[(size_t)i * (size_t)nt + (size_t)t] = sum + icpt[t];
+                }
+            sks_desc d;
+            sks_desc_init(&d);
+            d.n_features = nf;
+            d.task = SKS_TASK_REGRESSION;
+            d.n_outputs = nt;
+            d.output_2d = 1;
+            d.kind = SKS_EST_LINEAR;
+            d.n_targets = nt;
+            d.coef = coef;
+            d.intercept = icpt;
+            sks_model *m = build(&d);
+            sks_matrix X = {x, SKS_F64, N, nf, (int64_t)w * 8, 8};
+            for (int isa = 0; isa < 3; isa++) {
+                sks__avx512 = isa == 1 ? 0 : -1;
+                sks__avx2 = isa == 2 ? 0 : -1;
+                for (int threads = 1; threads <= 3; threads++) {
+                    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, got, (size_t)N * (size_t)nt, threads, &err), 0,
+                              &err);
+                    for (int32_t i = 0; i < N * nt; i++)
+                        ASSERT_BITS(got[i], want[i]);
+                }
+                /* A bad value in a full block (row 19), another later (30),
+                 * and one in the tail (42): the first is named. */
+                double *bad = &x[(size_t)19 * (size_t)w + (size_t)(nf - 1)], keep = *bad;
+                double keep30 = x[(size_t)30 * (size_t)w], keep42 = x[(size_t)42 * (size_t)w];
+                x[(size_t)30 * (size_t)w] = NAN;
+                x[(size_t)42 * (size_t)w] = -INFINITY;
+                for (int k = 0; k < 2; k++) {
+                    *bad = k ? NAN : INFINITY;
+                    ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, got, (size_t)N * (size_t)nt, 1, &err),
+                              SKS_EVALUE, &err);
+                    ASSERT_INT(err.row, ==, 19);
+                    ASSERT_INT(err.column, ==, nf - 1);
+                }
+                *bad = keep;
+                ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, got, (size_t)N * (size_t)nt, 2, &err), SKS_EVALUE,
+                          &err);
+                ASSERT_INT(err.row, ==, 30);
+                x[(size_t)30 * (size_t)w] = keep30;
+                ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, got, (size_t)N * (size_t)nt, 1, &err), SKS_EVALUE,
+                          &err);
+                ASSERT_INT(err.row, ==, 42);
+                x[(size_t)42 * (size_t)w] = keep42;
+                /* Finite values whose scores overflow: returned as they sum. */
+                double big[8 * (100 + GAP)];
+                for (int32_t i = 0; i < 8 * w; i++)
+                    big[i] = i % w < nf ? 1e308 * (i % 3 ? 1 : -1) : NAN;
+                sks_matrix XB = {big, SKS_F64, 8, nf, (int64_t)w * 8, 8};
+                ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &XB, got, (size_t)8 * (size_t)nt, 1, &err), 0, &err);
+                for (int32_t i = 0; i < 8; i++)
+                    for (int32_t t = 0; t < nt; t++) {
+                        double sum = 0.0;
+                        for (int32_t j = 0; j < nf; j++)
+                            sum += big[(size_t)i * (size_t)w + (size_t)j] * coef[(size_t)t * (size_t)nf + (size_t)j];
+                        ASSERT_BITS(got[(size_t)i * (size_t)nt + (size_t)t], sum + icpt[t]);
+                    }
+            }
+            sks__avx512 = sks__avx2 = -1;
+            sks_model_free(m);
+            free(coef);
+            free(icpt);
+            free(x);
+            free(want);
+            free(got);
+        }
+}
 
 /* Every walk (one row, small batches, blocks of rows, tree by tree over a
  * forest too large for the block walk, the leaf masks of float64 forests
@@ -1051,6 +1153,6 @@ static const task_entry TESTS[] = {
     TASK(trees_split_across_threads),
     TASK(contributions_are_shapley_values),
     TASK(linear_links),
-    TASK(linear_regression_many_rows),
+    TASK(linear_regression_many_rows), TASK(linear_kernels_agree),
 };
 TASK_MAIN(TESTS)

@@ -255,15 +255,17 @@ def test_binary_score_zero_up_to_rounding(kind, roundtrip):
 
 
 @pytest.mark.parametrize("n_rows", [1, 3, 8, 9, 31, 200])
-@pytest.mark.parametrize("n_targets", [1, 3, 4, 6])
-def test_scores_are_the_feature_order_sum(n_rows, n_targets, tmp_path):
+@pytest.mark.parametrize("n_targets", [1, 3, 4, 6, 9])
+@pytest.mark.parametrize("n_features", [3, 13, 100])
+def test_scores_are_the_feature_order_sum(n_rows, n_targets, n_features, tmp_path):
     """skscore's linear scores are bit for bit the feature-order sum without
     fused multiply-adds (the reference above), whichever of the engine's
-    clones (AVX-512, AVX2, baseline) this CPU runs, for batch sizes across
-    its row blocks and target groups. Terms of mixed magnitude and sign
-    make the order visible: a different order or an FMA changes last bits."""
-    rng = np.random.default_rng(n_rows * 10 + n_targets)
-    n_features = 13
+    kernels this CPU runs (the AVX-512, AVX2 or baseline clone after a
+    copy; on AVX-512, rows read in place), for batch sizes across its row
+    blocks, target groups and vector widths. Terms of mixed magnitude and
+    sign make the order visible: a different order or an FMA changes last
+    bits."""
+    rng = np.random.default_rng(n_rows * 1000 + n_targets * 10 + n_features)
     X = rng.normal(size=(n_rows, n_features)) * 10.0 ** rng.integers(-3, 4, size=n_features)
     y = rng.normal(size=(40, n_targets)) if n_targets > 1 else rng.normal(size=40)
     est = LinearRegression().fit(rng.normal(size=(40, n_features)), y)
