@@ -2,13 +2,15 @@
 
 The extension scores 2-D float32/float64 NumPy arrays directly (any strides,
 no copy). Everything else comes here first: pandas DataFrames (matched to
-the model's feature names by column name), nested lists, other numeric
-dtypes (converted to float64). Errors are worded like scikit-learn's
+the model's feature names by column name), mappings of column name to a
+1-D column (matched the same way), nested lists, other numeric dtypes
+(converted to float64). Errors are worded like scikit-learn's
 ``check_array`` so users recognise them. No scoring happens here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -48,17 +50,19 @@ def _loose(name: str) -> str:
     return "".join(ch.lower() for ch in name if not ch.isascii() or ch.isalnum())
 
 
-def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
-    """Reorder DataFrame X into the model's feature order, by name."""
+def _model_order(model: Any, columns: list[Any]) -> list[str] | None:
+    """The model's feature names, when columns named ``columns`` are taken
+    by name (checked against them: ValueError in scikit-learn's words);
+    None when they are taken by position."""
     try:
         fitted = [str(n) for n in model.feature_names_in_]
     except AttributeError:
-        return X  # the model has no names: columns are taken by position
+        return None  # the model has no names: columns are taken by position
     if not all(isinstance(c, str) for c in columns):
         # scikit-learn ignores non-str column names and goes by position.
-        return X
+        return None
     if columns == fitted:
-        return X
+        return fitted
     have, want = set(columns), set(fitted)
     unexpected = sorted(have - want)
     missing = sorted(want - have)
@@ -78,7 +82,35 @@ def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
             if match is not None and _loose(name):
                 message += f"Did you mean {match!r} for {name!r}?\n"
         raise ValueError(message)
-    return X[fitted]
+    return fitted
+
+
+def _select_columns(model: Any, X: Any, columns: list[Any]) -> Any:
+    """Reorder DataFrame X into the model's feature order, by name."""
+    fitted = _model_order(model, columns)
+    return X if fitted is None or fitted == columns else X[fitted]
+
+
+def _mapping_columns(model: Any, X: Mapping[Any, Any]) -> list[Any]:
+    """The columns of a mapping of column name -> 1-D column (a dict of
+    arrays or lists, as pyarrow's ``to_pydict`` or polars' ``to_dict``
+    give), in the model's order: by name as a DataFrame's, or in the
+    mapping's order for a model without names. ValueError when they differ
+    in length or one is not 1-D."""
+    names = list(X.keys())
+    order = _model_order(model, names)
+    cols = [X[k] for k in (order if order is not None else names)]
+    lengths = set()
+    for name, col in zip(order if order is not None else names, cols):
+        ndim = getattr(col, "ndim", None)
+        if ndim is None:
+            ndim = np.ndim(col)
+        if ndim != 1:
+            raise ValueError(f"column {name!r} of the mapping is {ndim}-D; a mapping's columns are 1-D")
+        lengths.add(len(col))
+    if len(lengths) > 1:
+        raise ValueError(f"the mapping's columns differ in length ({', '.join(map(str, sorted(lengths)))} values)")
+    return cols
 
 
 def _frame_to_array(model: Any, X: Any) -> np.ndarray:
@@ -179,6 +211,9 @@ def as_array(model: Any, X: Any) -> np.ndarray:
     scikit-learn's input validation when X cannot be scored.
     """
     estimator = model.estimator or "the model"
+    if isinstance(X, Mapping):
+        cols = [_numeric_column(model, c, col) for c, col in enumerate(_mapping_columns(model, X))]
+        X = np.column_stack(cols) if cols else np.empty((0, 0))
     _refuse_sparse_or_series(X, estimator)
     columns = _frame_columns(X)
     if columns is not None:
@@ -261,18 +296,23 @@ def as_table(model: Any, X: Any) -> tuple[int, list[Any]]:
     strings = {c for c, k in enumerate(kinds) if k == "string"}
     ignored = {c for c, k in enumerate(kinds) if k == "ignored"}
     estimator = model.estimator or "the model"
-    _refuse_sparse_or_series(X, estimator)
-    columns = _frame_columns(X)
-    if columns is not None:
-        X = _select_columns(model, X, columns)
-        n, width = X.shape
+    if isinstance(X, Mapping):
+        cols = _mapping_columns(model, X)
+        n, width = (len(cols[0]) if cols else 0), len(cols)
     else:
-        X = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
-        _require_2d(X, estimator)
-        n, width = X.shape
+        _refuse_sparse_or_series(X, estimator)
+        columns = _frame_columns(X)
+        if columns is not None:
+            X = _select_columns(model, X, columns)
+            n, width = X.shape
+        else:
+            X = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
+            _require_2d(X, estimator)
+            n, width = X.shape
     if width != n_features:
         return n, [np.zeros(n)] * width  # the engine refuses it in scikit-learn's words
-    cols = _frame_arrays(X, n_features) if columns is not None else [X[:, c] for c in range(n_features)]
+    if not isinstance(X, Mapping):
+        cols = _frame_arrays(X, n_features) if columns is not None else [X[:, c] for c in range(n_features)]
     out: list[Any] = []
     for c, col in enumerate(cols):
         if c in ignored:

@@ -482,6 +482,44 @@ def test_dataframe_forms(tmp_path):
         check_pipeline_parity(forest, mf, Z, what=what)
 
 
+def test_mappings_of_columns(tmp_path):
+    """A dict of column name -> 1-D column (arrays or lists, what pyarrow's
+    to_pydict and polars' to_dict give) scores as the DataFrame does, by
+    name in any order; missing, unknown and uneven columns are refused."""
+    X, pipe, m, forest, mf = fitted_mixed(tmp_path)
+    Z = X.iloc[:300]
+    arrays = {c: Z[c].to_numpy(dtype=object if Z[c].dtype.kind not in "fiub" else None) for c in Z.columns}
+    lists = {c: Z[c].tolist() for c in reversed(Z.columns)}
+    for what, form in (("dict of arrays", arrays), ("dict of lists, reversed", lists)):
+        for meth in ("predict", "predict_proba"):
+            np.testing.assert_array_equal(getattr(m, meth)(form), getattr(m, meth)(Z), err_msg=what)
+            np.testing.assert_array_equal(getattr(mf, meth)(form), getattr(mf, meth)(Z), err_msg=what)
+    with pytest.raises(ValueError, match="missing:\n- c"):
+        m.predict({k: v for k, v in arrays.items() if k != "c"})
+    with pytest.raises(ValueError, match="unseen at fit time:\n- zz"):
+        m.predict({**arrays, "zz": arrays["a"]})
+    with pytest.raises(ValueError, match="differ in length"):
+        m.predict({**arrays, "a": arrays["a"][:-1]})
+    with pytest.raises(ValueError, match="1-D"):
+        m.predict({**arrays, "a": arrays["a"].reshape(-1, 1)})
+
+
+def test_mapping_on_a_numeric_model(tmp_path):
+    """The same for a model of numbers only: float32 columns stay float32."""
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["u", "v", "w"])
+    y = X["u"] - X["w"] > 0
+    for est in (LogisticRegression(), RandomForestClassifier(n_estimators=5, random_state=0)):
+        est.fit(X, y)
+        m, _ = export_load(est, tmp_path)
+        cols = {"w": X["w"].to_numpy(), "u": X["u"].to_numpy(), "v": X["v"].tolist()}
+        np.testing.assert_array_equal(m.predict_proba(cols), m.predict_proba(X))
+        f32 = {k: X[k].to_numpy(np.float32) for k in X.columns}
+        np.testing.assert_array_equal(m.predict_proba(f32), m.predict_proba(X.astype(np.float32)))
+        with pytest.raises(ValueError, match="missing:\n- v"):
+            m.predict({"u": cols["u"], "w": cols["w"]})
+
+
 def test_object_arrays_and_lists(tmp_path):
     """Fitted on a NumPy object array (columns by index): object arrays,
     lists of lists and lists of tuples score alike."""
