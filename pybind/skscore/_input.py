@@ -99,9 +99,10 @@ def _mapping_columns(model: Any, X: Mapping[Any, Any]) -> list[Any]:
     in length or one is not 1-D."""
     names = list(X.keys())
     order = _model_order(model, names)
-    cols = [X[k] for k in (order if order is not None else names)]
+    keys = order if order is not None else names
+    cols = [X[k] for k in keys]
     lengths = set()
-    for name, col in zip(order if order is not None else names, cols):
+    for name, col in zip(keys, cols):
         ndim = getattr(col, "ndim", None)
         if ndim is None:
             ndim = np.ndim(col)
