@@ -249,6 +249,9 @@ int sks__model_build(const sks_desc *d, const char *producer_version,
 double sks__np_sum(const double *a, int64_t n);
 float sks__np_sum_f32(const float *a, int64_t n);
 void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *out);
+/* The same for rows i < n of raw (m->n_raw apart, written over) into out
+ * (cols apart). */
+void sks__finish_rows(const sks_model *m, sks_output what, double *raw, int32_t n, double *out, int64_t cols);
 
 /* cpu.c: the kernels use AVX2 (AVX-512) where the CPU has it unless
  * sks__avx2 (sks__avx512) is 0, as the tests of the baseline kernels set
@@ -336,11 +339,12 @@ void sks__linear_score(const sks__linear *l, const double *xt, int32_t n,
                        int32_t n_features, double *out);
 /* The same bits for a full block of SKS__LIN_BLOCK contiguous float64 rows
  * read where they are (row i at (char *)x + i * row_stride), without the
- * feature-major copy; false when this CPU has no kernel for it (one
- * needs AVX-512), out untouched. Rows are not checked: a value that is not
- * finite makes every score of its row NaN or infinite. */
-bool sks__linear_score_rows(const sks__linear *l, const double *x, int64_t row_stride,
-                            int32_t n_features, double *out);
+ * feature-major copy: 1, or 0 when some sum (before the intercept) is not
+ * finite; -1 when this CPU has no kernel for it (one needs AVX-512), out
+ * untouched. Rows are not checked: a value that is not finite makes every
+ * sum of its row NaN or infinite. */
+int sks__linear_score_rows(const sks__linear *l, const double *x, int64_t row_stride,
+                           int32_t n_features, double *out);
 
 /* pool.c: the process's persistent scoring threads. Runs fn(ctx) on the
  * calling thread and on up to n_threads - 1 pool threads at once (fn

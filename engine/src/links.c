@@ -221,3 +221,44 @@ void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *o
     }
 }
 
+/* Rows i < n of raw (m->n_raw apart) -> out (cols apart). Softmax
+ * probabilities go a block at a time: every row's max and differences,
+ * then all the exps, then each row's sum and divisions -- the same
+ * operations per row as sks__finish_row, with the exps of several rows in
+ * flight at once instead of each row's divisions waiting on its sum. */
+void sks__finish_rows(const sks_model *m, sks_output what, double *raw, int32_t n, double *out, int64_t cols)
+{
+    const sks_info *in = &m->info;
+    const int32_t c = in->n_classes, nr = m->n_raw;
+    if (what != SKS_OUT_PROBA || in->task != SKS_TASK_CLASSIFICATION ||
+        (in->link != SKS_LINK_SOFTMAX && in->link != SKS_LINK_SOFTMAX_SEQ) || c != nr) {
+        for (int32_t i = 0; i < n; i++)
+            sks__finish_row(m, what, &raw[(size_t)i * (size_t)nr], &out[(size_t)i * (size_t)cols]);
+        return;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        const double *d = &raw[(size_t)i * (size_t)nr];
+        double *p = &out[(size_t)i * (size_t)cols], mx = d[0];
+        for (int32_t k = 1; k < c; k++)
+            if (d[k] > mx)
+                mx = d[k];
+        for (int32_t k = 0; k < c; k++)
+            p[k] = d[k] - mx;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        double *p = &out[(size_t)i * (size_t)cols];
+        for (int32_t k = 0; k < c; k++)
+            p[k] = exp(p[k]);
+    }
+    for (int32_t i = 0; i < n; i++) {
+        double *p = &out[(size_t)i * (size_t)cols], s = 0;
+        if (in->link == SKS_LINK_SOFTMAX_SEQ)
+            for (int32_t k = 0; k < c; k++)
+                s += p[k];
+        else
+            s = sks__np_sum(p, c);
+        for (int32_t k = 0; k < c; k++)
+            p[k] /= s;
+    }
+}
+

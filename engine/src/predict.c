@@ -236,22 +236,16 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
 
 /* A full block of contiguous float64 rows scored where they are (linear.c:
  * sks__linear_score_rows), when this CPU has a kernel for it and every
- * score is finite: a value that is not finite would have made its row's
- * scores NaN or infinite, so a block with one goes through load_f64t,
- * which names it (scores that overflow take the same way and get the same
- * bits). */
+ * sum is finite: a value that is not finite would have made its row's
+ * sums NaN or infinite, so a block with one goes through load_f64t, which
+ * names it (sums that overflow take the same way and get the same bits). */
 static bool linear_in_place(job *j, int64_t r0, int32_t n, double *raw)
 {
     const sks_matrix *X = j->X;
     if (n != SKS__LIN_BLOCK || j->prep != NULL || X->dtype != SKS_F64 || X->col_stride != sizeof(double))
         return false;
     const double *x = (const double *)(const void *)((const char *)X->data + r0 * X->row_stride);
-    if (!sks__linear_score_rows(&j->m->linear, x, X->row_stride, (int32_t)j->m->est_width, raw))
-        return false;
-    int bad = 0; /* x - x is 0 for a finite x, NaN otherwise; no chain of adds */
-    for (int32_t i = 0; i < SKS__LIN_BLOCK * j->m->n_raw; i++)
-        bad |= !(raw[i] - raw[i] == 0.0);
-    return !bad;
+    return sks__linear_score_rows(&j->m->linear, x, X->row_stride, (int32_t)j->m->est_width, raw) == 1;
 }
 
 /* One predict call's rows, shared by the threads scoring them (pool.c):
@@ -344,13 +338,10 @@ static bool load_rows(job *j, int64_t r0, int32_t n, void *x, bool *has_nan)
 static void finish_rows(job *j, int64_t r0, int32_t n, double *raw)
 {
     const sks_model *m = j->m;
-    for (int32_t i = 0; i < n; i++) {
-        double *o = &j->out[(size_t)(r0 + i) * (size_t)j->cols];
-        sks__finish_row(m, j->what, &raw[(size_t)i * (size_t)m->n_raw], o);
-        if (m->info.output_dtype == SKS_F32) /* XGBoost's outputs are float32 (survival:aft: exp in double) */
-            for (int64_t c = 0; c < j->cols; c++)
-                o[c] = (float)o[c];
-    }
+    sks__finish_rows(m, j->what, raw, n, &j->out[(size_t)r0 * (size_t)j->cols], j->cols);
+    if (m->info.output_dtype == SKS_F32) /* XGBoost's outputs are float32 (survival:aft: exp in double) */
+        for (int64_t i = 0; i < (int64_t)n * j->cols; i++)
+            j->out[(size_t)r0 * (size_t)j->cols + (size_t)i] = (float)j->out[(size_t)r0 * (size_t)j->cols + (size_t)i];
 }
 
 /*
