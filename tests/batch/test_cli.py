@@ -159,6 +159,30 @@ def test_predict_pipeline_parquet_bit_identical(files, tmp_path, flag, output) -
         assert same_bits(got[["proba_approve", "proba_refuse"]].to_numpy(), want)
 
 
+@pytest.mark.parametrize("form", ["string", "category", "large_string"])
+def test_string_columns_in_every_parquet_form(files, tmp_path, form) -> None:
+    """The command reads the model's string columns dictionary-encoded (each
+    distinct string once a batch): plain, categorical (dictionary on disk)
+    and large strings, with nulls, a city the encoder never saw and a
+    dictionary that changes between row groups, all give m.predict_proba's
+    bits on the same frame."""
+    X = model_frame(files["parquet"]).head(3000).copy()
+    X.loc[2500:, "city"] = "tokyo"  # unseen, only in the last row group
+    X.loc[::97, "city"] = None
+    table = pa.Table.from_pandas(X.astype({"city": "category"}) if form == "category" else X,
+                                 preserve_index=False)
+    if form == "large_string":
+        table = table.set_column(table.schema.get_field_index("city"), "city",
+                                 table.column("city").cast(pa.large_string()))
+    src = tmp_path / "in.parquet"
+    pq.write_table(table, src, row_group_size=1000)
+    out = tmp_path / "out.parquet"
+    run("predict", str(files["pipe"]), str(src), "-o", str(out), "--proba", "--batch-rows", "700")
+    m = skscore.load(files["pipe"])
+    want = m.predict_proba(X)
+    assert same_bits(pd.read_parquet(out).to_numpy(), want)
+
+
 def test_predict_does_not_import_pandas(files, tmp_path) -> None:
     """String columns go to the model as a mapping of columns: the command
     never imports pandas (its import alone was a fifth of a 1M-row run)."""
