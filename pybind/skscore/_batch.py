@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ._input import string_objects
 from ._load import load
 
 OUTPUTS = ("predict", "predict_proba", "decision_function", "score_samples", "contributions")
@@ -254,9 +255,7 @@ def score_frame(
         if n not in frame.columns:
             cols[n] = np.zeros(len(frame))  # a column no step reads
         elif n in strings:
-            cols[n] = pd.Series(
-                missing_as_nan(frame[n].to_numpy(dtype=object, copy=True)), dtype=object, copy=False
-            )
+            cols[n] = pd.Series(string_objects(frame[n], missing=np.nan), dtype=object, copy=False)
         else:
             cols[n] = frame[n]
     X = pd.DataFrame(cols, copy=False) if strings else frame[names]

@@ -482,6 +482,36 @@ def test_dataframe_forms(tmp_path):
         check_pipeline_parity(forest, mf, Z, what=what)
 
 
+def outcome(fn, X):
+    """fn(X), or the error it raised (type and message)."""
+    try:
+        return fn(X)
+    except (ValueError, TypeError) as exc:
+        return type(exc), str(exc)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "string[pyarrow]"])
+def test_pandas_string_arrays_score_as_their_objects(dtype, tmp_path):
+    """A pandas string array is handed to the engine factorized (each
+    distinct string once, _input.string_objects): the same bits, or the
+    same error, as the same column converted to objects value by value,
+    with repeated strings, missing entries (NaN or pd.NA, as the dtype
+    holds them) and a string the encoder never saw."""
+    X, pipe, m, forest, mf = fitted_mixed(tmp_path)
+    Z = pd.concat([X] * 3, ignore_index=True)
+    Z.loc[5, "e"] = "never seen"
+    Z = Z.astype({"c": dtype, "e": dtype})
+    objects = Z.astype({"c": object, "e": object})
+    assert isinstance(Z["c"].array.dtype, pd.StringDtype) and objects["c"].dtype == object
+    for model in (m, mf):
+        for meth in ("predict", "predict_proba"):
+            got, want = outcome(getattr(model, meth), Z), outcome(getattr(model, meth), objects)
+            if isinstance(want, tuple):
+                assert got == want
+            else:
+                np.testing.assert_array_equal(got, want)
+
+
 def test_mappings_of_columns(tmp_path):
     """A dict of column name -> 1-D column (arrays or lists, what pyarrow's
     to_pydict and polars' to_dict give) scores as the DataFrame does, by
