@@ -513,7 +513,13 @@ class _Writer:
         if self.fmt == "parquet":
             import pyarrow.parquet as pq
 
-            self.writer = pq.ParquetWriter(target, schema)
+            import pyarrow as pa
+
+            # No dictionary for float columns (probabilities, scores): it
+            # hashed every value only to give up (0.1 s of CPU per 1M rows
+            # of two columns); labels and kept columns keep it.
+            keep_dict = [f.name for f in schema if not pa.types.is_floating(f.type)]
+            self.writer = pq.ParquetWriter(target, schema, use_dictionary=keep_dict)
         else:
             import pyarrow.csv as pcsv
 
