@@ -511,9 +511,8 @@ class _Writer:
             self.sink = pa.PythonFile(sys.stdout.buffer, mode="w")
             target = self.sink
         if self.fmt == "parquet":
-            import pyarrow.parquet as pq
-
             import pyarrow as pa
+            import pyarrow.parquet as pq
 
             # No dictionary for float columns (probabilities, scores): it
             # hashed every value only to give up (0.1 s of CPU per 1M rows
