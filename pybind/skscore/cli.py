@@ -451,7 +451,6 @@ class _Batcher:
         # arrays for the model to convert back.
         return arrays
 
-
     def _strings(self, arr: Any) -> np.ndarray:
         """A dictionary-encoded string column as an object array: each
         distinct string one Python object, however many rows hold it (a
