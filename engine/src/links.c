@@ -101,15 +101,26 @@ static void ovr_normalize(double *p, int32_t c)
         p[k] /= s;
 }
 
-/* utils.extmath.softmax: subtract the max, exp, divide by the sum. */
-static void softmax(double *p, int32_t c, bool sequential)
+/* utils.extmath.softmax in three steps (sks__finish_rows runs each over a
+ * block of rows): subtract the max, exp, divide by the sum. p may be d. */
+static void softmax_shift(const double *d, double *p, int32_t c)
 {
-    double m = p[0];
+    double m = d[0];
     for (int32_t k = 1; k < c; k++)
-        if (p[k] > m)
-            m = p[k];
+        if (d[k] > m)
+            m = d[k];
     for (int32_t k = 0; k < c; k++)
-        p[k] = exp(p[k] - m);
+        p[k] = d[k] - m;
+}
+
+static void softmax_exp(double *p, int32_t c)
+{
+    for (int32_t k = 0; k < c; k++)
+        p[k] = exp(p[k]);
+}
+
+static void softmax_divide(double *p, int32_t c, bool sequential)
+{
     double s = 0;
     if (sequential)
         for (int32_t k = 0; k < c; k++)
@@ -118,6 +129,13 @@ static void softmax(double *p, int32_t c, bool sequential)
         s = sks__np_sum(p, c);
     for (int32_t k = 0; k < c; k++)
         p[k] /= s;
+}
+
+static void softmax(double *p, int32_t c, bool sequential)
+{
+    softmax_shift(p, p, c);
+    softmax_exp(p, c);
+    softmax_divide(p, c, sequential);
 }
 
 /* Raw scores -> the asked output, one row. */
@@ -236,29 +254,11 @@ void sks__finish_rows(const sks_model *m, sks_output what, double *raw, int32_t 
             sks__finish_row(m, what, &raw[(size_t)i * (size_t)nr], &out[(size_t)i * (size_t)cols]);
         return;
     }
-    for (int32_t i = 0; i < n; i++) {
-        const double *d = &raw[(size_t)i * (size_t)nr];
-        double *p = &out[(size_t)i * (size_t)cols], mx = d[0];
-        for (int32_t k = 1; k < c; k++)
-            if (d[k] > mx)
-                mx = d[k];
-        for (int32_t k = 0; k < c; k++)
-            p[k] = d[k] - mx;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        double *p = &out[(size_t)i * (size_t)cols];
-        for (int32_t k = 0; k < c; k++)
-            p[k] = exp(p[k]);
-    }
-    for (int32_t i = 0; i < n; i++) {
-        double *p = &out[(size_t)i * (size_t)cols], s = 0;
-        if (in->link == SKS_LINK_SOFTMAX_SEQ)
-            for (int32_t k = 0; k < c; k++)
-                s += p[k];
-        else
-            s = sks__np_sum(p, c);
-        for (int32_t k = 0; k < c; k++)
-            p[k] /= s;
-    }
+    for (int32_t i = 0; i < n; i++)
+        softmax_shift(&raw[(size_t)i * (size_t)nr], &out[(size_t)i * (size_t)cols], c);
+    for (int32_t i = 0; i < n; i++)
+        softmax_exp(&out[(size_t)i * (size_t)cols], c);
+    for (int32_t i = 0; i < n; i++)
+        softmax_divide(&out[(size_t)i * (size_t)cols], c, in->link == SKS_LINK_SOFTMAX_SEQ);
 }
 

@@ -171,6 +171,14 @@ static bool load_f64(job *j, int64_t r0, int32_t n, double *dst, bool *has_nan)
     return true;
 }
 
+/* Rows [r0, r0 + n) are a full linear block of the input's own
+ * contiguous float64 rows (no preprocessing): block_f64t and the kernel
+ * that reads rows in place take them as they are. */
+static bool contiguous_block(const job *j, int32_t n)
+{
+    return n == SKS__LIN_BLOCK && j->prep == NULL && j->X->dtype == SKS_F64 && j->X->col_stride == sizeof(double);
+}
+
 #ifdef __SSE2__
 /* A full block of contiguous float64 rows into dst, feature-major, two
  * features of two rows at a time (a 2 x 2 transpose: two loads, two
@@ -214,8 +222,7 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
     bool ignored = false;
 #ifdef __SSE2__
     _Static_assert(SKS__LIN_BLOCK == 8, "block_f64t takes four pairs of rows");
-    if (n == SKS__LIN_BLOCK && j->prep == NULL && j->X->dtype == SKS_F64 && j->X->col_stride == sizeof(double) &&
-        block_f64t(j->X, r0, nc, dst))
+    if (contiguous_block(j, n) && block_f64t(j->X, r0, nc, dst))
         return true;
 #endif
     for (int32_t i = 0; i < n; i++) {
@@ -242,7 +249,7 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
 static bool linear_in_place(job *j, int64_t r0, int32_t n, double *raw)
 {
     const sks_matrix *X = j->X;
-    if (n != SKS__LIN_BLOCK || j->prep != NULL || X->dtype != SKS_F64 || X->col_stride != sizeof(double))
+    if (!contiguous_block(j, n))
         return false;
     const double *x = (const double *)(const void *)((const char *)X->data + r0 * X->row_stride);
     return sks__linear_score_rows(&j->m->linear, x, X->row_stride, (int32_t)j->m->est_width, raw) == 1;
@@ -337,11 +344,11 @@ static bool load_rows(job *j, int64_t r0, int32_t n, void *x, bool *has_nan)
 /* Rows [r0, r0 + n)'s raw scores into the asked output. */
 static void finish_rows(job *j, int64_t r0, int32_t n, double *raw)
 {
-    const sks_model *m = j->m;
-    sks__finish_rows(m, j->what, raw, n, &j->out[(size_t)r0 * (size_t)j->cols], j->cols);
-    if (m->info.output_dtype == SKS_F32) /* XGBoost's outputs are float32 (survival:aft: exp in double) */
-        for (int64_t i = 0; i < (int64_t)n * j->cols; i++)
-            j->out[(size_t)r0 * (size_t)j->cols + (size_t)i] = (float)j->out[(size_t)r0 * (size_t)j->cols + (size_t)i];
+    double *out = &j->out[(size_t)r0 * (size_t)j->cols];
+    sks__finish_rows(j->m, j->what, raw, n, out, j->cols);
+    if (j->m->info.output_dtype == SKS_F32) /* XGBoost's outputs are float32 (survival:aft: exp in double) */
+        for (size_t i = 0; i < (size_t)n * (size_t)j->cols; i++)
+            out[i] = (float)out[i];
 }
 
 /*

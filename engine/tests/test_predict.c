@@ -288,22 +288,40 @@ TEST(linear_links)
     sks_model_free(m);
 }
 
+/* A linear regressor of nt targets over nf features (coef nt x nf). */
+static sks_desc linear_regressor(int32_t nf, int32_t nt, const double *coef, const double *icpt)
+{
+    sks_desc d;
+    sks_desc_init(&d);
+    d.n_features = nf;
+    d.task = SKS_TASK_REGRESSION;
+    d.n_outputs = nt;
+    d.output_2d = 1;
+    d.kind = SKS_EST_LINEAR;
+    d.n_targets = nt;
+    d.coef = coef;
+    d.intercept = icpt;
+    return d;
+}
+
+/* Target t's score of a row, the reference: 0, then + x_j * coef_j in
+ * feature order (one rounding each: the tests are built without FMA),
+ * then + intercept. */
+static double feature_order_sum(const double *row, int32_t nf, const double *coef, const double *icpt, int32_t t)
+{
+    double s = 0.0;
+    for (int32_t j = 0; j < nf; j++)
+        s += row[j] * coef[(size_t)t * (size_t)nf + (size_t)j];
+    return s + icpt[t];
+}
+
 TEST(linear_regression_many_rows)
 {
     enum { N = 1003, F = 13 };
     double coef[2 * F], icpt[2] = {0.5, -3.0};
     for (int j = 0; j < 2 * F; j++)
         coef[j] = (j % 7) * 0.37 - 1.1;
-    sks_desc d;
-    sks_desc_init(&d);
-    d.n_features = F;
-    d.task = SKS_TASK_REGRESSION;
-    d.n_outputs = 2;
-    d.output_2d = 1;
-    d.kind = SKS_EST_LINEAR;
-    d.n_targets = 2;
-    d.coef = coef;
-    d.intercept = icpt;
+    sks_desc d = linear_regressor(F, 2, coef, icpt);
     sks_model *m = build(&d);
     static double x[N * F], out[N * 2];
     for (int i = 0; i < N * F; i++)
@@ -311,14 +329,9 @@ TEST(linear_regression_many_rows)
     sks_matrix X = fx_rows(x, N, F);
     sks_error err;
     ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &X, out, N * 2, 2, &err), 0, &err);
-    for (int i = 0; i < N; i++) {
-        for (int t = 0; t < 2; t++) {
-            double s = 0.0;
-            for (int j = 0; j < F; j++)
-                s += x[i * F + j] * coef[t * F + j];
-            ASSERT_BITS(out[i * 2 + t], s + icpt[t]);
-        }
-    }
+    for (int i = 0; i < N; i++)
+        for (int t = 0; t < 2; t++)
+            ASSERT_BITS(out[i * 2 + t], feature_order_sum(&x[i * F], F, coef, icpt, t));
     sks_model_free(m);
 }
 
@@ -830,22 +843,10 @@ TEST(linear_kernels_agree)
                     x[(size_t)i * (size_t)w + (size_t)j] =
                         j < nf ? (rnd_unit(&s) - 0.5) * pow(10.0, (double)(rnd_next(&s) % 7) - 3.0) : NAN;
             for (int32_t i = 0; i < N; i++)
-                for (int32_t t = 0; t < nt; t++) {
-                    double sum = 0.0;
-                    for (int32_t j = 0; j < nf; j++)
-                        sum += x[(size_t)i * (size_t)w + (size_t)j] * coef[(size_t)t * (size_t)nf + (size_t)j];
-                    want[(size_t)i * (size_t)nt + (size_t)t] = sum + icpt[t];
-                }
-            sks_desc d;
-            sks_desc_init(&d);
-            d.n_features = nf;
-            d.task = SKS_TASK_REGRESSION;
-            d.n_outputs = nt;
-            d.output_2d = 1;
-            d.kind = SKS_EST_LINEAR;
-            d.n_targets = nt;
-            d.coef = coef;
-            d.intercept = icpt;
+                for (int32_t t = 0; t < nt; t++)
+                    want[(size_t)i * (size_t)nt + (size_t)t] =
+                        feature_order_sum(&x[(size_t)i * (size_t)w], nf, coef, icpt, t);
+            sks_desc d = linear_regressor(nf, nt, coef, icpt);
             sks_model *m = build(&d);
             sks_matrix X = {x, SKS_F64, N, nf, (int64_t)w * 8, 8};
             for (int isa = 0; isa < 3; isa++) {
@@ -886,12 +887,9 @@ TEST(linear_kernels_agree)
                 sks_matrix XB = {big, SKS_F64, 8, nf, (int64_t)w * 8, 8};
                 ASSERT_RC(sks_model_predict(m, SKS_OUT_PREDICT, &XB, got, (size_t)8 * (size_t)nt, 1, &err), 0, &err);
                 for (int32_t i = 0; i < 8; i++)
-                    for (int32_t t = 0; t < nt; t++) {
-                        double sum = 0.0;
-                        for (int32_t j = 0; j < nf; j++)
-                            sum += big[(size_t)i * (size_t)w + (size_t)j] * coef[(size_t)t * (size_t)nf + (size_t)j];
-                        ASSERT_BITS(got[(size_t)i * (size_t)nt + (size_t)t], sum + icpt[t]);
-                    }
+                    for (int32_t t = 0; t < nt; t++)
+                        ASSERT_BITS(got[(size_t)i * (size_t)nt + (size_t)t],
+                                    feature_order_sum(&big[(size_t)i * (size_t)w], nf, coef, icpt, t));
             }
             sks__avx512 = sks__avx2 = -1;
             sks_model_free(m);

@@ -179,20 +179,6 @@ def _some(names: Sequence[str], limit: int = 8) -> str:
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
 
 
-def missing_as_nan(values: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
-    """An object array of strings with every missing entry (``missing``, or
-    None/NA where it is not given) set to NaN, in place when it can be."""
-    if values.dtype != object:
-        values = values.astype(object)
-    if missing is None:
-        import pandas as pd
-
-        missing = pd.isna(values)
-    if missing.any():
-        values[missing] = np.nan
-    return values
-
-
 # ------------------------------------------------------------ the cache
 
 #: Models a worker process keeps at once, the most recently used: a
@@ -255,7 +241,7 @@ def score_frame(
         if n not in frame.columns:
             cols[n] = np.zeros(len(frame))  # a column no step reads
         elif n in strings:
-            cols[n] = pd.Series(string_objects(frame[n], missing=np.nan), dtype=object, copy=False)
+            cols[n] = pd.Series(string_objects(frame[n], nan_for_missing=True), dtype=object, copy=False)
         else:
             cols[n] = frame[n]
     X = pd.DataFrame(cols, copy=False) if strings else frame[names]

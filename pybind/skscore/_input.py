@@ -103,9 +103,7 @@ def _mapping_columns(model: Any, X: Mapping[Any, Any]) -> list[Any]:
     cols = [X[k] for k in keys]
     lengths = set()
     for name, col in zip(keys, cols):
-        ndim = getattr(col, "ndim", None)
-        if ndim is None:
-            ndim = np.ndim(col)
+        ndim = np.ndim(col)
         if ndim != 1:
             raise ValueError(f"column {name!r} of the mapping is {ndim}-D; a mapping's columns are 1-D")
         lengths.add(len(col))
@@ -286,26 +284,44 @@ def _frame_arrays(X: Any, n_features: int) -> list[Any]:
     return [array[:, c] for c in range(n_features)]
 
 
-def string_objects(col: Any, missing: Any = None) -> np.ndarray:
-    """A string column as a new object array of Python values, missing
-    entries as ``missing`` (default: what NumPy's conversion gives, the
-    column's own missing value). A pandas string array (``StringDtype``,
-    pandas 3's default for text) is factorized, so each distinct string is
-    one Python object however many rows hold it: 1,000,000 rows of 50
-    cities, 102 ms -> 37 ms. Other columns convert as they are."""
+def missing_as_nan(values: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+    """An object array of strings with every missing entry (``missing``, or
+    None/NA where it is not given) set to NaN, in place when it can be
+    (the batch scorers' rule: skscore/_batch.py says why)."""
+    if values.dtype != object:
+        values = values.astype(object)
+    if missing is None:
+        import pandas as pd
+
+        missing = pd.isna(values)
+    if missing.any():
+        values[missing] = np.nan
+    return values
+
+
+def take_strings(words: Any, codes: np.ndarray, missing: Any) -> np.ndarray:
+    """The rows of a string column given as codes into its distinct values
+    ``words`` (code -1: missing): an object array holding each distinct
+    value's one Python object, however many rows hold it."""
+    table = np.array([*words, missing], dtype=object)
+    return table[codes]  # -1: the last entry
+
+
+def string_objects(col: Any, nan_for_missing: bool = False) -> np.ndarray:
+    """A string column as a new object array of Python values; missing
+    entries stay what NumPy's conversion gives (the column's own missing
+    value), or become NaN with ``nan_for_missing``. A pandas string array
+    (``StringDtype``, pandas 3's default for text) is factorized, so each
+    distinct string is one Python object: 1,000,000 rows of 50 cities,
+    102 ms -> 37 ms. Other columns convert as they are."""
     dtype = getattr(col, "dtype", None)
     if type(dtype).__name__ == "StringDtype" and type(dtype).__module__.startswith("pandas"):
         import pandas as pd
 
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
-        table = np.array([*uniques, dtype.na_value if missing is None else missing], dtype=object)
-        return table[codes]  # code -1: the last entry
+        return take_strings(uniques, codes, np.nan if nan_for_missing else dtype.na_value)
     values = np.array(col, dtype=object, copy=True)
-    if missing is not None:
-        import pandas as pd
-
-        values[pd.isna(values)] = missing
-    return values
+    return missing_as_nan(values) if nan_for_missing else values
 
 
 def as_table(model: Any, X: Any) -> tuple[int, list[Any]]:
