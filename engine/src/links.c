@@ -103,20 +103,47 @@ static void ovr_normalize(double *p, int32_t c)
 
 /* utils.extmath.softmax in three steps (sks__finish_rows runs each over a
  * block of rows): subtract the max, exp, divide by the sum. p may be d. */
-static void softmax_shift(const double *d, double *p, int32_t c)
+static int32_t softmax_shift(const double *d, double *p, int32_t c)
 {
     double m = d[0];
-    for (int32_t k = 1; k < c; k++)
-        if (d[k] > m)
-            m = d[k];
+    int32_t top = 0;
+    for (int32_t k = 1; k < c; k++) {
+        top = d[k] > m ? k : top;
+        m = d[k] > m ? d[k] : m;
+    }
     for (int32_t k = 0; k < c; k++)
         p[k] = d[k] - m;
+    return top; /* the first maximum's class */
 }
 
 static void softmax_exp(double *p, int32_t c)
 {
     for (int32_t k = 0; k < c; k++)
         p[k] = exp(p[k]);
+}
+
+/* softmax_exp over b rows (cols apart) whose maximum's difference sits at
+ * top[i]. That difference is 0 unless the maximum is not finite, and
+ * exp(0) is 1 exactly: it is not asked of libm (a fifth of the calls at
+ * five classes). The row's last value takes its slot for the exps, so each
+ * row runs c - 1 calls whatever its maximum's class -- a branch on the
+ * class would be mispredicted on most rows. */
+enum { SHIFT_BLOCK = 64 };
+static void softmax_exp_rows(double *p, int32_t b, int32_t c, int64_t cols, const int32_t *top)
+{
+    double held[SHIFT_BLOCK];
+    for (int32_t i = 0; i < b; i++) {
+        double *r = &p[(size_t)i * (size_t)cols];
+        held[i] = r[top[i]];
+        r[top[i]] = r[c - 1];
+    }
+    for (int32_t i = 0; i < b; i++)
+        softmax_exp(&p[(size_t)i * (size_t)cols], c - 1);
+    for (int32_t i = 0; i < b; i++) {
+        double *r = &p[(size_t)i * (size_t)cols];
+        r[c - 1] = r[top[i]];
+        r[top[i]] = held[i] == 0 ? 1.0 : exp(held[i]);
+    }
 }
 
 static void softmax_divide(double *p, int32_t c, bool sequential)
@@ -242,8 +269,9 @@ void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *o
 /* Rows i < n of raw (m->n_raw apart) -> out (cols apart). Softmax
  * probabilities go a block at a time: every row's max and differences,
  * then all the exps, then each row's sum and divisions -- the same
- * operations per row as sks__finish_row, with the exps of several rows in
- * flight at once instead of each row's divisions waiting on its sum. */
+ * operations per row as sks__finish_row but the exp of the maximum's
+ * difference (softmax_exp_rows), with the exps of several rows in flight
+ * at once instead of each row's divisions waiting on its sum. */
 void sks__finish_rows(const sks_model *m, sks_output what, double *raw, int32_t n, double *out, int64_t cols)
 {
     const sks_info *in = &m->info;
@@ -254,11 +282,15 @@ void sks__finish_rows(const sks_model *m, sks_output what, double *raw, int32_t 
             sks__finish_row(m, what, &raw[(size_t)i * (size_t)nr], &out[(size_t)i * (size_t)cols]);
         return;
     }
-    for (int32_t i = 0; i < n; i++)
-        softmax_shift(&raw[(size_t)i * (size_t)nr], &out[(size_t)i * (size_t)cols], c);
-    for (int32_t i = 0; i < n; i++)
-        softmax_exp(&out[(size_t)i * (size_t)cols], c);
-    for (int32_t i = 0; i < n; i++)
-        softmax_divide(&out[(size_t)i * (size_t)cols], c, in->link == SKS_LINK_SOFTMAX_SEQ);
+    for (int32_t i0 = 0; i0 < n; i0 += SHIFT_BLOCK) {
+        const int32_t b = n - i0 < SHIFT_BLOCK ? n - i0 : SHIFT_BLOCK;
+        double *o = &out[(size_t)i0 * (size_t)cols];
+        int32_t top[SHIFT_BLOCK];
+        for (int32_t i = 0; i < b; i++)
+            top[i] = softmax_shift(&raw[(size_t)(i0 + i) * (size_t)nr], &o[(size_t)i * (size_t)cols], c);
+        softmax_exp_rows(o, b, c, cols, top);
+        for (int32_t i = 0; i < b; i++)
+            softmax_divide(&o[(size_t)i * (size_t)cols], c, in->link == SKS_LINK_SOFTMAX_SEQ);
+    }
 }
 

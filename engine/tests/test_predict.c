@@ -901,6 +901,85 @@ TEST(linear_kernels_agree)
         }
 }
 
+/* Softmax probabilities finished a block of rows at a time (links.c:
+ * sks__finish_rows, which asks no exp of the maximum's difference) give
+ * the bits of the plain per-row softmax -- exp of every difference, the
+ * maximum's too -- wherever the maximum sits, with ties at the maximum,
+ * on rows whose scores overflow to an infinite maximum (inf - inf: NaN),
+ * at 1 and 2 threads. Each class's score is its own feature (coef the
+ * identity). The boosted models' parity suites take it over blocks of
+ * hundreds of rows. */
+double sks__np_sum(const double *a, int64_t n); /* links.c: NumPy's pairwise sum */
+
+TEST(softmax_rows_agree_with_one_row)
+{
+    enum { N = 150 };
+    static const int32_t ncs[] = {3, 4, 5, 9, 17};
+    static int64_t labels[17];
+    for (int k = 0; k < 17; k++)
+        labels[k] = k;
+    uint64_t s = 5;
+    sks_error err;
+    for (size_t a = 0; a < sizeof ncs / sizeof ncs[0]; a++) {
+        const int32_t c = ncs[a];
+        double *coef = calloc((size_t)c * (size_t)c, sizeof(double)), *icpt = calloc((size_t)c, sizeof(double));
+        double *x = malloc((size_t)N * (size_t)c * sizeof(double)), *got = malloc((size_t)N * (size_t)c * sizeof(double));
+        for (int32_t k = 0; k < c; k++)
+            coef[(size_t)k * (size_t)c + (size_t)k] = 1.0;
+        for (int32_t i = 0; i < N; i++) {
+            double *r = &x[(size_t)i * (size_t)c];
+            for (int32_t k = 0; k < c; k++)
+                r[k] = (rnd_unit(&s) - 0.5) * 40.0;
+            if (i % 7 == 3) /* ties at the maximum */
+                r[(i / 7) % c] = r[(i / 7 + 1) % c] = 30.0;
+            if (i % 11 == 5) /* every class equal */
+                for (int32_t k = 0; k < c; k++)
+                    r[k] = -2.5;
+            if (i % 13 == 6) /* the first class the largest, then the last */
+                r[(i / 13) % 2 ? c - 1 : 0] = 25.0;
+        }
+        /* Two rows whose scores overflow: 1e308 * 10 is +inf, once alone
+         * and once with a second infinite class. */
+        coef[0] = 10.0;
+        x[(size_t)40 * (size_t)c] = 1e308;
+        x[(size_t)41 * (size_t)c] = 1e308;
+        x[(size_t)41 * (size_t)c + 1] = 1e308;
+        coef[(size_t)1 * (size_t)c + 1] = 10.0;
+        {
+            sks_desc d = fx_linear(SKS_LINK_SOFTMAX);
+            d.n_features = c;
+            d.n_classes = c;
+            d.int_labels = labels;
+            d.n_targets = c;
+            d.coef = coef;
+            d.intercept = icpt;
+            sks_model *m = build(&d);
+            sks_matrix X = fx_rows(x, N, c);
+            for (int threads = 1; threads <= 2; threads++) {
+                ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, got, (size_t)N * (size_t)c, threads, &err), 0, &err);
+                for (int32_t i = 0; i < N; i++) {
+                    double e[17], mx = -INFINITY, sum;
+                    for (int32_t k = 0; k < c; k++) {
+                        e[k] = feature_order_sum(&x[(size_t)i * (size_t)c], c, coef, icpt, k);
+                        mx = k == 0 || e[k] > mx ? e[k] : mx;
+                    }
+                    for (int32_t k = 0; k < c; k++)
+                        e[k] = exp(e[k] - mx);
+                    sum = sks__np_sum(e, c);
+                    for (int32_t k = 0; k < c; k++)
+                        ASSERT_BITS(got[(size_t)i * (size_t)c + (size_t)k], e[k] / sum);
+                }
+                ASSERT(isnan(got[(size_t)40 * (size_t)c])); /* inf - inf */
+            }
+            sks_model_free(m);
+        }
+        free(coef);
+        free(icpt);
+        free(x);
+        free(got);
+    }
+}
+
 /* Every walk (one row, small batches, blocks of rows, tree by tree over a
  * forest too large for the block walk, the leaf masks of float64 forests
  * of at most 64 leaves a tree, with and without AVX2), both comparisons,
@@ -1151,6 +1230,6 @@ static const task_entry TESTS[] = {
     TASK(trees_split_across_threads),
     TASK(contributions_are_shapley_values),
     TASK(linear_links),
-    TASK(linear_regression_many_rows), TASK(linear_kernels_agree),
+    TASK(linear_regression_many_rows), TASK(linear_kernels_agree), TASK(softmax_rows_agree_with_one_row),
 };
 TASK_MAIN(TESTS)
