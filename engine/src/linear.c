@@ -138,19 +138,22 @@ rows8(const sks__linear *l, const double *x, int64_t stride, int32_t nf, int32_t
     }
     if (j < nf) {
         load8(r, j, (__mmask8)((1u << (nf - j)) - 1u), f);
-        for (int q = 0; q < nf - j; q++)
-            for (int k = 0; k < g; k++)
-                acc[k] = _mm512_add_pd(acc[k], _mm512_mul_pd(f[q], _mm512_set1_pd(w[(size_t)k * (size_t)nf + (size_t)(j + q)])));
+        for (int q = 0; q < 8; q++) /* q a constant: f stays in registers */
+            if (q < nf - j)
+                for (int k = 0; k < g; k++)
+                    acc[k] = _mm512_add_pd(acc[k], _mm512_mul_pd(f[q], _mm512_set1_pd(w[(size_t)k * (size_t)nf + (size_t)(j + q)])));
     }
     const int32_t nt = l->n_targets;
-    for (int k = 0; k < g; k++) {
-        double s[8];
+    double s[8][8];
+#pragma GCC unroll 8
+    for (int k = 0; k < g; k++) { /* k a constant: acc stays in registers */
         /* x - x is 0 for a finite x, NaN otherwise */
         *bad |= _mm512_cmp_pd_mask(_mm512_sub_pd(acc[k], acc[k]), _mm512_setzero_pd(), _CMP_NEQ_UQ);
-        _mm512_storeu_pd(s, acc[k]);
-        for (int i = 0; i < 8; i++)
-            out[(size_t)i * (size_t)nt + (size_t)(t0 + k)] = s[i] + l->intercept[t0 + k];
+        _mm512_storeu_pd(s[k], acc[k]);
     }
+    for (int k = 0; k < g; k++)
+        for (int i = 0; i < 8; i++)
+            out[(size_t)i * (size_t)nt + (size_t)(t0 + k)] = s[k][i] + l->intercept[t0 + k];
 }
 
 /* The block's targets in groups of up to eight, each group's size a
