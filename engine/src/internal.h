@@ -252,6 +252,13 @@ void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *o
 /* The same for rows i < n of raw (m->n_raw apart, written over) into out
  * (cols apart). */
 void sks__finish_rows(const sks_model *m, sks_output what, double *raw, int32_t n, double *out, int64_t cols);
+/* Whether sks__softmax_lanes can finish what for m (a softmax of at most
+ * eight classes on a CPU with AVX-512), and that finish: the
+ * probabilities of eight rows whose finite raw scores are stored a class
+ * at a time (raw[k * 8 + i]), into out (cols apart), with sks__finish_row's
+ * bits. */
+bool sks__softmax_lanes_fit(const sks_model *m, sks_output what);
+void sks__softmax_lanes(const sks_model *m, const double *raw, double *out, int64_t cols);
 
 /* cpu.c: the kernels use AVX2 (AVX-512) where the CPU has it unless
  * sks__avx2 (sks__avx512) is 0, as the tests of the baseline kernels set
@@ -342,9 +349,11 @@ void sks__linear_score(const sks__linear *l, const double *xt, int32_t n,
  * feature-major copy: 1, or 0 when some sum (before the intercept) is not
  * finite; -1 when this CPU has no kernel for it (one needs AVX-512), out
  * untouched. Rows are not checked: a value that is not finite makes every
- * sum of its row NaN or infinite. */
+ * sum of its row NaN or infinite. out is SKS__LIN_BLOCK x n_targets, or
+ * with by_target n_targets x SKS__LIN_BLOCK (a target's eight rows
+ * together, as sks__softmax_lanes reads them). */
 int sks__linear_score_rows(const sks__linear *l, const double *x, int64_t row_stride,
-                           int32_t n_features, double *out);
+                           int32_t n_features, double *out, bool by_target);
 
 /* pool.c: the process's persistent scoring threads. Runs fn(ctx) on the
  * calling thread and on up to n_threads - 1 pool threads at once (fn

@@ -120,7 +120,7 @@ load8(const double *const r[8], int32_t j, __mmask8 mk, __m512d f[8])
 /* Eight rows of one block, g targets from t0 (g a constant once inlined). */
 __attribute__((target("avx512f"), always_inline)) static inline void
 rows8(const sks__linear *l, const double *x, int64_t stride, int32_t nf, int32_t t0, int g, double *out,
-      __mmask8 *bad)
+      bool by_target, __mmask8 *bad)
 {
     const double *r[8];
     for (int i = 0; i < 8; i++)
@@ -149,8 +149,13 @@ rows8(const sks__linear *l, const double *x, int64_t stride, int32_t nf, int32_t
     for (int k = 0; k < g; k++) { /* k a constant: acc stays in registers */
         /* x - x is 0 for a finite x, NaN otherwise */
         *bad |= _mm512_cmp_pd_mask(_mm512_sub_pd(acc[k], acc[k]), _mm512_setzero_pd(), _CMP_NEQ_UQ);
-        _mm512_storeu_pd(s[k], acc[k]);
+        if (by_target) /* each lane's sum + intercept: the scalar addition below */
+            _mm512_storeu_pd(&out[(size_t)(t0 + k) * 8], _mm512_add_pd(acc[k], _mm512_set1_pd(l->intercept[t0 + k])));
+        else
+            _mm512_storeu_pd(s[k], acc[k]);
     }
+    if (by_target)
+        return;
     for (int k = 0; k < g; k++)
         for (int i = 0; i < 8; i++)
             out[(size_t)i * (size_t)nt + (size_t)(t0 + k)] = s[k][i] + l->intercept[t0 + k];
@@ -159,32 +164,32 @@ rows8(const sks__linear *l, const double *x, int64_t stride, int32_t nf, int32_t
 /* The block's targets in groups of up to eight, each group's size a
  * constant in its own copy of the loop, so its sums stay in registers. */
 __attribute__((target("avx512f"))) static bool block_avx512(const sks__linear *l, const double *x, int64_t stride,
-                                                          int32_t nf, double *out)
+                                                          int32_t nf, double *out, bool by_target)
 {
     __mmask8 bad = 0;
     for (int32_t t0 = 0; t0 < l->n_targets; t0 += 8)
         switch (l->n_targets - t0 < 8 ? l->n_targets - t0 : 8) {
-        case 1: rows8(l, x, stride, nf, t0, 1, out, &bad); break;
-        case 2: rows8(l, x, stride, nf, t0, 2, out, &bad); break;
-        case 3: rows8(l, x, stride, nf, t0, 3, out, &bad); break;
-        case 4: rows8(l, x, stride, nf, t0, 4, out, &bad); break;
-        case 5: rows8(l, x, stride, nf, t0, 5, out, &bad); break;
-        case 6: rows8(l, x, stride, nf, t0, 6, out, &bad); break;
-        case 7: rows8(l, x, stride, nf, t0, 7, out, &bad); break;
-        default: rows8(l, x, stride, nf, t0, 8, out, &bad); break;
+        case 1: rows8(l, x, stride, nf, t0, 1, out, by_target, &bad); break;
+        case 2: rows8(l, x, stride, nf, t0, 2, out, by_target, &bad); break;
+        case 3: rows8(l, x, stride, nf, t0, 3, out, by_target, &bad); break;
+        case 4: rows8(l, x, stride, nf, t0, 4, out, by_target, &bad); break;
+        case 5: rows8(l, x, stride, nf, t0, 5, out, by_target, &bad); break;
+        case 6: rows8(l, x, stride, nf, t0, 6, out, by_target, &bad); break;
+        case 7: rows8(l, x, stride, nf, t0, 7, out, by_target, &bad); break;
+        default: rows8(l, x, stride, nf, t0, 8, out, by_target, &bad); break;
         }
     return bad == 0;
 }
 #endif
 
 int sks__linear_score_rows(const sks__linear *l, const double *x, int64_t row_stride, int32_t n_features,
-                           double *out)
+                           double *out, bool by_target)
 {
     _Static_assert(SKS__LIN_BLOCK == 8, "a block is one vector of eight rows");
 #if defined(__x86_64__) && defined(__GNUC__)
     if (sks__cpu_avx512())
-        return block_avx512(l, x, row_stride, n_features, out) ? 1 : 0;
+        return block_avx512(l, x, row_stride, n_features, out, by_target) ? 1 : 0;
 #endif
-    (void)l, (void)x, (void)row_stride, (void)n_features, (void)out;
+    (void)l, (void)x, (void)row_stride, (void)n_features, (void)out, (void)by_target;
     return -1;
 }

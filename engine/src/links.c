@@ -266,6 +266,85 @@ void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *o
     }
 }
 
+/*
+ * Softmax with rows in lanes: eight rows at once, each lane taking the
+ * steps softmax() takes for its row -- the max by `>` in class order (a
+ * vector max returns its second operand on a tie, which `d > m ? d : m`
+ * keeps too; the scores are finite, so no NaN decides), the differences,
+ * libm's exp of each (of those that are not 0: exp(0) is 1), NumPy's
+ * pairwise sum (for fewer than eight classes: 0 then each exp in order;
+ * for eight, the pairs of its eight partial sums), and each exp divided
+ * by it (a vector division rounds as the
+ * scalar one). Row by row, the max, the sum and the divisions took a
+ * sixth of a five-class LogisticRegression's predict_proba.
+ */
+bool sks__softmax_lanes_fit(const sks_model *m, sks_output what)
+{
+    const sks_info *in = &m->info;
+#if defined(__x86_64__) && defined(__GNUC__)
+    return what == SKS_OUT_PROBA && in->task == SKS_TASK_CLASSIFICATION && in->output_dtype != SKS_F32 &&
+           in->link == SKS_LINK_SOFTMAX && in->n_classes == m->n_raw && in->n_classes <= 8 && sks__cpu_avx512();
+#else
+    (void)in, (void)what;
+    return false;
+#endif
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f"))) void sks__softmax_lanes(const sks_model *m, const double *raw, double *out,
+                                                         int64_t cols)
+{
+    const int32_t c = m->info.n_classes;
+    __m512d d[8], e[8], top = _mm512_loadu_pd(raw);
+    for (int32_t k = 0; k < c; k++) {
+        d[k] = _mm512_loadu_pd(&raw[k * 8]);
+        top = _mm512_max_pd(d[k], top);
+    }
+    /* The differences that are not 0 packed together for libm, then back
+     * in their lanes, 1 in the others. */
+    double packed[64 + 8]; /* whole vectors are stored: room for the last */
+    __mmask8 asked[8];
+    int32_t n = 0;
+    for (int32_t k = 0; k < c; k++) {
+        d[k] = _mm512_sub_pd(d[k], top);
+        asked[k] = _mm512_cmp_pd_mask(d[k], _mm512_setzero_pd(), _CMP_NEQ_UQ);
+        /* compressed in a register, then stored: a compressing store to
+         * memory is microcoded and slow on some CPUs (Zen 4) */
+        _mm512_storeu_pd(&packed[n], _mm512_maskz_compress_pd(asked[k], d[k]));
+        n += __builtin_popcount(asked[k]);
+    }
+    for (int32_t i = 0; i < n; i++)
+        packed[i] = exp(packed[i]);
+    n = 0;
+    for (int32_t k = 0; k < c; k++) {
+        e[k] = _mm512_mask_expand_pd(_mm512_set1_pd(1.0), asked[k], _mm512_loadu_pd(&packed[n]));
+        n += __builtin_popcount(asked[k]);
+    }
+    __m512d sum;
+    if (c == 8) /* sks__np_sum of eight */
+        sum = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(e[0], e[1]), _mm512_add_pd(e[2], e[3])),
+                            _mm512_add_pd(_mm512_add_pd(e[4], e[5]), _mm512_add_pd(e[6], e[7])));
+    else {
+        sum = _mm512_setzero_pd();
+        for (int32_t k = 0; k < c; k++)
+            sum = _mm512_add_pd(sum, e[k]);
+    }
+    double p[8][8];
+    for (int32_t k = 0; k < c; k++)
+        _mm512_storeu_pd(p[k], _mm512_div_pd(e[k], sum));
+    for (int32_t i = 0; i < 8; i++)
+        for (int32_t k = 0; k < c; k++)
+            out[(size_t)i * (size_t)cols + (size_t)k] = p[k][i];
+}
+#else
+void sks__softmax_lanes(const sks_model *m, const double *raw, double *out, int64_t cols)
+{
+    (void)m, (void)raw, (void)out, (void)cols; /* sks__softmax_lanes_fit is false */
+}
+#endif
+
 /* Rows i < n of raw (m->n_raw apart) -> out (cols apart). Softmax
  * probabilities go a block at a time: every row's max and differences,
  * then all the exps, then each row's sum and divisions -- the same

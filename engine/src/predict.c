@@ -246,13 +246,13 @@ static bool load_f64t(job *j, int64_t r0, int32_t n, double *dst)
  * sum is finite: a value that is not finite would have made its row's
  * sums NaN or infinite, so a block with one goes through load_f64t, which
  * names it (sums that overflow take the same way and get the same bits). */
-static bool linear_in_place(job *j, int64_t r0, int32_t n, double *raw)
+static bool linear_in_place(job *j, int64_t r0, int32_t n, double *raw, bool by_target)
 {
     const sks_matrix *X = j->X;
     if (!contiguous_block(j, n))
         return false;
     const double *x = (const double *)(const void *)((const char *)X->data + r0 * X->row_stride);
-    return sks__linear_score_rows(&j->m->linear, x, X->row_stride, (int32_t)j->m->est_width, raw) == 1;
+    return sks__linear_score_rows(&j->m->linear, x, X->row_stride, (int32_t)j->m->est_width, raw, by_target) == 1;
 }
 
 /* One predict call's rows, shared by the threads scoring them (pool.c):
@@ -495,6 +495,7 @@ static void score_rows(share *s, job *j)
     const int64_t nc = m->est_width;
     const int32_t nr = m->n_raw;
     bool trees = m->info.kind == SKS_EST_TREES;
+    const bool lanes = !trees && sks__softmax_lanes_fit(m, j->what); /* linear softmax, rows in lanes */
     bool f64 = trees && m->forest.nodes64 != NULL;
     size_t xsize = f64 ? sizeof(double) : sizeof(float);
     int64_t chunk = trees ? CHUNK_BYTES / (int64_t)((size_t)nc * xsize) : SKS__LIN_BLOCK;
@@ -569,7 +570,12 @@ static void score_rows(share *s, job *j)
                 sks__forest_score(&m->forest, xbuf, n, (int32_t)nc, has_nan, scratch, raw);
             } else {
                 n = (int32_t)(j->r1 - r0 < SKS__LIN_BLOCK ? j->r1 - r0 : SKS__LIN_BLOCK);
-                if (!linear_in_place(j, r0, n, raw)) {
+                if (lanes && linear_in_place(j, r0, n, raw, true)) { /* a softmax with rows in lanes */
+                    sks__softmax_lanes(m, raw, &j->out[(size_t)r0 * (size_t)j->cols], j->cols);
+                    r0 += n;
+                    continue;
+                }
+                if (!linear_in_place(j, r0, n, raw, false)) {
                     if (!load_f64t(j, r0, n, xbuf))
                         goto bad;
                     sks__linear_score(&m->linear, xbuf, n, (int32_t)nc, raw);

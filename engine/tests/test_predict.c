@@ -906,15 +906,17 @@ TEST(linear_kernels_agree)
  * the bits of the plain per-row softmax -- exp of every difference, the
  * maximum's too -- wherever the maximum sits, with ties at the maximum,
  * on rows whose scores overflow to an infinite maximum (inf - inf: NaN),
- * at 1 and 2 threads. Each class's score is its own feature (coef the
- * identity). The boosted models' parity suites take it over blocks of
- * hundreds of rows. */
+ * at 1 and 2 threads, with rows in vector lanes (links.c:
+ * sks__softmax_lanes, up to eight classes on a CPU with AVX-512) and
+ * without. Each class's score is its own feature (coef the identity). The
+ * boosted models' parity suites take the block finish over hundreds of
+ * rows. */
 double sks__np_sum(const double *a, int64_t n); /* links.c: NumPy's pairwise sum */
 
 TEST(softmax_rows_agree_with_one_row)
 {
     enum { N = 150 };
-    static const int32_t ncs[] = {3, 4, 5, 9, 17};
+    static const int32_t ncs[] = {3, 4, 5, 8, 9, 17};
     static int64_t labels[17];
     for (int k = 0; k < 17; k++)
         labels[k] = k;
@@ -955,7 +957,9 @@ TEST(softmax_rows_agree_with_one_row)
             d.intercept = icpt;
             sks_model *m = build(&d);
             sks_matrix X = fx_rows(x, N, c);
-            for (int threads = 1; threads <= 2; threads++) {
+            for (int run = 0; run < 4; run++) {
+                const int threads = 1 + run % 2;
+                sks__avx512 = run < 2 ? -1 : 0; /* rows in lanes (sks__softmax_lanes), then not */
                 ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, got, (size_t)N * (size_t)c, threads, &err), 0, &err);
                 for (int32_t i = 0; i < N; i++) {
                     double e[17], mx = -INFINITY, sum;
@@ -971,6 +975,7 @@ TEST(softmax_rows_agree_with_one_row)
                 }
                 ASSERT(isnan(got[(size_t)40 * (size_t)c])); /* inf - inf */
             }
+            sks__avx512 = -1;
             sks_model_free(m);
         }
         free(coef);
