@@ -77,7 +77,9 @@ cr_inc, cr_libdirs, cr_libs = crypto_flags()
 extension = Extension(
     "skscore._skscore",
     sources=[*sorted(glob.glob("pybind/ext/*.c", root_dir=ROOT)), *engine_sources],
-    depends=["engine/include/skscore.h", "pybind/ext/ext.h", *sorted(glob.glob("engine/src/*.h", root_dir=ROOT))],
+    # compile-flags.txt too: a changed flag rebuilds the extension in a tree built before
+    depends=["engine/include/skscore.h", "pybind/ext/ext.h", "compile-flags.txt",
+             *sorted(glob.glob("engine/src/*.h", root_dir=ROOT))],
     include_dirs=["engine/include", "pybind/ext", np.get_include(), *mp_inc, *cr_inc],
     library_dirs=[*mp_libdirs, *cr_libdirs],
     libraries=[*mp_libs, *cr_libs, "pthread", "m"],
