@@ -274,9 +274,9 @@ void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *o
  * libm's exp of each (of those that are not 0: exp(0) is 1), NumPy's
  * pairwise sum (for fewer than eight classes: 0 then each exp in order;
  * for eight, the pairs of its eight partial sums), and each exp divided
- * by it (a vector division rounds as the
- * scalar one). Row by row, the max, the sum and the divisions took a
- * sixth of a five-class LogisticRegression's predict_proba.
+ * by it (a vector division rounds as the scalar one). Row by row, the
+ * max, the sum and the divisions took a sixth of a five-class
+ * LogisticRegression's predict_proba.
  */
 bool sks__softmax_lanes_fit(const sks_model *m, sks_output what)
 {
