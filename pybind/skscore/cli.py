@@ -38,7 +38,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import _batch, _input
+from . import _batch
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -256,7 +256,7 @@ class _Reader:
         pa = self.pa
         if self.fmt == "parquet":
             # The model's string columns stay dictionary-encoded: a batch
-            # then holds each distinct string once (_Batcher.to_input).
+            # then holds each distinct string once (_batch.arrow_input).
             texts = [
                 n for n in strings
                 if pa.types.is_string(self.schema.field(n).type)
@@ -381,16 +381,10 @@ class _Batcher:
             self.names = _batch.input_names(model, have, keep)
         except ValueError as exc:
             _fail(EXIT_INPUT, f"{reader.path}: {str(exc).replace('the data', 'the input')}")
-        self.present = [
-            n
-            for n, c in zip(self.names, self.inputs, strict=True)
-            if n in have and c["kind"] != "ignored"
-        ]
+        self.cols = _batch.arrow_columns(model, self.names, have)
+        self.present, self.strings = self.cols.present, self.cols.strings
         self.numeric = {
             n for n, c in zip(self.names, self.inputs, strict=True) if c["kind"] == "number"
-        }
-        self.strings = {
-            n for n, c in zip(self.names, self.inputs, strict=True) if c["kind"] == "string"
         }
         for n in self.present:
             t = reader.schema.field(n).type
@@ -415,52 +409,12 @@ class _Batcher:
                         EXIT_INPUT,
                         f"{reader.path}: column {n!r} holds {t}; the model takes strings",
                     )
-        self.has_strings = any(c["kind"] != "number" for c in self.inputs)
 
     def columns(self, keep: list[str]) -> list[str]:
         return list(dict.fromkeys(self.present + keep))
 
     def to_input(self, batch: Any) -> Any:
-        n = batch.num_rows
-        arrays = {}
-        for name in self.names:
-            if name not in self.present:
-                arrays[name] = np.zeros(n)  # a column no step reads
-                continue
-            arr = batch.column(batch.schema.get_field_index(name))
-            if name in self.strings and self.pa.types.is_dictionary(arr.type):
-                arrays[name] = self._strings(arr)
-                continue
-            if self.pa.types.is_dictionary(arr.type):
-                arr = arr.dictionary_decode()
-            values = arr.to_numpy(zero_copy_only=False)
-            if name in self.strings and arr.null_count:
-                # A missing string is NaN in every batch (_batch.py says why).
-                values = _input.missing_as_nan(values, arr.is_null().to_numpy(zero_copy_only=False))
-            arrays[name] = values
-        if not self.has_strings:
-            # As pandas hands a frame to the model: float32 when every column is.
-            cols = list(arrays.values())
-            dtype = np.float32 if all(a.dtype == np.float32 for a in cols) else np.float64
-            X = np.empty((n, len(cols)), dtype=dtype)
-            for j, a in enumerate(cols):
-                X[:, j] = a
-            return X
-        # The columns by name, as they are: no pandas (importing it alone
-        # took 0.25-0.3 s of a 1M-row, 1.5 s run), and no pandas 3 string
-        # arrays for the model to convert back.
-        return arrays
-
-    def _strings(self, arr: Any) -> np.ndarray:
-        """A dictionary-encoded string column as an object array: each
-        distinct string one Python object, however many rows hold it (a
-        str per row took 0.15 s of CPU per 1M rows of two columns); a null
-        is NaN (_batch.py says why)."""
-        words = [np.nan if w is None else w for w in arr.dictionary.to_pylist()]
-        codes = arr.indices
-        if codes.null_count:
-            codes = codes.fill_null(-1)
-        return _input.take_strings(words, codes.to_numpy(zero_copy_only=False), np.nan)
+        return _batch.arrow_input(self.pa, batch, self.cols)
 
 
 def _renumber(message: str, row: int | None, offset: int) -> str:
@@ -545,14 +499,6 @@ class _Writer:
             os.unlink(self.tmp)
 
 
-def _output_arrays(pa: Any, values: np.ndarray) -> list[Any]:
-    if values.ndim == 3:  # contributions of several raw columns: groups side by side
-        values = values.reshape(values.shape[0], -1)
-    if values.ndim == 1:
-        return [pa.array(values)]
-    return [pa.array(np.ascontiguousarray(values[:, j])) for j in range(values.shape[1])]
-
-
 def _empty_output_types(pa: Any, model: Any, output: str, names: list[str]) -> list[Any]:
     dtype = _batch.output_dtype(model, output)
     return [pa.string() if dtype.kind in "US" else pa.from_numpy_dtype(dtype)] * len(names)
@@ -635,7 +581,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 row = getattr(exc, "row", None)
                 _fail(EXIT_INPUT, f"{args.input}: {_renumber(str(exc), row, rows)}")
             arrays = [batch.column(batch.schema.get_field_index(k)) for k in keep]
-            arrays += _output_arrays(pa, values)
+            arrays += _batch.arrow_outputs(pa, values)
             if written is not None:
                 written.result()
             written = write_pool.submit(

@@ -1,4 +1,4 @@
-"""Score a Spark DataFrame with a skscore model file, through ``mapInPandas``.
+"""Score a Spark DataFrame with a skscore model file, through ``mapInArrow``.
 
     import skscore.spark
     scored = skscore.spark.predict(df, "model.skm", output="predict_proba", keep=["id"])
@@ -8,9 +8,14 @@ What it owns: shipping the model to the executors (the file's bytes,
 broadcast once per call), loading it once per executor Python process
 (_batch.cached_model, keyed by the bytes' SHA-256; Spark reuses its Python
 workers), and the Spark schema of the answer. Every batch is scored by
-``_batch.score_frame`` -- the columns by name, a null string as NaN -- and
+``_batch.score_arrow`` -- the columns by name, a null string as NaN -- and
 ``Model.predict``: the bits a notebook gets from ``m.predict`` on the same
 rows. docs/BATCH.md says how to run it on a cluster.
+
+Batches stay Arrow record batches, as the command line's do
+(``_batch.arrow_input``): no conversion to pandas and back, a string
+column's distinct values made Python strings once per batch, the kept
+columns handed back as Spark sent them.
 """
 
 from __future__ import annotations
@@ -31,6 +36,20 @@ def _spark_type(dtype: np.dtype) -> str:
     if dtype.kind in "iu":
         return "bigint" if dtype.itemsize > 4 or dtype.kind == "u" else "int"
     return "float" if dtype == np.float32 else "double"
+
+
+def _arrow_type(spark_type: str) -> Any:
+    """The Arrow type of a Spark type _spark_type gives (in a task)."""
+    import pyarrow as pa
+
+    return {
+        "string": pa.string(),
+        "boolean": pa.bool_(),
+        "bigint": pa.int64(),
+        "int": pa.int32(),
+        "float": pa.float32(),
+        "double": pa.float64(),
+    }[spark_type]
 
 
 def _quote(name: str) -> str:
@@ -92,27 +111,34 @@ def predict(
     )
     shipped = df.sparkSession.sparkContext.broadcast(pl.data)
     threads = int(n_threads)
+    cols = _batch.arrow_columns(pl.model, names, pl.present)
 
     def score(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
         from skscore import _batch as batch_lib
 
         model_here = batch_lib.cached_model(shipped.value, digest)
-        for frame in batches:
-            frame.columns = selected  # the names the aliases below stand for
-            yield batch_lib.score_frame(
+        types = [_arrow_type(out_type)] * len(out_names)
+        for batch in batches:
+            # the names the aliases below stand for
+            batch = pa.RecordBatch.from_arrays(batch.columns, names=selected)
+            yield batch_lib.score_arrow(
+                pa,
                 model_here,
-                frame,
+                batch,
                 output,
+                cols,
                 keep=keep,
                 n_threads=threads,
-                names=names,
                 out_names=out_names,
+                types=types,
             )
 
     from pyspark.sql import functions as sf
 
-    # Plain aliases into mapInPandas, which reads its input columns by name
+    # Plain aliases into mapInArrow, which reads its input columns by name
     # unquoted (a column named "a.b" would be taken for a struct's field);
     # the backquotes select such a column as itself.
     aliased = [sf.col(_quote(c)).alias(f"_skscore_{i}") for i, c in enumerate(selected)]
-    return df.select(*aliased).mapInPandas(score, schema)
+    return df.select(*aliased).mapInArrow(score, schema)

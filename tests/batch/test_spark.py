@@ -1,6 +1,6 @@
 """skscore.spark on a real local Spark (pyspark, ``local[2]``, a Java runtime
 from Debian's packages): 200,000 rows read from Parquet, with NaN and
-missing strings, scored through mapInPandas; every output bit-identical to
+missing strings, scored through mapInArrow; every output bit-identical to
 ``m.predict`` on the same rows in process. Bad inputs fail on the driver,
 before the job."""
 
@@ -102,3 +102,39 @@ def test_column_names_with_dots_and_the_cache(spark, data, tmp_path):
         blob = skscore.dumps(RandomForestRegressor(2, random_state=k).fit(X, X["age"]))
         _batch.model_bytes(blob)
     assert len(_batch._MODELS) == _batch.CACHE_SIZE
+
+
+def test_kept_columns_pass_through_as_they_are(spark, tmp_path):
+    """Kept columns of any Spark type come back as they went in (the
+    batches stay Arrow), nulls included; an empty frame and empty
+    partitions give no rows, not an error."""
+    import datetime
+    import decimal
+
+    from sklearn.ensemble import RandomForestRegressor
+
+    X = pd.DataFrame({"a": np.linspace(0, 1, 300), "b": np.linspace(20, 70, 300)})
+    est = RandomForestRegressor(5, random_state=0).fit(X, X["b"] * 2)
+    path = tmp_path / "kept.skm"
+    skscore.export(est, path)
+    start = datetime.datetime(2026, 1, 1)
+    rows = [
+        (float(a), float(b), None if i % 3 == 0 else i, start + datetime.timedelta(hours=i),
+         decimal.Decimal(f"{i}.25"), [i, i + 1], None if i % 4 == 0 else f"n{i}")
+        for i, (a, b) in enumerate(zip(X.a, X.b))
+    ]
+    schema = ("a double, b double, id bigint, ts timestamp, price decimal(10,2), tags array<int>, "
+              "name string")
+    df = spark.createDataFrame(rows, schema).repartition(3)
+    keep = ["id", "ts", "price", "tags", "name"]
+    scored = skscore.spark.predict(df, str(path), keep=keep)
+    types = [f.dataType for f in scored.schema.fields[:len(keep)]]
+    assert types == [df.schema[k].dataType for k in keep]
+    got = sorted(scored.collect(), key=lambda r: r.ts)
+    want = sorted(df.select(*keep, "a", "b").collect(), key=lambda r: r.ts)
+    assert [tuple(r)[:len(keep)] for r in got] == [tuple(r)[:len(keep)] for r in want]
+    m = skscore.load(path)
+    ab = np.array([[r.a, r.b] for r in want])
+    assert same_bits(np.array([r.prediction for r in got]), m.predict(ab))
+    assert skscore.spark.predict(df.limit(0), str(path), keep=keep).collect() == []
+    assert skscore.spark.predict(df.filter("a > 2"), str(path)).collect() == []
