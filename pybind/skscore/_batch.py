@@ -305,6 +305,8 @@ def arrow_input(pa: Any, batch: Any, cols: ArrowColumns) -> Any:
             arrays[name] = np.zeros(n)  # a column no step reads
             continue
         arr = batch.column(batch.schema.get_field_index(name))
+        if name in strings and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = arr.dictionary_encode()  # Spark's and CSV's strings: each distinct one hashed in C
         if name in strings and pa.types.is_dictionary(arr.type):
             arrays[name] = dictionary_strings(arr)
             continue
