@@ -223,6 +223,16 @@ def cached_model(data: bytes, digest: str) -> Any:
 # --------------------------------------------------------------- scoring
 
 
+def _no_values(model: Any, output: str, out_names: Sequence[str]) -> np.ndarray:
+    """``output`` of no rows, shaped and typed as it would be for some."""
+    shape = (
+        (0,)
+        if len(out_names) == 1 and check_output(model, output)["ndim"] == 1
+        else (0, len(out_names))
+    )
+    return np.empty(shape, dtype=output_dtype(model, output))
+
+
 def score_frame(
     model: Any,
     frame: Any,
@@ -253,12 +263,7 @@ def score_frame(
     if len(frame):
         values = getattr(model, output)(X, n_threads=n_threads)
     else:
-        shape = (
-            (0,)
-            if len(out_names) == 1 and check_output(model, output)["ndim"] == 1
-            else (0, len(out_names))
-        )
-        values = np.empty(shape, dtype=output_dtype(model, output))
+        values = _no_values(model, output, out_names)
     result = {k: frame[k] for k in keep}
     if values.ndim == 3:  # contributions of several raw columns: groups side by side
         values = values.reshape(values.shape[0], -1)
@@ -372,12 +377,7 @@ def score_arrow(
     if batch.num_rows:
         values = getattr(model, output)(arrow_input(pa, batch, cols), n_threads=n_threads)
     else:
-        shape = (
-            (0,)
-            if len(out_names) == 1 and check_output(model, output)["ndim"] == 1
-            else (0, len(out_names))
-        )
-        values = np.empty(shape, dtype=output_dtype(model, output))
+        values = _no_values(model, output, out_names)
     arrays = [batch.column(batch.schema.get_field_index(k)) for k in keep]
     arrays += arrow_outputs(pa, values, types)
     return pa.RecordBatch.from_arrays(arrays, names=[*keep, *out_names])
