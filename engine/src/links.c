@@ -20,12 +20,13 @@
 /* NumPy's pairwise summation (numpy/_core/src/umath/loops_utils.h), which
  * np.sum uses along a contiguous axis: summing in its order gives the same
  * bits as scikit-learn's prob.sum(axis=1). T is the array's dtype (float32
- * arrays sum in float32). */
-#define DEFINE_NP_SUM(name, T)                                                          \
-    T name(const T *a, int64_t n)                                                       \
+ * arrays sum in float32), or a vector of them, each lane summing in that
+ * order (sks__softmax_lanes). */
+#define DEFINE_NP_SUM(attr, name, T)                                                    \
+    attr T name(const T *a, int64_t n)                                                  \
     {                                                                                   \
         if (n < 8) {                                                                    \
-            T res = 0.;                                                                 \
+            T res = {0};                                                                \
             for (int64_t i = 0; i < n; i++)                                             \
                 res += a[i];                                                            \
             return res;                                                                 \
@@ -47,8 +48,8 @@
         n2 -= n2 % 8;                                                                   \
         return name(a, n2) + name(a + n2, n - n2);                                      \
     }
-DEFINE_NP_SUM(sks__np_sum, double)
-DEFINE_NP_SUM(sks__np_sum_f32, float)
+DEFINE_NP_SUM(, sks__np_sum, double)
+DEFINE_NP_SUM(, sks__np_sum_f32, float)
 
 /* scipy.special.expit for doubles: 1 / (1 + exp(-x)), with libm's exp. */
 static double expit(double x) { return 1.0 / (1.0 + exp(-x)); }
@@ -272,26 +273,35 @@ void sks__finish_row(const sks_model *m, sks_output what, double *raw, double *o
  * vector max returns its second operand on a tie, which `d > m ? d : m`
  * keeps too; the scores are finite, so no NaN decides), the differences,
  * libm's exp of each (of those that are not 0: exp(0) is 1), NumPy's
- * pairwise sum (for fewer than eight classes: 0 then each exp in order;
- * for eight, the pairs of its eight partial sums), and each exp divided
- * by it (a vector division rounds as the scalar one). Row by row, the
+ * pairwise sum (DEFINE_NP_SUM on vectors), and each exp divided by it (a vector division rounds as the scalar one). Row by row, the
  * max, the sum and the divisions took a sixth of a five-class
  * LogisticRegression's predict_proba.
  */
-bool sks__softmax_lanes_fit(const sks_model *m, sks_output what)
+/* Softmax probabilities of one raw score per class: what the block
+ * finishes below take (the rest goes row by row). */
+static bool softmax_proba(const sks_model *m, sks_output what)
 {
     const sks_info *in = &m->info;
+    return what == SKS_OUT_PROBA && in->task == SKS_TASK_CLASSIFICATION &&
+           (in->link == SKS_LINK_SOFTMAX || in->link == SKS_LINK_SOFTMAX_SEQ) && in->n_classes == m->n_raw;
+}
+
+bool sks__softmax_lanes_fit(const sks_model *m, sks_output what)
+{
 #if defined(__x86_64__) && defined(__GNUC__)
-    return what == SKS_OUT_PROBA && in->task == SKS_TASK_CLASSIFICATION && in->output_dtype != SKS_F32 &&
-           in->link == SKS_LINK_SOFTMAX && in->n_classes == m->n_raw && in->n_classes <= 8 && sks__cpu_avx512();
+    const sks_info *in = &m->info;
+    return softmax_proba(m, what) && in->link == SKS_LINK_SOFTMAX && in->output_dtype != SKS_F32 &&
+           in->n_classes <= 8 && sks__cpu_avx512();
 #else
-    (void)in, (void)what;
+    (void)m, (void)what, (void)softmax_proba;
     return false;
 #endif
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+
+DEFINE_NP_SUM(__attribute__((target("avx512f"))) static, np_sum_lanes, __m512d)
 
 __attribute__((target("avx512f"))) void sks__softmax_lanes(const sks_model *m, const double *raw, double *out,
                                                          int64_t cols)
@@ -322,15 +332,7 @@ __attribute__((target("avx512f"))) void sks__softmax_lanes(const sks_model *m, c
         e[k] = _mm512_mask_expand_pd(_mm512_set1_pd(1.0), asked[k], _mm512_loadu_pd(&packed[n]));
         n += __builtin_popcount(asked[k]);
     }
-    __m512d sum;
-    if (c == 8) /* sks__np_sum of eight */
-        sum = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(e[0], e[1]), _mm512_add_pd(e[2], e[3])),
-                            _mm512_add_pd(_mm512_add_pd(e[4], e[5]), _mm512_add_pd(e[6], e[7])));
-    else {
-        sum = _mm512_setzero_pd();
-        for (int32_t k = 0; k < c; k++)
-            sum = _mm512_add_pd(sum, e[k]);
-    }
+    const __m512d sum = np_sum_lanes(e, c);
     double p[8][8];
     for (int32_t k = 0; k < c; k++)
         _mm512_storeu_pd(p[k], _mm512_div_pd(e[k], sum));
@@ -355,8 +357,7 @@ void sks__finish_rows(const sks_model *m, sks_output what, double *raw, int32_t 
 {
     const sks_info *in = &m->info;
     const int32_t c = in->n_classes, nr = m->n_raw;
-    if (what != SKS_OUT_PROBA || in->task != SKS_TASK_CLASSIFICATION ||
-        (in->link != SKS_LINK_SOFTMAX && in->link != SKS_LINK_SOFTMAX_SEQ) || c != nr) {
+    if (!softmax_proba(m, what)) {
         for (int32_t i = 0; i < n; i++)
             sks__finish_row(m, what, &raw[(size_t)i * (size_t)nr], &out[(size_t)i * (size_t)cols]);
         return;

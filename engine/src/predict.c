@@ -575,7 +575,8 @@ static void score_rows(share *s, job *j)
                     r0 += n;
                     continue;
                 }
-                if (!linear_in_place(j, r0, n, raw, false)) {
+                /* (where the lanes' kernel failed, the other layout would too) */
+                if (lanes || !linear_in_place(j, r0, n, raw, false)) {
                     if (!load_f64t(j, r0, n, xbuf))
                         goto bad;
                     sks__linear_score(&m->linear, xbuf, n, (int32_t)nc, raw);

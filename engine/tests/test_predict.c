@@ -947,37 +947,35 @@ TEST(softmax_rows_agree_with_one_row)
         x[(size_t)41 * (size_t)c] = 1e308;
         x[(size_t)41 * (size_t)c + 1] = 1e308;
         coef[(size_t)1 * (size_t)c + 1] = 10.0;
-        {
-            sks_desc d = fx_linear(SKS_LINK_SOFTMAX);
-            d.n_features = c;
-            d.n_classes = c;
-            d.int_labels = labels;
-            d.n_targets = c;
-            d.coef = coef;
-            d.intercept = icpt;
-            sks_model *m = build(&d);
-            sks_matrix X = fx_rows(x, N, c);
-            for (int run = 0; run < 4; run++) {
-                const int threads = 1 + run % 2;
-                sks__avx512 = run < 2 ? -1 : 0; /* rows in lanes (sks__softmax_lanes), then not */
-                ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, got, (size_t)N * (size_t)c, threads, &err), 0, &err);
-                for (int32_t i = 0; i < N; i++) {
-                    double e[17], mx = -INFINITY, sum;
-                    for (int32_t k = 0; k < c; k++) {
-                        e[k] = feature_order_sum(&x[(size_t)i * (size_t)c], c, coef, icpt, k);
-                        mx = k == 0 || e[k] > mx ? e[k] : mx;
-                    }
-                    for (int32_t k = 0; k < c; k++)
-                        e[k] = exp(e[k] - mx);
-                    sum = sks__np_sum(e, c);
-                    for (int32_t k = 0; k < c; k++)
-                        ASSERT_BITS(got[(size_t)i * (size_t)c + (size_t)k], e[k] / sum);
+        sks_desc d = fx_linear(SKS_LINK_SOFTMAX);
+        d.n_features = c;
+        d.n_classes = c;
+        d.int_labels = labels;
+        d.n_targets = c;
+        d.coef = coef;
+        d.intercept = icpt;
+        sks_model *m = build(&d);
+        sks_matrix X = fx_rows(x, N, c);
+        for (int run = 0; run < 4; run++) {
+            const int threads = 1 + run % 2;
+            sks__avx512 = run < 2 ? -1 : 0; /* rows in lanes (sks__softmax_lanes), then not */
+            ASSERT_RC(sks_model_predict(m, SKS_OUT_PROBA, &X, got, (size_t)N * (size_t)c, threads, &err), 0, &err);
+            for (int32_t i = 0; i < N; i++) {
+                double e[17], mx = -INFINITY, sum;
+                for (int32_t k = 0; k < c; k++) {
+                    e[k] = feature_order_sum(&x[(size_t)i * (size_t)c], c, coef, icpt, k);
+                    mx = k == 0 || e[k] > mx ? e[k] : mx;
                 }
-                ASSERT(isnan(got[(size_t)40 * (size_t)c])); /* inf - inf */
+                for (int32_t k = 0; k < c; k++)
+                    e[k] = exp(e[k] - mx);
+                sum = sks__np_sum(e, c);
+                for (int32_t k = 0; k < c; k++)
+                    ASSERT_BITS(got[(size_t)i * (size_t)c + (size_t)k], e[k] / sum);
             }
-            sks__avx512 = -1;
-            sks_model_free(m);
+            ASSERT(isnan(got[(size_t)40 * (size_t)c])); /* inf - inf */
         }
+        sks__avx512 = -1;
+        sks_model_free(m);
         free(coef);
         free(icpt);
         free(x);
